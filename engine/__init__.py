@@ -1,0 +1,104 @@
+"""Gongzhi (共治): an embeddable rules-and-workflow engine for community governance.
+
+Integrators use this module's names; everything else is internal::
+
+    from gongzhi import Engine, Actor, hookimpl
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .clock import Clock, MovableClock, SystemClock
+from .config import Config
+from .errors import (
+    AuditChainBroken,
+    ConcurrentUpdate,
+    ConfigurationError,
+    Conflict,
+    DecisionError,
+    DefinitionError,
+    DefinitionInvalid,
+    ExecutionError,
+    FormValidationError,
+    GongzhiError,
+    HitPolicyViolation,
+    IdempotencyConflict,
+    InstanceNotRunning,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    NotSerializable,
+    Problem,
+    ScriptError,
+    ServiceTaskError,
+    TaskNotOpen,
+    UnknownDecision,
+    UnknownInstance,
+    UnknownProcess,
+    UnknownTask,
+)
+from .hookspecs import hookimpl
+from .identity import ADMIN_GROUP, SYSTEM, Actor
+from .runtime.engine import Engine
+from .runtime.views import InstanceView, Page, TaskView
+from .services import InstanceEvent, ServiceCall, ServiceTask
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "bpmn_package_path",
+    # engine
+    "Engine",
+    "Config",
+    "Clock",
+    "SystemClock",
+    "MovableClock",
+    # identity
+    "Actor",
+    "ADMIN_GROUP",
+    "SYSTEM",
+    # plugins
+    "hookimpl",
+    "ServiceTask",
+    "ServiceCall",
+    "InstanceEvent",
+    # views
+    "InstanceView",
+    "TaskView",
+    "Page",
+    # errors
+    "GongzhiError",
+    "ConfigurationError",
+    "Problem",
+    "DefinitionError",
+    "DefinitionInvalid",
+    "NotFound",
+    "UnknownProcess",
+    "UnknownInstance",
+    "UnknownTask",
+    "UnknownDecision",
+    "NotAllowed",
+    "Conflict",
+    "TaskNotOpen",
+    "InstanceNotRunning",
+    "ConcurrentUpdate",
+    "IdempotencyConflict",
+    "InvalidInput",
+    "FormValidationError",
+    "NotSerializable",
+    "ExecutionError",
+    "ScriptError",
+    "ServiceTaskError",
+    "DecisionError",
+    "HitPolicyViolation",
+    "AuditChainBroken",
+]
+
+
+def bpmn_package_path() -> Path:
+    """The folder of the bundled BPMN/DMN/form files (the ``gongzhi.bpmn`` package)."""
+    from .definitions.sources import bundled_path
+
+    return bundled_path()

@@ -1,0 +1,72 @@
+"""Configuration: ``GONGZHI_*`` environment variables or a mapping passed in.
+
+Keys (the same names, without the prefix, in a mapping):
+
+- ``DATABASE_URL``: SQLAlchemy URL; default a SQLite file in the instance folder
+- ``INSTANCE_PATH``: folder for the default database (default ``./instance``)
+- ``SECRET_KEY``: signs tokens
+- ``DEFINITIONS``: extra definition folders, separated by ``os.pathsep``
+- ``DISABLE_PLUGINS``: comma-separated plugin names not to load
+- ``CACHE_SIZE``: live workflow objects kept in memory (0 disables the cache)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigurationError
+
+__all__ = ["Config", "DEFAULT_SECRET_KEY"]
+
+PREFIX = "GONGZHI_"
+DEFAULT_SECRET_KEY = "dev-secret-change-me"
+
+
+def _split(value: str | list[str] | tuple[str, ...] | None, sep: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(sep) if part.strip())
+    return tuple(str(v) for v in value)
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = ""
+    instance_path: str = "instance"
+    secret_key: str = DEFAULT_SECRET_KEY
+    definitions: tuple[str, ...] = ()
+    disable_plugins: tuple[str, ...] = ()
+    cache_size: int = 256
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, mapping: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> "Config":
+        """Environment first, then the mapping (keys with or without the prefix) on top."""
+        environ = os.environ if environ is None else environ
+        raw: dict[str, Any] = {k[len(PREFIX):].lower(): v for k, v in environ.items() if k.startswith(PREFIX)}
+        for key, value in (mapping or {}).items():
+            key = key[len(PREFIX):] if key.upper().startswith(PREFIX) else key
+            raw[key.lower()] = value
+        known = {f.name for f in fields(cls)} - {"extra"}
+        values = {k: v for k, v in raw.items() if k in known}
+        extra = {k: v for k, v in raw.items() if k not in known}
+        try:
+            values["definitions"] = _split(values.get("definitions"), os.pathsep)
+            values["disable_plugins"] = _split(values.get("disable_plugins"), ",")
+            if "cache_size" in values:
+                values["cache_size"] = int(values["cache_size"])
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(f"invalid configuration value: {exc}") from exc
+        config = cls(**values, extra=extra)
+        if not config.database_url:
+            path = Path(config.instance_path).absolute() / "gongzhi.sqlite3"
+            config = cls(**{**values, "database_url": f"sqlite:///{path}"}, extra=extra)
+        return config
+
+    @property
+    def uses_default_secret(self) -> bool:
+        return self.secret_key == DEFAULT_SECRET_KEY

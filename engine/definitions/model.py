@@ -1,0 +1,240 @@
+"""A set of definition files parsed once: BPMN indexes, DMN models, forms, and process bundles."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Iterable
+
+import orjson
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from ..errors import DefinitionInvalid, Problem
+from .parser import GongzhiParser
+from .sources import SourceFile
+from .xmlindex import NS, BpmnIndex, Element, parse_xml
+
+__all__ = ["DefinitionSet", "ProcessBundle", "TaskMeta"]
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+
+
+@dataclass(frozen=True)
+class TaskMeta:
+    """What the runtime needs to know about a user task beyond SpiffWorkflow's spec."""
+
+    element_id: str
+    name: str
+    form_name: str | None
+    form: dict[str, Any] | None
+    candidate_groups: tuple[str, ...]
+    groups_expression: str | None
+    due_expression: str | None
+    instructions: str | None
+
+
+@dataclass
+class ProcessBundle:
+    """Everything one deployed process version runs with; built once per version."""
+
+    key: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    tasks: dict[tuple[str, str], TaskMeta]
+    start_form: dict[str, Any] | None
+    files: list[SourceFile]
+    version_id: int | None = None
+    version: int | None = None
+
+    @cached_property
+    def content_hash(self) -> str:
+        lines = sorted(f"{f.name}:{f.sha256}" for f in self.files)
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+    def meta(self, process_id: str, element_id: str) -> TaskMeta | None:
+        return self.tasks.get((process_id, element_id))
+
+
+class DefinitionSet:
+    """Parse a set of source files once; find problems; build bundles for processes."""
+
+    def __init__(self, sources: Iterable[SourceFile]) -> None:
+        self.sources = {s.name: s for s in sources}
+        self.problems: list[Problem] = []
+        self.indexes: dict[str, BpmnIndex] = {}
+        self.forms: dict[str, Any] = {}
+        self.dmn: dict[str, Any] = {}  # file name -> DmnModel
+        self.dmn_roots: dict[str, etree._Element] = {}
+        self.decision_files: dict[str, str] = {}  # decision id -> file name
+        for source in self.sources.values():
+            getattr(self, f"_read_{source.kind}")(source)
+        self._parser: GongzhiParser | None = None
+
+    # --- reading ---------------------------------------------------------
+
+    def _xml(self, source: SourceFile) -> etree._Element | None:
+        try:
+            return parse_xml(source.name, source.content)
+        except etree.XMLSyntaxError as exc:
+            self.problems.append(Problem(source.name, f"XML 格式错误：{exc.msg}", line=exc.lineno, code="xml-syntax"))
+            return None
+
+    def _read_bpmn(self, source: SourceFile) -> None:
+        root = self._xml(source)
+        if root is not None:
+            self.indexes[source.name] = BpmnIndex.build(source.name, root)
+
+    def _read_form(self, source: SourceFile) -> None:
+        try:
+            self.forms[source.name] = orjson.loads(source.content)
+        except orjson.JSONDecodeError as exc:
+            self.problems.append(Problem(source.name, f"JSON 格式错误：{exc}", code="json-syntax"))
+
+    def _read_dmn(self, source: SourceFile) -> None:
+        from ..rules import load_dmn
+
+        root = self._xml(source)
+        if root is None:
+            return
+        self.dmn_roots[source.name] = root
+        try:
+            model = load_dmn(source.content, filename=source.name)
+        except DefinitionInvalid as exc:
+            self.problems.extend(exc.problems)
+            return
+        self.dmn[source.name] = model
+        for decision_id in model.decisions:
+            if decision_id in self.decision_files:
+                self.problems.append(
+                    Problem(source.name, f"决策 id '{decision_id}' 与 {self.decision_files[decision_id]} 重复",
+                            element_id=decision_id, code="duplicate-decision")
+                )
+            self.decision_files[decision_id] = source.name
+
+    # --- lookups -----------------------------------------------------------
+
+    def executable_processes(self) -> dict[str, tuple[str, Element]]:
+        found: dict[str, tuple[str, Element]] = {}
+        for file, index in self.indexes.items():
+            for pid, proc in index.processes.items():
+                if proc.node is not None and proc.node.get("isExecutable", "true") != "false":
+                    found[pid] = (file, proc)
+        return found
+
+    def element(self, process_id: str, element_id: str) -> tuple[str, Element] | None:
+        for file, index in self.indexes.items():
+            el = index.elements.get(element_id)
+            if el is not None and el.process_id == process_id:
+                return file, el
+        return None
+
+    def resolve_form(self, bpmn_file: str, form_name: str) -> str | None:
+        """Forms are looked up next to the BPMN file, then by unique file name anywhere."""
+        folder = posixpath.dirname(bpmn_file)
+        for candidate in (posixpath.normpath(posixpath.join(folder, form_name)),
+                          posixpath.normpath(posixpath.join(folder, "forms", form_name))):
+            if candidate in self.forms:
+                return candidate
+        matches = [n for n in self.forms if posixpath.basename(n) == posixpath.basename(form_name)]
+        return matches[0] if len(matches) == 1 else None
+
+    @property
+    def parser(self) -> GongzhiParser:
+        if self._parser is None:
+            decisions = {
+                did: (model, f"{file}@{self.sources[file].sha256[:12]}")
+                for file, model in self.dmn.items()
+                for did in model.decisions
+            }
+            parser = GongzhiParser(decisions)
+            for file, index in self.indexes.items():
+                try:
+                    parser.add_bpmn_xml(index.root, filename=file)
+                except ValidationException as exc:
+                    self.problems.append(_spiff_problem(exc, file))
+            self._parser = parser
+        return self._parser
+
+    # --- bundles -------------------------------------------------------------
+
+    def bundle(self, process_id: str) -> ProcessBundle:
+        """Parse one process with its called subprocesses; raises DefinitionInvalid."""
+        file, proc = self.executable_processes()[process_id]
+        try:
+            spec = self.parser.get_spec(process_id)
+            subprocess_specs = self.parser.get_subprocess_specs(process_id)
+        except ValidationException as exc:
+            raise DefinitionInvalid([_spiff_problem(exc, file)]) from exc
+        process_ids = [process_id, *subprocess_specs]
+        used_files = {self.executable_processes()[p][0] for p in process_ids if p in self.executable_processes()}
+        tasks: dict[tuple[str, str], TaskMeta] = {}
+        start_form = None
+        for pid in process_ids:
+            pfile = self.executable_processes()[pid][0]
+            for el in self.indexes[pfile].in_process(pid):
+                form_file = self.resolve_form(pfile, el.properties[FORM_PROPERTY]) if FORM_PROPERTY in el.properties else None
+                if form_file:
+                    used_files.add(form_file)
+                if el.tag in ("userTask", "manualTask"):
+                    tasks[(pid, el.id)] = self._task_meta(el, form_file)
+                elif el.tag == "startEvent" and pid == process_id and form_file:
+                    start_form = self.forms[form_file]
+                elif el.tag == "businessRuleTask":
+                    ref = el.node.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS) if el.node is not None else None
+                    if ref is not None and (ref.text or "").strip() in self.decision_files:
+                        used_files.add(self.decision_files[(ref.text or "").strip()])
+        _use_gongzhi_timers(spec, subprocess_specs)
+        return ProcessBundle(
+            key=process_id,
+            name=proc.name or process_id,
+            spec=spec,
+            subprocess_specs=subprocess_specs,
+            tasks=tasks,
+            start_form=start_form,
+            files=sorted((self.sources[f] for f in used_files), key=lambda s: s.name),
+        )
+
+    def _task_meta(self, el: Element, form_file: str | None) -> TaskMeta:
+        props = el.properties
+        groups = tuple(g.strip() for g in props.get("candidateGroups", "").split(",") if g.strip())
+        if not groups and el.lane_id:
+            groups = (lane_group(el.lane_id),)
+        instructions = None
+        if el.node is not None:
+            node = el.node.find("bpmn:extensionElements/spiffworkflow:instructionsForEndUser", NS)
+            instructions = node.text if node is not None else None
+        return TaskMeta(
+            element_id=el.id,
+            name=el.name or el.id,
+            form_name=form_file,
+            form=self.forms.get(form_file) if form_file else None,
+            candidate_groups=groups,
+            groups_expression=props.get("candidateGroupsExpression") or None,
+            due_expression=props.get("dueDateExpression") or None,
+            instructions=instructions,
+        )
+
+
+def lane_group(lane_id: str) -> str:
+    """Lane ``lane_street`` offers its tasks to group ``street``."""
+    for prefix in ("lane_", "Lane_"):
+        if lane_id.startswith(prefix):
+            return lane_id[len(prefix):]
+    return lane_id
+
+
+def _spiff_problem(exc: ValidationException, file: str) -> Problem:
+    line = exc.line_number if isinstance(exc.line_number, int) else None
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return Problem(exc.file_name or file, message, element_id=exc.id or None, line=line, code="bpmn-parse")
+
+
+def _use_gongzhi_timers(spec: Any, subprocess_specs: dict[str, Any]) -> None:
+    from ..timers import adopt_timers
+
+    for s in [spec, *subprocess_specs.values()]:
+        adopt_timers(s)

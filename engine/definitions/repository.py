@@ -1,0 +1,152 @@
+"""Deployed versions: immutable, keyed by id + content hash, parsed once and cached.
+
+Deploying unchanged files creates nothing; running instances keep the version
+they started with, because an instance row references its version by id.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import DefinitionInvalid, UnknownDecision, UnknownProcess
+from ..store.models import DefinitionFile, DefinitionVersion
+from .model import DefinitionSet, ProcessBundle
+from .sources import SourceFile
+from .validate import validate
+
+__all__ = ["Repository", "DeployResult", "DeployedDecision"]
+
+
+@dataclass
+class DeployResult:
+    created: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"created": self.created, "unchanged": self.unchanged}
+
+
+@dataclass(frozen=True)
+class DeployedDecision:
+    model: Any  # gongzhi.rules.DmnModel
+    decision_id: str
+    version_id: int
+    version: int
+    file: str
+
+
+class Repository:
+    """Stores versions in the database and keeps parsed bundles in memory."""
+
+    def __init__(self) -> None:
+        self._bundles: dict[int, ProcessBundle] = {}
+        self._decisions: dict[int, DeployedDecision] = {}
+        self._lock = threading.Lock()
+
+    # --- deploying ---------------------------------------------------------
+
+    def deploy(self, session: Session, sources: list[SourceFile], actor_id: str, now: datetime,
+               operators: set[str] | None = None) -> DeployResult:
+        defs = DefinitionSet(sources)
+        problems = validate(defs, operators)
+        if problems:
+            raise DefinitionInvalid(problems)
+        result = DeployResult()
+        for pid in defs.executable_processes():
+            bundle = defs.bundle(pid)
+            self._store(session, "process", pid, bundle.name, bundle.content_hash, bundle.files,
+                        bundle.start_form, actor_id, now, result)
+        for file, model in defs.dmn.items():
+            source = defs.sources[file]
+            for did, decision in model.decisions.items():
+                self._store(session, "decision", did, getattr(decision, "name", "") or did, source.sha256, [source],
+                            None, actor_id, now, result)
+        return result
+
+    def _store(self, session: Session, kind: str, key: str, name: str, content_hash: str, files: list[SourceFile],
+               start_form: dict | None, actor_id: str, now: datetime, result: DeployResult) -> None:
+        existing = session.scalar(
+            select(DefinitionVersion).where(
+                DefinitionVersion.kind == kind, DefinitionVersion.key == key, DefinitionVersion.content_hash == content_hash
+            )
+        )
+        if existing is not None:
+            result.unchanged.append({"kind": kind, "key": key, "version": existing.version})
+            return
+        for source in files:
+            if session.get(DefinitionFile, source.sha256) is None:
+                session.add(DefinitionFile(sha256=source.sha256, name=source.name, kind=source.kind,
+                                           content=source.content, created_at=now))
+        latest = session.scalar(
+            select(func.max(DefinitionVersion.version)).where(DefinitionVersion.kind == kind, DefinitionVersion.key == key)
+        )
+        row = DefinitionVersion(
+            kind=kind, key=key, version=(latest or 0) + 1, content_hash=content_hash, name=name,
+            files=[{"name": s.name, "sha256": s.sha256, "kind": s.kind} for s in files],
+            start_form=start_form, created_at=now, deployed_by=actor_id,
+        )
+        session.add(row)
+        session.flush()
+        result.created.append({"kind": kind, "key": key, "version": row.version, "id": row.id})
+
+    # --- finding versions ------------------------------------------------------
+
+    @staticmethod
+    def latest(session: Session, key: str, kind: str = "process") -> DefinitionVersion:
+        row = session.scalar(
+            select(DefinitionVersion)
+            .where(DefinitionVersion.kind == kind, DefinitionVersion.key == key)
+            .order_by(DefinitionVersion.version.desc())
+            .limit(1)
+        )
+        if row is None:
+            raise UnknownProcess(key) if kind == "process" else UnknownDecision(key)
+        return row
+
+    def bundle(self, session: Session, version_id: int) -> ProcessBundle:
+        """The parsed bundle of a process version, built on first use and then cached."""
+        cached = self._bundles.get(version_id)
+        if cached is not None:
+            return cached
+        row = session.get(DefinitionVersion, version_id)
+        defs = DefinitionSet(self._files(session, row))
+        bundle = defs.bundle(row.key)
+        bundle.version_id, bundle.version = row.id, row.version
+        with self._lock:
+            return self._bundles.setdefault(version_id, bundle)
+
+    def decision(self, session: Session, key: str) -> DeployedDecision:
+        """The latest deployed version of a decision, by id (or, failing that, by name)."""
+        try:
+            row = self.latest(session, key, kind="decision")
+        except UnknownDecision:
+            row = session.scalar(
+                select(DefinitionVersion).where(DefinitionVersion.kind == "decision", DefinitionVersion.name == key)
+                .order_by(DefinitionVersion.version.desc()).limit(1)
+            )
+            if row is None:
+                known = session.scalars(select(DefinitionVersion.key).where(DefinitionVersion.kind == "decision").distinct())
+                raise UnknownDecision(key, sorted(known))
+        cached = self._decisions.get(row.id)
+        if cached is None:
+            from ..rules import load_dmn
+
+            source = self._files(session, row)[0]
+            cached = DeployedDecision(load_dmn(source.content, filename=source.name), row.key, row.id, row.version, source.name)
+            with self._lock:
+                cached = self._decisions.setdefault(row.id, cached)
+        return cached
+
+    @staticmethod
+    def _files(session: Session, row: DefinitionVersion) -> list[SourceFile]:
+        files = []
+        for entry in row.files:
+            stored = session.get(DefinitionFile, entry["sha256"])
+            files.append(SourceFile(entry["name"], stored.content))
+        return files

@@ -1,0 +1,69 @@
+"""Hook specifications: what plugins can add to or observe in Gongzhi.
+
+Registration hooks are called once when an engine starts; each returns a list
+of objects that the engine keeps in registries keyed by name (a duplicate name
+fails at start-up, naming both plugins). Event hooks broadcast and their
+results are ignored. Built-in behaviour is registered through these same hooks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .identity import Actor
+    from .services import InstanceEvent, ServiceTask
+
+hookspec = pluggy.HookspecMarker("gongzhi")
+hookimpl = pluggy.HookimplMarker("gongzhi")
+
+
+# --- registration: called once at start-up, results kept in registries -------
+
+
+@hookspec
+def gongzhi_register_service_tasks() -> list["ServiceTask"]:
+    """Service-task handlers, keyed by the operator name used in BPMN."""
+
+
+@hookspec
+def gongzhi_definition_paths() -> list[str]:
+    """Folders of BPMN, DMN and form files to load besides the bundled ones."""
+
+
+@hookspec
+def gongzhi_register_reports() -> list[Any]:
+    """Domain reports, keyed by name, served under /api/v1/reports/."""
+
+
+@hookspec
+def gongzhi_register_adapters() -> list[Any]:
+    """Portal adapters, keyed by name, mounted under /adapters/{name}/."""
+
+
+# --- providers: the first non-None answer wins --------------------------------
+
+
+@hookspec(firstresult=True)
+def gongzhi_authenticate(request: Any) -> "Actor | None":
+    """Turn an incoming request into an Actor, or None to let the next plugin try."""
+
+
+@hookspec(firstresult=True)
+def gongzhi_directory() -> Any:
+    """The organisation directory: regions, departments, property companies."""
+
+
+@hookspec(firstresult=True)
+def gongzhi_calendar() -> Any:
+    """The working-day calendar used for deadlines counted in working days."""
+
+
+# --- observation: called for every event, results ignored ---------------------
+
+
+@hookspec
+def gongzhi_instance_event(event: "InstanceEvent") -> None:
+    """An instance moved: started, task completed, timer fired, closed."""

@@ -1,0 +1,34 @@
+"""Gongzhi's DMN decision engine: exact, explainable FEEL decision tables.
+
+Load a DMN file once (every cell is parsed and compiled at load time), then
+evaluate decisions as often as needed::
+
+    from gongzhi.rules import load_dmn
+
+    model = load_dmn("triage.dmn")
+    problems = model.validate(known_names={"case"})
+    result = model.evaluate("triage", {"case": {"category": "噪音"}})
+    result.result, result.matched_rules
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .dmn import load_dmn
+from .model import Decision, DecisionResult, DmnModel, RuleMatch
+from .values import to_json
+
+__all__ = ["load_dmn", "DmnModel", "Decision", "DecisionResult", "RuleMatch", "evaluate_file"]
+
+
+def evaluate_file(path: str | os.PathLike[str], decision: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Load ``path``, evaluate ``decision`` (id or name) and return a JSON-ready summary.
+
+    Returns ``{"result": ..., "matched_rules": [...]}``; raises the same errors
+    as :func:`load_dmn` and :meth:`DmnModel.evaluate`.
+    """
+    outcome = load_dmn(path).evaluate(decision, inputs)
+    return {"result": to_json(outcome.result), "matched_rules": list(outcome.matched_rules)}

@@ -1,0 +1,183 @@
+"""The compiled decision model: decisions, tables, rules and results.
+
+Everything here is built once by :mod:`dmn` at load time; evaluation only
+calls the compiled closures these objects hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Problem, UnknownDecision
+from .compile import Compiled
+from .unary import UnaryTests
+from .values import to_json
+
+HIT_POLICIES = ("UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER")
+AGGREGATIONS = ("SUM", "MIN", "MAX", "COUNT")
+
+
+@dataclass
+class InputClause:
+    id: str
+    label: str
+    expression: Compiled
+    expression_text: str
+    type_ref: str | None
+    convert: Callable[[Any], Any] | None
+    values: UnaryTests | None
+    line: int | None
+
+    @property
+    def display(self) -> str:
+        """What a modeler sees as the column header."""
+        return self.label or self.expression_text
+
+
+@dataclass
+class OutputClause:
+    id: str
+    label: str
+    name: str
+    type_ref: str | None
+    convert: Callable[[Any], Any] | None
+    values: list[Any] | None  # outputValues literals, highest priority first
+    default: Compiled | None
+    line: int | None
+
+    @property
+    def key(self) -> str:
+        """Key of this output in result dicts: name, else label, else id."""
+        return self.name or self.label or self.id
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name or self.id
+
+
+@dataclass
+class Cell:
+    """Source of one table cell, kept for validation messages."""
+
+    text: str
+    line: int | None
+
+
+@dataclass
+class Rule:
+    id: str
+    index: int  # 1-based, as modelers count rows
+    tests: list[UnaryTests]
+    outputs: list[Compiled]
+    input_cells: list[Cell]
+    output_cells: list[Cell]
+    line: int | None
+    # (column index, test) for the cells that are not "-": the hot loop skips the rest
+    checks: list[tuple[int, Callable[[Any, dict[str, Any]], Any]]] = field(default_factory=list)
+
+
+@dataclass
+class DecisionTable:
+    id: str
+    hit_policy: str
+    aggregation: str | None
+    inputs: list[InputClause]
+    outputs: list[OutputClause]
+    rules: list[Rule]
+    line: int | None
+
+
+@dataclass
+class LiteralExpression:
+    text: str
+    expression: Compiled
+    type_ref: str | None
+    convert: Callable[[Any], Any] | None
+    line: int | None
+
+
+@dataclass
+class Decision:
+    id: str
+    name: str
+    line: int | None
+    logic: DecisionTable | LiteralExpression
+    required_decisions: list[str] = field(default_factory=list)  # decision ids
+    required_inputs: list[str] = field(default_factory=list)  # inputData names
+
+    @property
+    def title(self) -> str:
+        """How messages name the decision: ``决策 'triage'（分诊）``."""
+        if self.name and self.name != self.id:
+            return f"决策 '{self.id}'（{self.name}）"
+        return f"决策 '{self.id}'"
+
+
+@dataclass
+class RuleMatch:
+    """One rule that contributed to a result, with its outputs by output name."""
+
+    rule_id: str
+    index: int
+    outputs: dict[str, Any]
+
+
+@dataclass
+class DecisionResult:
+    """The outcome of evaluating one decision, with everything needed to explain it."""
+
+    decision_id: str
+    decision_name: str
+    result: Any
+    matched_rules: list[str]
+    outputs: list[dict[str, Any]]
+    inputs: dict[str, Any]
+    required: list[DecisionResult] = field(default_factory=list)
+    matches: list[RuleMatch] = field(default_factory=list)
+    raw_result: Any = field(default=None, repr=False, compare=False)  # FEEL value, fed to dependents
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form: Decimals as numbers, dates and durations as ISO 8601 strings."""
+        return {
+            "decision_id": self.decision_id,
+            "decision_name": self.decision_name,
+            "result": to_json(self.result),
+            "matched_rules": list(self.matched_rules),
+            "inputs": to_json(self.inputs),
+            "outputs": to_json(self.outputs),
+            "required": [r.as_dict() for r in self.required],
+        }
+
+
+@dataclass
+class DmnModel:
+    """A loaded DMN file: its decisions by id, ready to evaluate."""
+
+    file: str
+    decisions: dict[str, Decision]
+    input_data: dict[str, str] = field(default_factory=dict)  # inputData id -> name
+    namespace: str = ""
+
+    def find(self, id_or_name: str) -> Decision:
+        """Decision by id, else by name; raises :class:`UnknownDecision` listing the ids."""
+        decision = self.decisions.get(id_or_name)
+        if decision is not None:
+            return decision
+        for candidate in self.decisions.values():
+            if candidate.name == id_or_name:
+                return candidate
+        raise UnknownDecision(id_or_name, sorted(self.decisions))
+
+    def validate(self, known_names: set[str] | None = None) -> list[Problem]:
+        """Semantic problems (unknown names, type mismatches); see :func:`validate.validate`."""
+        from .validate import validate  # validate imports this module
+
+        return validate(self, known_names)
+
+    def evaluate(self, id_or_name: str, inputs: Mapping[str, Any]) -> DecisionResult:
+        """Evaluate a decision (and, first, the decisions it requires) against ``inputs``."""
+        from .evaluate import evaluate  # evaluate imports this module
+
+        return evaluate(self, self.find(id_or_name), inputs)

@@ -1,0 +1,435 @@
+"""The runtime: the Python API integrators call (the HTTP layer only translates it).
+
+Every command runs in one database transaction: it loads the instance, moves
+the workflow, writes the state, the work-list rows, the timer jobs and the
+audit events together, and either all of it commits or none of it does.
+Concurrent commands on one instance: exactly one wins, the others get a
+``Conflict`` (``TaskNotOpen`` or ``ConcurrentUpdate``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+from uuid import UUID
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from ..clock import Clock, SystemClock
+from ..config import Config
+from ..definitions.model import DefinitionSet, ProcessBundle
+from ..definitions.repository import DeployResult, Repository
+from ..definitions.sources import SourceFile, bundled_path, load_sources
+from ..definitions.validate import validate
+from ..errors import (
+    ConcurrentUpdate,
+    Conflict,
+    GongzhiError,
+    InstanceNotRunning,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    Problem,
+    ScriptError,
+    TaskNotOpen,
+    UnknownInstance,
+    UnknownTask,
+)
+from ..identity import SYSTEM, Actor, normalize_region
+from ..plugin_manager import Registry, get_plugin_manager
+from ..services import InstanceEvent, ServiceTask
+from ..store.db import Database
+from ..store.models import Instance, Job, TaskRow
+from . import audit, queries, sync
+from .forms import validate_form
+from .snapshot import snapshot
+from .state import CommandLog, ScriptEngine, StateCodec, current_log
+from .views import InstanceView, Page, TaskView, check_json
+
+__all__ = ["Engine"]
+
+logger = logging.getLogger("gongzhi")
+
+
+@dataclass
+class _Live:
+    row: Instance
+    bundle: ProcessBundle
+    workflow: BpmnWorkflow
+
+
+class _LiveCache:
+    """Workflow objects of recently used instances, keyed by (instance, lock version).
+
+    An entry is taken out while a command uses it, so two threads never share
+    a workflow object; it goes back only after a successful commit.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, instance_id: str, lock_version: int) -> BpmnWorkflow | None:
+        with self._lock:
+            entry = self._items.pop(instance_id, None)
+        return entry[1] if entry and entry[0] == lock_version else None
+
+    def put(self, instance_id: str, lock_version: int, workflow: BpmnWorkflow) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[instance_id] = (lock_version, workflow)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class Engine:
+    """One Gongzhi engine: a database, deployed definitions, plugins and a clock."""
+
+    def __init__(
+        self,
+        config: Config | Mapping[str, Any] | None = None,
+        *,
+        clock: Clock | None = None,
+        plugins: Sequence[Any] = (),
+    ) -> None:
+        self.config = config if isinstance(config, Config) else Config.load(config)
+        self.clock = clock or SystemClock()
+        self.pm = get_plugin_manager(plugins, self.config.disable_plugins)
+        self.services: Registry[ServiceTask] = Registry.collect(self.pm, "gongzhi_register_service_tasks", "service task")
+        self.db = Database(self.config.database_url)
+        self.repository = Repository()
+        self.script_engine = ScriptEngine(self.clock, self.services)
+        self._codecs: dict[int, StateCodec] = {}
+        self._live = _LiveCache(self.config.cache_size)
+
+    # --- set-up ------------------------------------------------------------------
+
+    def upgrade_db(self) -> None:
+        """Create or upgrade the database schema (Alembic migrations)."""
+        self.db.upgrade()
+
+    def definition_paths(self) -> list[Path]:
+        """The bundled definitions, configured folders, and folders plugins add."""
+        paths = [bundled_path(), *map(Path, self.config.definitions)]
+        for extra in self.pm.hook.gongzhi_definition_paths():
+            paths.extend(Path(p) for p in extra or ())
+        return paths
+
+    def validate(self, paths: Sequence[str | Path] | None = None) -> list[Problem]:
+        """Every problem in the definitions at ``paths`` (default: ``definition_paths()``)."""
+        sources = load_sources(paths or self.definition_paths())
+        return validate(DefinitionSet(sources), set(self.services))
+
+    def deploy(self, paths: Sequence[str | Path] | None = None, actor: Actor = SYSTEM,
+               sources: Sequence[SourceFile] | None = None) -> DeployResult:
+        """Validate and deploy; unchanged processes and decisions create no new version."""
+        files = list(sources) if sources is not None else load_sources(paths or self.definition_paths())
+        now = self.clock.now()
+        with self._write() as session:
+            result = self.repository.deploy(session, files, actor.id, now, set(self.services))
+            if result.created:
+                audit.append(session, "system", actor, "deploy", now, created=result.created)
+        return result
+
+    # --- commands ------------------------------------------------------------------
+
+    def start(self, process_key: str, actor: Actor, variables: Mapping[str, Any] | None = None, *,
+              business_key: str | None = None, region: str | None = None) -> InstanceView:
+        """Start the latest version of ``process_key`` with ``variables``."""
+        variables = dict(variables or {})
+        check_json(variables)
+        region = normalize_region(actor.region if region is None else region)
+        if not actor.can_see(region):
+            raise NotAllowed(f"不能在管辖范围以外的区域 '{region}' 发起流程", region=region)
+        if business_key is not None and (not isinstance(business_key, str) or not business_key.strip()):
+            raise InvalidInput("business_key 必须是非空字符串", errors=[{"field": "business_key", "message": "非空字符串"}])
+        with self._write() as session:
+            version = self.repository.latest(session, process_key)
+            bundle = self.repository.bundle(session, version.id)
+            if bundle.start_form is not None:
+                validate_form(bundle.start_form, variables)
+            now = self.clock.now()
+            row = Instance(
+                id=str(uuid.uuid4()), process_key=process_key, version_id=version.id, status="running",
+                business_key=business_key, region=region, started_by=actor.id, created_at=now, updated_at=now,
+                state=b"", lock_version=0,
+            )
+            workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
+            workflow.get_tasks(state=TaskState.READY)[0].data.update(variables)
+            session.add(row)
+            live = _Live(row, bundle, workflow)
+            self._advance(session, live, actor, "start", lambda wf: {"variables": variables}, fresh=True)
+            view = self._view(session, live)
+        return view
+
+    def complete(self, task_id: str, actor: Actor, data: Mapping[str, Any] | None = None) -> InstanceView:
+        """Complete an open user task with form ``data`` (validated against its form)."""
+        data = dict(data or {})
+        check_json(data, "data")
+        with self._write() as session:
+            task_row = self._open_task(session, task_id, actor)
+            live = self._load(session, task_row.instance_id)
+            task = self._ready_task(live, task_id)
+            meta = live.bundle.meta(task.workflow.spec.name, task.task_spec.bpmn_id)
+            if meta is not None and meta.form is not None:
+                validate_form(meta.form, data, task_id=task_id)
+
+            def run(workflow: BpmnWorkflow) -> dict[str, Any]:
+                task.data.update(data)
+                task.run()
+                return {"data": data}
+
+            self._advance(session, live, actor, "complete", run, element_id=task_row.element_id, task_id=task_id)
+            return self._view(session, live)
+
+    def claim(self, task_id: str, actor: Actor) -> TaskView:
+        """Take an open task so it leaves the group's list and only ``actor`` may complete it."""
+        with self._write() as session:
+            row = self._open_task(session, task_id, actor)
+            if row.assignee == actor.id:
+                return queries.task_view(row)
+            if row.assignee is not None:
+                raise Conflict(f"任务已被 {row.assignee} 认领", task_id=task_id, assignee=row.assignee)
+            row.assignee = actor.id
+            audit.append(session, row.instance_id, actor, "claim", self.clock.now(), instance_id=row.instance_id,
+                         element_id=row.element_id, task_id=task_id)
+            return queries.task_view(row)
+
+    def correlate(self, message_name: str, actor: Actor, variables: Mapping[str, Any] | None = None, *,
+                  business_key: str | None = None, instance_id: str | None = None) -> InstanceView:
+        """Deliver a message to the one instance waiting for it (by business key or instance id)."""
+        variables = dict(variables or {})
+        check_json(variables)
+        if not business_key and not instance_id:
+            raise InvalidInput("消息需要 business_key 或 instance_id 来找到流程实例",
+                               errors=[{"field": "business_key", "message": "必填其一"}])
+        with self._write() as session:
+            target = queries.subscriber(session, message_name, actor, business_key, instance_id)
+            live = self._load(session, target)
+
+            def deliver(workflow: BpmnWorkflow) -> dict[str, Any]:
+                workflow.catch(BpmnEvent(MessageEventDefinition(message_name), payload=variables))
+                return {"message": message_name, "variables": variables}
+
+            self._advance(session, live, actor, "message", deliver)
+            return self._view(session, live)
+
+    def cancel(self, instance_id: str, actor: Actor, reason: str = "") -> InstanceView:
+        """Stop a running instance; its open tasks and timers are withdrawn."""
+        with self._write() as session:
+            live = self._load(session, instance_id, actor)
+            if not actor.is_admin and actor.id != live.row.started_by:
+                raise NotAllowed("只有发起人或管理员可以撤销流程", instance_id=instance_id)
+
+            def stop(workflow: BpmnWorkflow) -> dict[str, Any]:
+                workflow.cancel()
+                return {"reason": reason}
+
+            self._advance(session, live, actor, "cancel", stop, status="cancelled")
+            return self._view(session, live)
+
+    def fire_due_timers(self, limit: int = 500) -> int:
+        """Fire every timer due by the engine clock; returns how many jobs were handled."""
+        now = self.clock.now()
+        with self.db.read() as session:
+            due = session.scalars(
+                select(Job.id).where(Job.kind == "timer", Job.status == "pending", Job.due_at <= now)
+                .order_by(Job.due_at).limit(limit)
+            ).all()
+        handled = 0
+        for job_id in due:
+            try:
+                handled += self._fire(job_id)
+            except Conflict:
+                continue  # another worker moved the instance first; its job rows say what remains
+        return handled
+
+    def _fire(self, job_id: int) -> int:
+        with self._write() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None or job.status != "pending":
+                return 0
+            live = self._load(session, job.instance_id) if job.instance_id else None
+            task = live.workflow.get_task_from_id(UUID(job.task_id)) if live and live.row.status == "running" else None
+            if task is None or task.state != TaskState.WAITING:
+                job.status = "dropped"  # the instance moved on: never fire a stale timer
+                return 1
+            self._advance(session, live, SYSTEM, "timer", lambda wf: wf.refresh_timers() or {},
+                          element_id=job.element_id, task_id=job.task_id)
+            return 1
+
+    # --- queries ---------------------------------------------------------------------
+
+    def instance(self, instance_id: str, actor: Actor) -> InstanceView:
+        with self.db.read() as session:
+            return self._view(session, self._load(session, instance_id, actor, take=False))
+
+    def instances(self, actor: Actor, **filters: Any) -> Page[InstanceView]:
+        with self.db.read() as session:
+            return queries.instances(session, actor, **filters)
+
+    def task(self, task_id: str, actor: Actor) -> TaskView:
+        """One task with its form, rendered instructions and the data the actor may see."""
+        with self.db.read() as session:
+            row = queries.visible_task(session, task_id, actor)
+            live = self._load(session, row.instance_id, take=False)
+            return queries.task_detail(row, live.bundle, live.workflow)
+
+    def tasks(self, actor: Actor, **filters: Any) -> Page[TaskView]:
+        with self.db.read() as session:
+            return queries.tasks(session, actor, self.clock.now(), **filters)
+
+    def history(self, instance_id: str, actor: Actor) -> list[dict[str, Any]]:
+        with self.db.read() as session:
+            self._visible_instance(session, instance_id, actor)
+            return queries.history(session, instance_id)
+
+    def evaluate_decision(self, decision: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Evaluate the latest deployed version of a DMN decision (by id or name)."""
+        check_json(dict(inputs), "inputs")
+        with self.db.read() as session:
+            deployed = self.repository.decision(session, decision)
+        outcome = deployed.model.evaluate(deployed.decision_id, inputs)
+        return {**outcome.as_dict(), "decision_version": deployed.version}
+
+    def verify_audit(self) -> audit.VerifyReport:
+        with self.db.read() as session:
+            return audit.verify(session)
+
+    # --- internals -------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        try:
+            with self.db.write() as session:
+                yield session
+        except StaleDataError as exc:
+            raise ConcurrentUpdate(str(getattr(exc, "instance_id", "")) or "?") from exc
+        except IntegrityError as exc:
+            raise Conflict("并发写入冲突，请重试 (integrity conflict)") from exc
+
+    def _codec(self, bundle: ProcessBundle) -> StateCodec:
+        codec = self._codecs.get(bundle.version_id)
+        if codec is None:
+            codec = self._codecs.setdefault(bundle.version_id, StateCodec(bundle))
+        return codec
+
+    def _visible_instance(self, session: Session, instance_id: str, actor: Actor) -> Instance:
+        row = session.get(Instance, instance_id) if isinstance(instance_id, str) else None
+        if row is None or not actor.can_see(row.region):
+            raise UnknownInstance(str(instance_id))
+        return row
+
+    def _load(self, session: Session, instance_id: str, actor: Actor = SYSTEM, take: bool = True) -> _Live:
+        row = self._visible_instance(session, instance_id, actor)
+        bundle = self.repository.bundle(session, row.version_id)
+        workflow = self._live.take(row.id, row.lock_version) if take else None
+        if workflow is None:
+            workflow = self._codec(bundle).loads(row.state, self.script_engine)
+        return _Live(row, bundle, workflow)
+
+    def _open_task(self, session: Session, task_id: str, actor: Actor) -> TaskRow:
+        row = queries.visible_task(session, task_id, actor)
+        if row.status != "open":
+            raise TaskNotOpen(task_id, row.status)
+        if not actor.may_act_on(row.candidate_groups, row.assignee):
+            raise NotAllowed(
+                f"“{row.name}” 只能由 {', '.join(row.candidate_groups) or '指定人员'} 办理"
+                + (f"（已由 {row.assignee} 认领）" if row.assignee else ""),
+                task_id=task_id,
+            )
+        return row
+
+    @staticmethod
+    def _ready_task(live: _Live, task_id: str) -> Any:
+        task = live.workflow.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY:
+            raise TaskNotOpen(task_id, TaskState.get_name(task.state) if task else "missing")
+        return task
+
+    def _advance(self, session: Session, live: _Live, actor: Actor, action: str,
+                 mutate: Callable[[BpmnWorkflow], dict[str, Any]], *, fresh: bool = False,
+                 status: str | None = None, element_id: str | None = None, task_id: str | None = None) -> None:
+        """Apply ``mutate``, run to the next wait state, and write everything that changed."""
+        row, workflow = live.row, live.workflow
+        if row.status != "running":
+            raise InstanceNotRunning(row.id, row.status)
+        before = snapshot(workflow) if not fresh else None
+        before_vars = {} if fresh else queries.variables(workflow)
+        log = CommandLog(instance_id=row.id)
+        token = current_log.set(log)
+        try:
+            details = mutate(workflow) or {}
+            if status is None:
+                workflow.do_engine_steps()
+        except GongzhiError:
+            raise
+        except Exception as exc:  # a script, expression or handler failed inside SpiffWorkflow
+            raise _execution_error(exc) from exc
+        finally:
+            current_log.reset(token)
+        now = self.clock.now()
+        after = snapshot(workflow)
+        row.status = status or ("completed" if workflow.is_completed() else "running")
+        row.state = self._codec(live.bundle).dumps(workflow)
+        row.updated_at = now
+        session.flush()  # the optimistic version check happens here
+        sync.write_rows(session, self.script_engine, live.bundle, row, before, after, actor, now)
+        changed = queries.changed(before_vars, queries.variables(workflow))
+        audit.append(session, row.id, actor, action, now, instance_id=row.id, process_key=row.process_key,
+                     element_id=element_id, task_id=task_id, changed=changed or None, **details)
+        for decision in log.decisions:
+            audit.append(session, row.id, actor, "decision", now, instance_id=row.id, **decision)
+        if row.status != "running":
+            audit.append(session, row.id, actor, row.status, now, instance_id=row.id)
+        session.flush()
+        self._on_commit(session, live, InstanceEvent(action, row.id, row.process_key, now, actor.id, element_id, task_id))
+
+    def _on_commit(self, session: Session, live: _Live, event: InstanceEvent) -> None:
+        """After the commit (never before): keep the workflow in the cache and tell plugins."""
+        pending = session.info.setdefault("gongzhi_pending", [])
+        if not pending:
+            sa_event.listen(session, "after_commit", self._publish, once=True)
+        pending.append((live.row.id, live.row.lock_version, live.workflow, event))
+
+    def _publish(self, session: Session) -> None:
+        for instance_id, lock_version, workflow, event in session.info.pop("gongzhi_pending", []):
+            self._live.put(instance_id, lock_version, workflow)
+            try:
+                self.pm.hook.gongzhi_instance_event(event=event)
+            except Exception:  # an observer must not undo a committed command
+                logger.exception("gongzhi_instance_event hook failed for %s", instance_id)
+
+    def _view(self, session: Session, live: _Live) -> InstanceView:
+        return queries.instance_view(session, live.row, live.bundle.version or 0, queries.variables(live.workflow))
+
+
+def _execution_error(exc: Exception) -> GongzhiError:
+    """Turn an exception from inside SpiffWorkflow into one that names the element."""
+    seen: Exception | None = exc
+    while seen is not None:
+        if isinstance(seen, GongzhiError):
+            return seen
+        seen = seen.__cause__ or seen.__context__ or getattr(seen, "error", None)  # type: ignore[assignment]
+    task = getattr(exc, "task", None)
+    element = task.task_spec.bpmn_id if task is not None else None
+    name = (task.task_spec.bpmn_name if task is not None else None) or element or "?"
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ScriptError(f"“{name}” 执行出错：{message}", element_id=element)

@@ -1,0 +1,53 @@
+"""What an instance is waiting for, before and after a command.
+
+Comparing the two tells which task, timer-job and subscription rows to write,
+so a command never has to query those tables to keep them in sync.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from ..timers import is_timer, timer_due
+
+__all__ = ["WaitState", "snapshot", "all_tasks"]
+
+
+@dataclass
+class WaitState:
+    user_tasks: dict[str, Any] = field(default_factory=dict)  # task id -> spiff task
+    timers: dict[str, datetime] = field(default_factory=dict)  # task id -> due
+    timer_tasks: dict[str, Any] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)  # message name -> element id
+
+
+def _workflows(workflow: Any) -> Iterator[Any]:
+    yield workflow
+    yield from workflow.subprocesses.values()
+
+
+def all_tasks(workflow: Any, state: int) -> Iterator[Any]:
+    for wf in _workflows(workflow):
+        yield from wf.get_tasks(state=state)
+
+
+def snapshot(workflow: Any) -> WaitState:
+    ws = WaitState()
+    for task in all_tasks(workflow, TaskState.READY):
+        if task.task_spec.manual:
+            ws.user_tasks[str(task.id)] = task
+    for task in all_tasks(workflow, TaskState.WAITING):
+        spec = task.task_spec
+        if is_timer(spec):
+            due = timer_due(task)
+            if due is not None:
+                ws.timers[str(task.id)] = due
+                ws.timer_tasks[str(task.id)] = task
+        elif isinstance(getattr(spec, "event_definition", None), MessageEventDefinition):
+            ws.messages[spec.event_definition.name] = spec.bpmn_id or spec.name
+    return ws

@@ -1,0 +1,165 @@
+"""Workflow state in and out of the database, and the script engine workflows run with.
+
+The stored blob holds the instance's tasks and data but not the process spec:
+the spec comes from the deployed version's cached bundle. Blobs are written
+with orjson; SpiffWorkflow's registry still converts its own types.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+from uuid import UUID
+
+import orjson
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from ..clock import Clock
+from ..definitions.model import ProcessBundle
+from ..errors import ServiceTaskError
+from ..plugin_manager import Registry
+from ..sandbox import run_expression, run_script
+from ..services import ServiceCall, ServiceTask
+
+__all__ = ["StateCodec", "ScriptEngine", "CommandLog", "current_log"]
+
+
+# --- what happened during one command, for the audit trail -------------------
+
+
+@dataclass
+class CommandLog:
+    instance_id: str = ""
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    services: list[dict[str, Any]] = field(default_factory=list)
+
+
+current_log: ContextVar[CommandLog | None] = ContextVar("gongzhi_command_log", default=None)
+
+
+# --- the script engine ---------------------------------------------------------
+
+
+class _SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    def __init__(self, functions: dict[str, Callable[..., Any]]) -> None:
+        super().__init__()
+        self.functions = functions
+
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        return run_expression(expression, context, {**self.functions, **(external_context or {})})
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        run_script(script, context, {**self.functions, **(external_context or {})})
+        return True
+
+
+class ScriptEngine(PythonScriptEngine):
+    """Runs scripts in the sandbox, reads the engine clock, calls plugin service tasks."""
+
+    def __init__(self, clock: Clock, services: Registry[ServiceTask], functions: dict[str, Callable[..., Any]] | None = None) -> None:
+        super().__init__(environment=_SandboxEnvironment(functions or {}))
+        self.clock = clock
+        self.services = services
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def call_service(self, task: Any, operation_name: str = "", operation_params: dict | None = None, **_: Any) -> str:
+        # SpiffWorkflow's own error path here is broken (``script`` undefined); errors are ours.
+        service = self.services.get(operation_name)
+        if service is None:
+            raise ServiceTaskError(f"没有插件提供服务操作 '{operation_name}'", element_id=task.task_spec.name, operator=operation_name)
+        params = {name: p["value"] for name, p in (operation_params or {}).items()}
+        log = current_log.get()
+        call = ServiceCall(operation_name, params, log.instance_id if log else "", task.task_spec.name, dict(task.data), self.now())
+        try:
+            result = service.handler(call)
+        except Exception as exc:
+            raise ServiceTaskError(f"服务任务 '{task.task_spec.bpmn_name or task.task_spec.name}' 调用 '{operation_name}' 失败：{exc}",
+                                   element_id=task.task_spec.name, operator=operation_name) from exc
+        if log is not None:
+            log.services.append({"element_id": task.task_spec.name, "operator": operation_name, "params": params})
+        return orjson.dumps(result, default=str).decode()
+
+    def record_decision(self, task: Any, call: Any, outcome: Any) -> None:
+        log = current_log.get()
+        if log is not None:
+            entry = outcome.as_dict()
+            log.decisions.append({
+                "element_id": task.task_spec.name,
+                "decision_id": call.decision_id,
+                "decision_version": call.source,
+                "inputs": entry.get("inputs"),
+                "matched_rules": entry.get("matched_rules"),
+                "result": entry.get("result"),
+            })
+
+
+# --- the codec -----------------------------------------------------------------
+
+
+class StateCodec:
+    """Serialize workflows of one process version without their specs."""
+
+    def __init__(self, bundle: ProcessBundle) -> None:
+        self.specs = {bundle.spec.name: bundle.spec, **bundle.subprocess_specs}
+        self._local = threading.local()
+
+    def _serializer(self) -> BpmnWorkflowSerializer:
+        serializer = getattr(self._local, "serializer", None)
+        if serializer is None:
+            specs = self.specs
+
+            class SpecByReference(BpmnWorkflowConverter):
+                def to_dict(self, workflow: BpmnWorkflow) -> dict:
+                    dct = WorkflowConverter.to_dict(self, workflow)
+                    dct["spec"] = workflow.spec.name
+                    dct["subprocess_specs"] = sorted(workflow.subprocess_specs)
+                    dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+                    dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+                    return dct
+
+                def from_dict(self, dct: dict) -> BpmnWorkflow:
+                    spec = specs[dct.pop("spec")]
+                    subprocess_specs = {name: specs[name] for name in dct.pop("subprocess_specs", [])}
+                    workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+                    workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+                    workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+                    self.set_default_attributes(workflow, dct)
+                    self.subprocesses_from_dict(dct["subprocesses"], workflow)
+                    workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+                    return workflow
+
+            config = dict(SPIFF_CONFIG)
+            config[BpmnWorkflow] = SpecByReference
+            serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+            self._local.serializer = serializer
+            self._local.default = serializer._encoder_cls().default
+        return serializer
+
+    def dumps(self, workflow: BpmnWorkflow) -> bytes:
+        serializer = self._serializer()
+        registry = serializer.registry
+        registry._encoder_mode = True  # convert SpiffWorkflow's own types only; orjson does the rest
+        try:
+            dct = serializer.to_dict(workflow)
+            dct[serializer.VERSION_KEY] = serializer.VERSION
+            return orjson.dumps(dct, default=self._local.default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+        finally:
+            registry._encoder_mode = False
+
+    def loads(self, blob: bytes, script_engine: ScriptEngine) -> BpmnWorkflow:
+        serializer = self._serializer()
+        dct = orjson.loads(blob)
+        serializer.migrate(dct)
+        workflow = serializer.from_dict(dct)
+        workflow.script_engine = script_engine
+        return workflow

@@ -1,0 +1,127 @@
+"""Write the rows that mirror an instance's wait state: work list, timer jobs, subscriptions.
+
+Inputs are the wait states before and after a command (see ``snapshot``), so
+only what changed is written and nothing has to be read back first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from ..clock import utc
+from ..definitions.model import ProcessBundle
+from ..errors import ScriptError
+from ..identity import Actor
+from ..store.models import Instance, Job, MessageSubscription, TaskCandidate, TaskRow
+from .snapshot import WaitState
+
+__all__ = ["write_rows"]
+
+_EMPTY = WaitState()
+
+
+def write_rows(session: Session, engine: Any, bundle: ProcessBundle, row: Instance, before: WaitState | None,
+               after: WaitState, actor: Actor, now: datetime) -> None:
+    before = before or _EMPTY
+    _user_tasks(session, engine, bundle, row, before, after, actor, now)
+    _timers(session, row, before, after, now)
+    _subscriptions(session, row, before, after)
+
+
+def _user_tasks(session: Session, engine: Any, bundle: ProcessBundle, row: Instance, before: WaitState,
+                after: WaitState, actor: Actor, now: datetime) -> None:
+    gone = set(before.user_tasks) - set(after.user_tasks)
+    for task_id in gone:
+        task = before.user_tasks[task_id]
+        done = task.state == TaskState.COMPLETED
+        session.execute(
+            update(TaskRow).where(TaskRow.id == task_id).values(
+                status="completed" if done else "cancelled",
+                completed_at=now,
+                completed_by=actor.id if done else None,
+            )
+        )
+    if gone:
+        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(gone)))
+    candidates = []
+    for task_id in set(after.user_tasks) - set(before.user_tasks):
+        task = after.user_tasks[task_id]
+        meta = bundle.meta(task.workflow.spec.name, task.task_spec.bpmn_id)
+        groups = _groups(engine, task, meta)
+        session.add(TaskRow(
+            id=task_id, instance_id=row.id, process_key=row.process_key, element_id=task.task_spec.bpmn_id,
+            name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, status="open", region=row.region,
+            candidate_groups=groups, assignee=None, form=meta.form_name if meta else None, created_at=now,
+            due_at=_due(engine, task, meta, now), completed_at=None, completed_by=None,
+        ))
+        candidates.extend(TaskCandidate(task_id=task_id, group_name=g, region=row.region) for g in groups)
+    if candidates:
+        session.flush()  # task rows first: candidates reference them
+        session.add_all(candidates)
+
+
+def _groups(engine: Any, task: Any, meta: Any) -> list[str]:
+    if meta is None:
+        return []
+    if meta.groups_expression:
+        value = _evaluate(engine, task, meta.groups_expression, "candidateGroupsExpression")
+        values = [value] if isinstance(value, str) else list(value or [])
+        return sorted({str(v) for v in values if v})
+    return list(meta.candidate_groups)
+
+
+def _due(engine: Any, task: Any, meta: Any, now: datetime) -> datetime | None:
+    if meta is None or not meta.due_expression:
+        return None
+    value = _evaluate(engine, task, meta.due_expression, "dueDateExpression")
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return utc(value)
+    text = str(value)
+    if text.upper().startswith("P"):
+        parsed = TimerEventDefinition.parse_iso_duration(text)
+        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+    return utc(datetime.fromisoformat(text))
+
+
+def _evaluate(engine: Any, task: Any, expression: str, what: str) -> Any:
+    try:
+        return engine.environment.evaluate(expression, task.data)
+    except Exception as exc:
+        raise ScriptError(f"“{task.task_spec.bpmn_name or task.task_spec.bpmn_id}” 的 {what} 出错：{exc}",
+                          element_id=task.task_spec.bpmn_id) from exc
+
+
+def _timers(session: Session, row: Instance, before: WaitState, after: WaitState, now: datetime) -> None:
+    for task_id in set(before.timers) - set(after.timers):
+        fired = before.timer_tasks[task_id].state == TaskState.COMPLETED
+        session.execute(
+            update(Job).where(Job.instance_id == row.id, Job.task_id == task_id, Job.status == "pending")
+            .values(status="done" if fired else "dropped")
+        )
+    for task_id, due in after.timers.items():
+        if task_id not in before.timers:
+            task = after.timer_tasks[task_id]
+            session.add(Job(kind="timer", instance_id=row.id, task_id=task_id, element_id=task.task_spec.bpmn_id,
+                            due_at=due, status="pending", attempts=0, payload={}, created_at=now))
+        elif before.timers[task_id] != due:  # a cycle timer fired and rescheduled itself once
+            session.execute(
+                update(Job).where(Job.instance_id == row.id, Job.task_id == task_id, Job.status == "pending")
+                .values(due_at=due, attempts=Job.attempts + 1)
+            )
+
+
+def _subscriptions(session: Session, row: Instance, before: WaitState, after: WaitState) -> None:
+    gone = set(before.messages) - set(after.messages)
+    if gone:
+        session.execute(delete(MessageSubscription).where(
+            MessageSubscription.instance_id == row.id, MessageSubscription.message_name.in_(gone)))
+    for name in set(after.messages) - set(before.messages):
+        session.add(MessageSubscription(instance_id=row.id, message_name=name, element_id=after.messages[name]))

@@ -1,0 +1,1 @@
+"""Alembic migrations (package data; ``env.py`` is run by Alembic, not imported)."""

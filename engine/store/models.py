@@ -1,0 +1,180 @@
+"""Database tables. The schema itself is created by Alembic migrations, never ``create_all``.
+
+Instance state is stored without the process spec (the spec is referenced by
+version); open tasks, timers, jobs, message subscriptions and audit events are
+indexed rows so work lists never scan serialized state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Base",
+    "DefinitionFile",
+    "DefinitionVersion",
+    "Instance",
+    "TaskRow",
+    "TaskCandidate",
+    "Job",
+    "MessageSubscription",
+    "AuditEvent",
+    "AuditHead",
+]
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class DefinitionFile(Base):
+    """A BPMN, DMN or form file, stored once per content hash."""
+
+    __tablename__ = "gz_definition_file"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))  # bpmn | dmn | form
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class DefinitionVersion(Base):
+    """An immutable deployed version of a process or a decision, keyed by id + content hash."""
+
+    __tablename__ = "gz_definition_version"
+    __table_args__ = (
+        UniqueConstraint("kind", "key", "content_hash", name="uq_gz_version_hash"),
+        UniqueConstraint("kind", "key", "version", name="uq_gz_version_number"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))  # process | decision
+    key: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    files: Mapped[list[Any]]  # [{"name": relative name, "sha256": ..., "kind": ...}]
+    start_form: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(128))
+
+
+class Instance(Base):
+    __tablename__ = "gz_instance"
+    __table_args__ = (
+        Index("ix_gz_instance_key_status", "process_key", "status"),
+        Index("ix_gz_instance_region", "region"),
+        Index("ix_gz_instance_business_key", "business_key"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(128))
+    version_id: Mapped[int] = mapped_column(ForeignKey("gz_definition_version.id"))
+    status: Mapped[str] = mapped_column(String(16))  # running | completed | cancelled
+    business_key: Mapped[str | None] = mapped_column(String(128))
+    region: Mapped[str] = mapped_column(String(255))
+    started_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    lock_version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class TaskRow(Base):
+    """A user task, open or finished. Open rows are the work lists."""
+
+    __tablename__ = "gz_task"
+    __table_args__ = (
+        Index("ix_gz_task_status_region", "status", "region"),
+        Index("ix_gz_task_instance", "instance_id"),
+        Index("ix_gz_task_assignee", "assignee", "status"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("gz_instance.id"))
+    process_key: Mapped[str] = mapped_column(String(128))
+    element_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))  # open | completed | cancelled
+    region: Mapped[str] = mapped_column(String(255))
+    candidate_groups: Mapped[list[Any]]
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    form: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class TaskCandidate(Base):
+    """One row per (open task, candidate group): the index behind group work lists."""
+
+    __tablename__ = "gz_task_candidate"
+    __table_args__ = (Index("ix_gz_candidate_group_region", "group_name", "region"),)
+    task_id: Mapped[str] = mapped_column(ForeignKey("gz_task.id", ondelete="CASCADE"), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    region: Mapped[str] = mapped_column(String(255))
+
+
+class Job(Base):
+    """Work for the background: timers now; asynchronous tasks and deliveries later."""
+
+    __tablename__ = "gz_job"
+    __table_args__ = (
+        Index("ix_gz_job_due", "status", "due_at"),
+        Index("ix_gz_job_instance", "instance_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # timer
+    instance_id: Mapped[str | None] = mapped_column(ForeignKey("gz_instance.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(128))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))  # pending | done | dropped | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class MessageSubscription(Base):
+    """An instance waiting for a message, so correlation never scans state."""
+
+    __tablename__ = "gz_message_subscription"
+    __table_args__ = (Index("ix_gz_subscription_name", "message_name"),)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("gz_instance.id"), primary_key=True)
+    message_name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    element_id: Mapped[str] = mapped_column(String(128))
+
+
+class AuditEvent(Base):
+    """An append-only event. ``payload`` is the exact text that was hashed."""
+
+    __tablename__ = "gz_audit_event"
+    __table_args__ = (
+        UniqueConstraint("chain", "seq", name="uq_gz_audit_chain_seq"),
+        Index("ix_gz_audit_instance", "instance_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int]
+    instance_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime]
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The last link of each audit chain, so a truncated tail is detected too."""
+
+    __tablename__ = "gz_audit_head"
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
