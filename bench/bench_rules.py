@@ -130,7 +130,8 @@ def report(figures: dict[str, Any]) -> str:
         "(median; parsing excluded)",
         f"{'engine':<32}{'evals/s':>12}{'µs/eval':>10}",
     ]
-    for label, key in (("gongzhi.rules (FEEL, compiled)", "gongzhi_per_s"), ("SpiffWorkflow DMN (Python eval)", "spiff_per_s")):
+    engines = (("gongzhi.rules (FEEL, compiled)", "gongzhi_per_s"), ("SpiffWorkflow DMN (Python eval)", "spiff_per_s"))
+    for label, key in engines:
         lines.append(f"{label:<32}{figures[key]:>12,.0f}{1e6 / figures[key]:>10.1f}")
     lines.append(f"ratio gongzhi/spiff: {figures['ratio']:.1f}x; answers identical: {figures['answers_match']}")
     return "\n".join(lines)

@@ -22,7 +22,7 @@ from .errors import ConfigurationError
 __all__ = ["Config", "DEFAULT_SECRET_KEY"]
 
 PREFIX = "GONGZHI_"
-DEFAULT_SECRET_KEY = "dev-secret-change-me"
+DEFAULT_SECRET_KEY = "gongzhi-development-secret-change-me"
 
 
 def _split(value: str | list[str] | tuple[str, ...] | None, sep: str) -> tuple[str, ...]:

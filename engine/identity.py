@@ -65,13 +65,9 @@ class Actor:
     def can_see(self, region: str) -> bool:
         return region_contains(self.region, region)
 
-    def may_act_on(self, candidate_groups: Iterable[str], assignee: str | None) -> bool:
-        """Membership in a candidate group (or admin), and not someone else's claimed task."""
-        if self.is_admin:
-            return True
-        if assignee and assignee != self.id:
-            return False
-        return bool(self.groups.intersection(candidate_groups))
+    def may_act_on(self, candidate_groups: Iterable[str]) -> bool:
+        """Membership in one of the candidate groups, or admin."""
+        return self.is_admin or bool(self.groups.intersection(candidate_groups))
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "groups": sorted(self.groups), "region": self.region}

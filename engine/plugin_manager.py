@@ -15,7 +15,7 @@ __all__ = ["get_plugin_manager", "Registry", "BUILTIN_PLUGINS"]
 T = TypeVar("T")
 
 # Built-in behaviour goes through the same hooks third parties use.
-BUILTIN_PLUGINS = ("gongzhi.builtin_services",)
+BUILTIN_PLUGINS = ("gongzhi.builtin_services", "gongzhi.calendar")
 
 
 def get_plugin_manager(plugins: Iterable[Any] = (), disable: Iterable[str] = (), entrypoints: bool = True) -> pluggy.PluginManager:

@@ -30,7 +30,7 @@ from .values import (
 
 
 def _require(value: Any, expected: type | tuple[type, ...], what: str) -> Any:
-    if not isinstance(value, expected) or isinstance(value, bool) and expected is not bool:
+    if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
         raise FeelEvalError(f"{what} expects {getattr(expected, '__name__', 'another type')}, got {type_name(value)}")
     return value
 

@@ -64,11 +64,19 @@ def _name(node: Name) -> Compiled:
 
 # Properties of temporal values reachable with a path, e.g. ``birthday.year``.
 _PROPERTIES: dict[type, dict[str, Callable[[Any], Any]]] = {
-    dt.date: {"year": lambda v: v.year, "month": lambda v: v.month, "day": lambda v: v.day,
-              "weekday": lambda v: v.isoweekday()},
+    dt.date: {
+        "year": lambda v: v.year,
+        "month": lambda v: v.month,
+        "day": lambda v: v.day,
+        "weekday": lambda v: v.isoweekday(),
+    },
     dt.time: {"hour": lambda v: v.hour, "minute": lambda v: v.minute, "second": lambda v: v.second},
-    dt.timedelta: {"days": lambda v: v.days, "hours": lambda v: v.seconds // 3600,
-                   "minutes": lambda v: v.seconds // 60 % 60, "seconds": lambda v: v.seconds % 60},
+    dt.timedelta: {
+        "days": lambda v: v.days,
+        "hours": lambda v: v.seconds // 3600,
+        "minutes": lambda v: v.seconds // 60 % 60,
+        "seconds": lambda v: v.seconds % 60,
+    },
     YearMonthDuration: {"years": lambda v: int(v.months / 12), "months": lambda v: v.months - int(v.months / 12) * 12},
 }
 _PROPERTIES[dt.datetime] = {**_PROPERTIES[dt.date], **_PROPERTIES[dt.time]}
@@ -107,14 +115,24 @@ def _binary(node: Binary) -> Compiled:
         return _logical(node, left, right)
     op = ops.BINARY[node.op]
     if left.const and right.const:
-        return constant(op(left.value, right.value), node)
+        try:
+            return constant(op(left.value, right.value), node)
+        except DecimalException as exc:
+            raise FeelError(f"number out of range: {exc!r}") from exc
     lf, rf = left.fn, right.fn
-    return Compiled(lambda ctx: op(lf(ctx), rf(ctx)), node)
+
+    def evaluate(ctx: Mapping[str, Any]) -> Any:
+        try:
+            return op(lf(ctx), rf(ctx))
+        except DecimalException:  # overflow beyond decimal128: FEEL null
+            return None
+
+    return Compiled(evaluate, node)
 
 
 def _logical(node: Binary, left: Compiled, right: Compiled) -> Compiled:
     combine = ops.logical_and if node.op == "and" else ops.logical_or
-    short = False if node.op == "and" else True  # the value that decides on its own
+    short = node.op == "or"  # the value that decides on its own: False for and, True for or
     if left.const and right.const:
         return constant(combine(_bool(left.value), _bool(right.value)), node)
     lf, rf = left.fn, right.fn

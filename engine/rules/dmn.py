@@ -96,10 +96,16 @@ class _Loader:
     def load(self) -> DmnModel:
         if etree.QName(self.root).localname != "definitions" or self.ns not in DMN_NAMESPACES:
             known = ", ".join(DMN_NAMESPACES)
-            self.problem(f"不是 DMN 文件：根元素应为 DMN definitions（namespace {self.ns!r}; supported: {known}）",
-                         self.root, None, "namespace")
+            self.problem(
+                f"不是 DMN 文件：根元素应为 DMN definitions（namespace {self.ns!r}; supported: {known}）",
+                self.root,
+                None,
+                "namespace",
+            )
             return DmnModel(self.file, {})
-        input_data = {el.get("id", ""): el.get("name") or el.get("id", "") for el in self.root.iter(self.tag("inputData"))}
+        input_data = {
+            el.get("id", ""): el.get("name") or el.get("id", "") for el in self.root.iter(self.tag("inputData"))
+        }
         decisions: dict[str, Decision] = {}
         for element in self.root.iter(self.tag("decision")):
             decision = self.decision(element, input_data)
@@ -118,6 +124,7 @@ class _Loader:
         if not decision_id:
             self.problem("决策缺少 id 属性", element, None, "structure")
             return None
+        # logic is filled in below; the decision must exist first because cell messages quote its title
         shell = Decision(decision_id, element.get("name") or decision_id, element.sourceline, logic=None)  # type: ignore[arg-type]
         for req in element.iter(self.tag("informationRequirement")):
             self.requirement(shell, req, input_data)
@@ -128,8 +135,12 @@ class _Loader:
         elif literal is not None:
             shell.logic = self.literal(shell, element, literal)
         else:
-            self.problem(f"{shell.title}：只支持决策表（decisionTable）和字面表达式（literalExpression）",
-                         element, decision_id, "unsupported")
+            self.problem(
+                f"{shell.title}：只支持决策表（decisionTable）和字面表达式（literalExpression）",
+                element,
+                decision_id,
+                "unsupported",
+            )
             return None
         return shell
 
@@ -163,14 +174,22 @@ class _Loader:
     # --- decision tables ---------------------------------------------------
 
     def table(self, decision: Decision, element: Any) -> DecisionTable:
-        hit_policy = " ".join((element.get("hitPolicy") or "UNIQUE").upper().split())
+        hit_policy = " ".join((element.get("hitPolicy") or "UNIQUE").upper().replace("_", " ").split())
         aggregation = element.get("aggregation")
         if hit_policy not in HIT_POLICIES:
-            self.problem(f"{decision.title}：未知的命中策略 '{hit_policy}'（supported: {', '.join(HIT_POLICIES)}）",
-                         element, decision.id, "hit-policy")
+            self.problem(
+                f"{decision.title}：未知的命中策略 '{hit_policy}'（supported: {', '.join(HIT_POLICIES)}）",
+                element,
+                decision.id,
+                "hit-policy",
+            )
         if aggregation and (hit_policy != "COLLECT" or aggregation not in AGGREGATIONS):
-            self.problem(f"{decision.title}：聚合 '{aggregation}' 只能用于 COLLECT（SUM、MIN、MAX、COUNT）",
-                         element, decision.id, "hit-policy")
+            self.problem(
+                f"{decision.title}：聚合 '{aggregation}' 只能用于 COLLECT（SUM、MIN、MAX、COUNT）",
+                element,
+                decision.id,
+                "hit-policy",
+            )
         inputs = [self.input_clause(decision, el) for el in element.findall(self.tag("input"))]
         outputs = [self.output_clause(decision, el) for el in element.findall(self.tag("output"))]
         table = DecisionTable(element.get("id", ""), hit_policy, aggregation, inputs, outputs, [], element.sourceline)
@@ -183,11 +202,19 @@ class _Loader:
         if not table.outputs:
             self.problem(f"{decision.title}：决策表没有输出列", element, decision.id, "structure")
         if table.aggregation and len(table.outputs) > 1:
-            self.problem(f"{decision.title}：带聚合（{table.aggregation}）的 COLLECT 表只能有一个输出列",
-                         element, decision.id, "hit-policy")
+            self.problem(
+                f"{decision.title}：带聚合（{table.aggregation}）的 COLLECT 表只能有一个输出列",
+                element,
+                decision.id,
+                "hit-policy",
+            )
         if table.hit_policy in ("PRIORITY", "OUTPUT ORDER") and not any(o.values for o in table.outputs):
-            self.problem(f"{decision.title}：{table.hit_policy} 命中策略需要输出列定义允许值（outputValues）作为优先级",
-                         element, decision.id, "hit-policy")
+            self.problem(
+                f"{decision.title}：{table.hit_policy} 命中策略需要输出列定义允许值（outputValues）作为优先级",
+                element,
+                decision.id,
+                "hit-policy",
+            )
 
     def input_clause(self, decision: Decision, element: Any) -> InputClause:
         label = element.get("label") or ""
@@ -197,8 +224,16 @@ class _Loader:
         where = f"{decision.title} 输入列 '{label or text}'"
         expression = self.compile(text, expr_el if expr_el is not None else element, decision, where)
         values = self.value_list(element, "inputValues", decision, where)
-        return InputClause(element.get("id", ""), label, expression, text.strip(), type_ref, converter(type_ref),
-                           values, element.sourceline)
+        return InputClause(
+            element.get("id", ""),
+            label,
+            expression,
+            text.strip(),
+            type_ref,
+            converter(type_ref),
+            values,
+            element.sourceline,
+        )
 
     def output_clause(self, decision: Decision, element: Any) -> OutputClause:
         name, label = element.get("name") or "", element.get("label") or ""
@@ -215,8 +250,9 @@ class _Loader:
         default = None
         if default_el is not None and (_text(default_el, self.ns) or "").strip():
             default = self.compile(_text(default_el, self.ns) or "", default_el, decision, f"{where} 默认值")
-        return OutputClause(element.get("id", ""), label, name, type_ref, converter(type_ref), values, default,
-                            element.sourceline)
+        return OutputClause(
+            element.get("id", ""), label, name, type_ref, converter(type_ref), values, default, element.sourceline
+        )
 
     def value_list(self, element: Any, tag: str, decision: Decision, where: str) -> UnaryTests | None:
         values_el = element.find(self.tag(tag))
@@ -235,8 +271,13 @@ class _Loader:
         out_entries = element.findall(self.tag("outputEntry"))
         prefix = f"{decision.title}第 {index} 条规则"
         if len(entries) != len(table.inputs) or len(out_entries) != len(table.outputs):
-            self.problem(f"{prefix}：单元格数量与列数不符（{len(entries)}/{len(table.inputs)} 输入，"
-                         f"{len(out_entries)}/{len(table.outputs)} 输出）", element, decision.id, "structure")
+            self.problem(
+                f"{prefix}：单元格数量与列数不符（{len(entries)}/{len(table.inputs)} 输入，"
+                f"{len(out_entries)}/{len(table.outputs)} 输出）",
+                element,
+                decision.id,
+                "structure",
+            )
         rule = Rule(rule_id, index, [], [], [], [], element.sourceline)
         for entry, clause in zip(entries, table.inputs, strict=False):
             text = _text(entry, self.ns) or ""
@@ -271,9 +312,16 @@ class _Loader:
             if decision_id in done or decision_id not in model.decisions:
                 return
             if decision_id in visiting:
-                cycle = " → ".join(visiting[visiting.index(decision_id) :] + [decision_id])
-                self.problems.append(Problem(self.file, f"决策依赖存在循环：{cycle}", element_id=decision_id,
-                                             line=model.decisions[decision_id].line, code="cycle"))
+                cycle = " → ".join([*visiting[visiting.index(decision_id) :], decision_id])
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        f"决策依赖存在循环：{cycle}",
+                        element_id=decision_id,
+                        line=model.decisions[decision_id].line,
+                        code="cycle",
+                    )
+                )
                 return
             visiting.append(decision_id)
             for req in model.decisions[decision_id].required_decisions:

@@ -11,16 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import DecisionError, HitPolicyViolation
 from . import ops
 from .builtins import BUILTINS
 from .feel import FeelEvalError
+from .model import (
+    Decision,
+    DecisionResult,
+    DecisionTable,
+    DmnModel,
+    InputClause,
+    LiteralExpression,
+    OutputClause,
+    Rule,
+    RuleMatch,
+)
 from .values import to_python, type_name
-
-if TYPE_CHECKING:
-    from .model import Decision, DecisionResult, DecisionTable, DmnModel, LiteralExpression, OutputClause, Rule
 
 
 def evaluate(model: DmnModel, decision: Decision, inputs: Mapping[str, Any]) -> DecisionResult:
@@ -28,10 +36,9 @@ def evaluate(model: DmnModel, decision: Decision, inputs: Mapping[str, Any]) -> 
     return _evaluate(model, decision, inputs, {})
 
 
-def _evaluate(model: DmnModel, decision: Decision, inputs: Mapping[str, Any],
-              cache: dict[str, DecisionResult]) -> DecisionResult:
-    from .model import DecisionResult, LiteralExpression
-
+def _evaluate(
+    model: DmnModel, decision: Decision, inputs: Mapping[str, Any], cache: dict[str, DecisionResult]
+) -> DecisionResult:
     ctx: dict[str, Any] = dict(inputs)  # private copy: unary tests bind "?" in it
     required = []
     for req_id in decision.required_decisions:
@@ -60,8 +67,6 @@ def _literal(decision: Decision, literal: LiteralExpression, ctx: dict[str, Any]
 
 
 def _table(decision: Decision, table: DecisionTable, ctx: dict[str, Any]) -> DecisionResult:
-    from .model import DecisionResult, RuleMatch
-
     values = [_input_value(decision, clause, ctx) for clause in table.inputs]
     matched = _matching_rules(table, values, ctx)
     hits = [(rule, _rule_outputs(decision, table, rule, ctx)) for rule in matched]
@@ -69,22 +74,26 @@ def _table(decision: Decision, table: DecisionTable, ctx: dict[str, Any]) -> Dec
     inputs = {clause.display: to_python(v) for clause, v in zip(table.inputs, values, strict=True)}
     outputs = [to_python(out) for _, out in hits]
     matches = [RuleMatch(rule.id, rule.index, out) for (rule, _), out in zip(hits, outputs, strict=True)]
-    return DecisionResult(decision.id, decision.name, to_python(raw), [r.id for r, _ in hits], outputs, inputs,
-                          [], matches, raw)
+    return DecisionResult(
+        decision.id, decision.name, to_python(raw), [r.id for r, _ in hits], outputs, inputs, [], matches, raw
+    )
 
 
-def _input_value(decision: Decision, clause: Any, ctx: dict[str, Any]) -> Any:
+def _input_value(decision: Decision, clause: InputClause, ctx: dict[str, Any]) -> Any:
     value = clause.expression.fn(ctx)
     if clause.convert is not None:
         try:
             value = clause.convert(value)
         except ValueError as exc:
-            raise DecisionError(f"{decision.title} 输入列 '{clause.display}'：{exc}",
-                                decision_id=decision.id, column=clause.display) from exc
+            raise DecisionError(
+                f"{decision.title} 输入列 '{clause.display}'：{exc}", decision_id=decision.id, column=clause.display
+            ) from exc
     if clause.values is not None and value is not None and not clause.values.matches(value, ctx):
         raise DecisionError(
             f"{decision.title} 输入列 '{clause.display}'：值 {to_python(value)!r} 不在允许值 {clause.values.text} 之内",
-            decision_id=decision.id, column=clause.display)
+            decision_id=decision.id,
+            column=clause.display,
+        )
     return value
 
 
@@ -110,16 +119,22 @@ def _rule_outputs(decision: Decision, table: DecisionTable, rule: Rule, ctx: dic
 
 
 def _output_value(decision: Decision, clause: OutputClause, value: Any, rule_index: int | None) -> Any:
-    where = f"{decision.title}" + (f"第 {rule_index} 条规则，" if rule_index else " 默认值，") + f"输出列 '{clause.display}'"
+    row = f"第 {rule_index} 条规则，" if rule_index else " 默认值，"
+    where = f"{decision.title}{row}输出列 '{clause.display}'"
     if clause.convert is not None:
         try:
             value = clause.convert(value)
         except ValueError as exc:
-            raise DecisionError(f"{where}：{exc}", decision_id=decision.id, rule=rule_index,
-                                column=clause.display) from exc
+            raise DecisionError(
+                f"{where}：{exc}", decision_id=decision.id, rule=rule_index, column=clause.display
+            ) from exc
     if clause.values is not None and value is not None and not any(ops.eq(value, v) is True for v in clause.values):
-        raise DecisionError(f"{where}：值 {to_python(value)!r} 不在允许值列表之内",
-                            decision_id=decision.id, rule=rule_index, column=clause.display)
+        raise DecisionError(
+            f"{where}：值 {to_python(value)!r} 不在允许值列表之内",
+            decision_id=decision.id,
+            rule=rule_index,
+            column=clause.display,
+        )
     return value
 
 
@@ -128,8 +143,9 @@ def _output_value(decision: Decision, clause: OutputClause, value: Any, rule_ind
 Hit = tuple[Any, dict[str, Any]]  # (Rule, raw outputs by key)
 
 
-def _apply_hit_policy(decision: Decision, table: DecisionTable, hits: list[Hit],
-                      ctx: dict[str, Any]) -> tuple[Any, list[Hit]]:
+def _apply_hit_policy(
+    decision: Decision, table: DecisionTable, hits: list[Hit], ctx: dict[str, Any]
+) -> tuple[Any, list[Hit]]:
     """Return (raw result, the hits that make up the result, in result order)."""
     if not hits:
         return _no_match(decision, table, ctx), []
@@ -158,8 +174,9 @@ def _single(table: DecisionTable, outputs: dict[str, Any]) -> Any:
 
 def _no_match(decision: Decision, table: DecisionTable, ctx: dict[str, Any]) -> Any:
     if any(o.default is not None for o in table.outputs):
-        defaults = {o.key: _output_value(decision, o, o.default.fn(ctx) if o.default else None, None)
-                    for o in table.outputs}
+        defaults = {
+            o.key: _output_value(decision, o, o.default.fn(ctx) if o.default else None, None) for o in table.outputs
+        }
         return _single(table, defaults)
     if table.aggregation == "COUNT":
         return Decimal(0)  # the number of matches is known: none
@@ -188,7 +205,10 @@ def _violation(decision: Decision, policy: str, hits: list[Hit], what: str) -> H
     rules = "、".join(f"第 {rule.index} 条（{rule.id}）" for rule, _ in hits)
     return HitPolicyViolation(
         f"{decision.title} 的命中策略为 {policy}，但{what}：{rules}",
-        decision_id=decision.id, hit_policy=policy, rules=[rule.id for rule, _ in hits])
+        decision_id=decision.id,
+        hit_policy=policy,
+        rules=[rule.id for rule, _ in hits],
+    )
 
 
 def _aggregate(decision: Decision, table: DecisionTable, values: list[Any]) -> Any:
@@ -198,11 +218,13 @@ def _aggregate(decision: Decision, table: DecisionTable, values: list[Any]) -> A
     name = {"SUM": "sum", "MIN": "min", "MAX": "max"}[table.aggregation or ""]
     if name == "sum" and any(type(v) is not Decimal for v in present):
         bad = next(v for v in present if type(v) is not Decimal)
-        raise DecisionError(f"{decision.title}：COLLECT SUM 只能汇总数字，得到 {type_name(bad)} {to_python(bad)!r}",
-                            decision_id=decision.id)
+        raise DecisionError(
+            f"{decision.title}：COLLECT SUM 只能汇总数字，得到 {type_name(bad)} {to_python(bad)!r}",
+            decision_id=decision.id,
+        )
     try:
         return BUILTINS[name][0](present)
     except FeelEvalError as exc:
-        raise DecisionError(f"{decision.title}：COLLECT {table.aggregation} 无法比较输出值：{exc}",
-                            decision_id=decision.id) from exc
-
+        raise DecisionError(
+            f"{decision.title}：COLLECT {table.aggregation} 无法比较输出值：{exc}", decision_id=decision.id
+        ) from exc

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["FeelError", "FeelSyntaxError", "FeelEvalError", "Parser", "parse_expression", "names_in"]
+__all__ = ["FeelError", "FeelEvalError", "FeelSyntaxError", "Parser", "names_in", "parse_expression"]
 
 
 class FeelError(Exception):
@@ -368,12 +368,14 @@ def names_in(node: Any) -> set[str]:
             walk(n.left)
             walk(n.right)
         elif isinstance(n, If):
-            walk(n.cond), walk(n.then), walk(n.orelse)
+            for child in (n.cond, n.then, n.orelse):
+                walk(child)
         elif isinstance(n, (Call, ListLit)):
             for child in n.args if isinstance(n, Call) else n.items:
                 walk(child)
         elif isinstance(n, Interval):
-            walk(n.low), walk(n.high)
+            walk(n.low)
+            walk(n.high)
 
     walk(node)
     return found

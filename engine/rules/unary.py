@@ -134,6 +134,8 @@ class _Builder:
 
     def _interval(self, node: Interval) -> Test:
         low, high = self._compile(node.low), self._compile(node.high)
+        if low.const and high.const and type(low.value) is type(high.value) and type(low.value) in _FAST_TYPES:
+            return _fast_interval(low.value, high.value, node.low_closed, node.high_closed)
         above = ops.le if node.low_closed else ops.lt
         below = ops.le if node.high_closed else ops.lt
         lf, hf = low.fn, high.fn
@@ -168,6 +170,20 @@ def _fast_comparison(op: str, c: Any) -> Test:
     if op == ">":
         return lambda v, ctx: (v > c) if type(v) is t else None
     return lambda v, ctx: (v >= c) if type(v) is t else None
+
+
+def _fast_interval(lo: Any, hi: Any, low_closed: bool, high_closed: bool) -> Test:
+    """Interval with constant endpoints of one plain type: a chained comparison."""
+    t = type(lo)
+    if t is bool:
+        return lambda v, ctx: None  # booleans are not ordered in FEEL
+    if low_closed and high_closed:
+        return lambda v, ctx: (lo <= v <= hi) if type(v) is t else None
+    if low_closed:
+        return lambda v, ctx: (lo <= v < hi) if type(v) is t else None
+    if high_closed:
+        return lambda v, ctx: (lo < v <= hi) if type(v) is t else None
+    return lambda v, ctx: (lo < v < hi) if type(v) is t else None
 
 
 def _equals_or_member(value: Any, expected: Any) -> bool | None:

@@ -126,7 +126,8 @@ def to_feel(value: Any) -> Any:
 def to_python(value: Any) -> Any:
     """Bring a FEEL value back to plain Python: integral Decimals become ``int``."""
     if isinstance(value, Decimal):
-        if value == value.to_integral_value():
+        # adjusted() bound: never materialise a huge int such as 9E+999999 (beyond decimal128 precision)
+        if value.adjusted() < FEEL_CONTEXT.prec and value == value.to_integral_value():
             return int(value)
         return float(value)
     if isinstance(value, list):

@@ -30,6 +30,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from ..calendar import add_working_days as calendar_add
 from ..clock import Clock, SystemClock
 from ..config import Config
 from ..definitions.model import DefinitionSet, ProcessBundle
@@ -115,11 +116,21 @@ class Engine:
         self.services: Registry[ServiceTask] = Registry.collect(self.pm, "gongzhi_register_service_tasks", "service task")
         self.db = Database(self.config.database_url)
         self.repository = Repository()
-        self.script_engine = ScriptEngine(self.clock, self.services)
+        self.calendar = self.pm.hook.gongzhi_calendar()
+        self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions())
         self._codecs: dict[int, StateCodec] = {}
         self._live = _LiveCache(self.config.cache_size)
 
     # --- set-up ------------------------------------------------------------------
+
+    def _expression_functions(self) -> dict[str, Callable[..., Any]]:
+        """Functions every BPMN expression and script may call."""
+
+        def add_working_days(days: int) -> str:
+            """ISO time ``days`` working days from now, e.g. a timeDate of ``add_working_days(3)``."""
+            return calendar_add(self.calendar, self.clock.now(), int(days)).isoformat()
+
+        return {"add_working_days": add_working_days}
 
     def upgrade_db(self) -> None:
         """Create or upgrade the database schema (Alembic migrations)."""
@@ -185,6 +196,8 @@ class Engine:
         check_json(data, "data")
         with self._write() as session:
             task_row = self._open_task(session, task_id, actor)
+            if task_row.assignee not in (None, actor.id) and not actor.is_admin:
+                raise NotAllowed(f"“{task_row.name}” 已由 {task_row.assignee} 认领", task_id=task_id, assignee=task_row.assignee)
             live = self._load(session, task_row.instance_id)
             task = self._ready_task(live, task_id)
             meta = live.bundle.meta(task.workflow.spec.name, task.task_spec.bpmn_id)
@@ -346,15 +359,12 @@ class Engine:
         return _Live(row, bundle, workflow)
 
     def _open_task(self, session: Session, task_id: str, actor: Actor) -> TaskRow:
+        """An open task the actor's groups may work on (whoever has claimed it)."""
         row = queries.visible_task(session, task_id, actor)
         if row.status != "open":
             raise TaskNotOpen(task_id, row.status)
-        if not actor.may_act_on(row.candidate_groups, row.assignee):
-            raise NotAllowed(
-                f"“{row.name}” 只能由 {', '.join(row.candidate_groups) or '指定人员'} 办理"
-                + (f"（已由 {row.assignee} 认领）" if row.assignee else ""),
-                task_id=task_id,
-            )
+        if not actor.may_act_on(row.candidate_groups):
+            raise NotAllowed(f"“{row.name}” 只能由 {', '.join(row.candidate_groups) or '指定人员'} 办理", task_id=task_id)
         return row
 
     @staticmethod

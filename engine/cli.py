@@ -1,0 +1,133 @@
+"""The ``gongzhi`` command line."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+import orjson
+
+from .config import Config
+from .errors import DefinitionInvalid, GongzhiError
+
+__all__ = ["main"]
+
+
+def _engine(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from .runtime.engine import Engine
+
+    return Engine(ctx.obj["config"])
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@click.group()
+@click.option("--database-url", envvar="GONGZHI_DATABASE_URL", help="SQLAlchemy URL (default: SQLite in ./instance)")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """共治 Gongzhi — community-governance workflow engine."""
+    ctx.obj = {"config": Config.load({"database_url": database_url} if database_url else None)}
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Check BPMN, DMN and form files (default: bundled and configured folders)."""
+    engine = _engine(ctx)
+    try:
+        problems = engine.validate(list(paths) or None)
+    except DefinitionInvalid as exc:
+        problems = exc.problems
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        _fail(f"{len(problems)} 个问题 (problems)")
+    click.echo("定义文件检查通过 (all definitions valid)")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def deploy(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Validate and deploy definitions as new versions (unchanged ones are skipped)."""
+    engine = _engine(ctx)
+    engine.upgrade_db()
+    try:
+        result = engine.deploy(list(paths) or None)
+    except DefinitionInvalid as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        _fail(f"部署失败：{len(exc.problems)} 个问题")
+    for item in result.created:
+        click.echo(f"新版本  {item['kind']:8} {item['key']} v{item['version']}")
+    for item in result.unchanged:
+        click.echo(f"未变化  {item['kind']:8} {item['key']} v{item['version']}")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or upgrade the schema with the bundled migrations."""
+    engine = _engine(ctx)
+    engine.upgrade_db()
+    click.echo(f"数据库已升级到最新版本：{engine.db.writer.url.render_as_string(hide_password=True)}")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Recompute every hash chain; exit 1 if anything was changed or removed."""
+    report = _engine(ctx).verify_audit()
+    for problem in report.problems:
+        click.echo(problem)
+    if not report.ok:
+        _fail(f"审计链被篡改：{len(report.problems)} 处问题 (audit chain broken)")
+    click.echo(f"审计链完好：{report.chains} 条链，{report.events} 个事件 (audit chain intact)")
+
+
+@main.command()
+@click.option("--sub", default="dev", help="user id")
+@click.option("--name", default="", help="display name")
+@click.option("--groups", default="", help="comma-separated groups")
+@click.option("--region", default="", help="region path, e.g. 110105/001")
+@click.option("--permissions", default="", help="comma-separated permissions, e.g. pii")
+@click.option("--ttl", default=8 * 3600, type=click.IntRange(min=1), help="seconds until expiry")
+@click.option("--admin", is_flag=True, help="group admin over the whole tree")
+@click.pass_context
+def token(ctx: click.Context, sub: str, name: str, groups: str, region: str, permissions: str, ttl: int, admin: bool) -> None:
+    """Mint a development token signed with GONGZHI_SECRET_KEY."""
+    from .tokens import mint, mint_admin
+
+    secret = ctx.obj["config"].secret_key
+    if admin:
+        click.echo(mint_admin(secret, timedelta(seconds=ttl)))
+        return
+    split = lambda s: [p.strip() for p in s.split(",") if p.strip()]  # noqa: E731
+    click.echo(mint(secret, sub, name, split(groups), region, timedelta(seconds=ttl), split(permissions)))
+
+
+def run() -> None:  # pragma: no cover - console entry with friendly errors
+    try:
+        main()
+    except GongzhiError as exc:
+        _fail(f"错误：{exc}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,46 @@
+"""The gongzhi command line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import jwt
+from click.testing import CliRunner
+
+from gongzhi.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_validate_passes_and_fails_naming_the_element(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(main, ["--database-url", f"sqlite:///{tmp_path}/x.sqlite3", "validate", str(FIXTURES / "approval")])
+    assert ok.exit_code == 0, ok.output
+    broken = tmp_path / "broken"
+    shutil.copytree(FIXTURES / "approval", broken)
+    bpmn = broken / "approval.bpmn"
+    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('bpmnElement="archive"', 'bpmnElement="gone"'), encoding="utf-8")
+    bad = runner.invoke(main, ["--database-url", f"sqlite:///{tmp_path}/x.sqlite3", "validate", str(broken)])
+    assert bad.exit_code == 1
+    assert "approval.bpmn:" in bad.output and "[archive]" in bad.output and "没有图形" in bad.output
+
+
+def test_db_upgrade_and_deploy(tmp_path: Path) -> None:
+    runner = CliRunner()
+    url = f"sqlite:///{tmp_path}/cli.sqlite3"
+    assert runner.invoke(main, ["--database-url", url, "db", "upgrade"]).exit_code == 0
+    first = runner.invoke(main, ["--database-url", url, "deploy", str(FIXTURES / "approval")])
+    assert first.exit_code == 0 and "新版本" in first.output and "approval v1" in first.output
+    again = runner.invoke(main, ["--database-url", url, "deploy", str(FIXTURES / "approval")])
+    assert "未变化" in again.output and "新版本" not in again.output
+
+
+def test_token(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GONGZHI_SECRET_KEY", "a-test-secret-that-is-long-enough-for-hs256")
+    runner = CliRunner()
+    out = runner.invoke(main, ["token", "--sub", "u1", "--groups", "street,clerk", "--region", "110105/001"])
+    claims = jwt.decode(out.output.strip(), "a-test-secret-that-is-long-enough-for-hs256", algorithms=["HS256"])
+    assert (claims["sub"], claims["groups"], claims["region"]) == ("u1", ["clerk", "street"], "110105/001")
+    admin = jwt.decode(runner.invoke(main, ["token", "--admin"]).output.strip(), "a-test-secret-that-is-long-enough-for-hs256", algorithms=["HS256"])
+    assert admin["groups"] == ["admin"] and admin["region"] == ""
