@@ -70,6 +70,36 @@ def deploy(ctx: click.Context, paths: tuple[Path, ...]) -> None:
         click.echo(f"未变化  {item['kind']:8} {item['key']} v{item['version']}")
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--decision", "decision", required=True, help="decision id or name")
+@click.option("--input", "input_", required=True, help="a JSON object, or - to read one JSON object per line")
+def decide(file: Path, decision: str, input_: str) -> None:
+    """Evaluate a DMN decision: prints {"result": ..., "matched_rules": [...]}."""
+    from .rules import load_dmn
+
+    try:
+        model = load_dmn(file)
+        model.find(decision)
+    except GongzhiError as exc:
+        _fail(f"错误：{exc}")
+    lines = (line for line in sys.stdin if line.strip()) if input_ == "-" else iter([input_])
+    failed = 0
+    for line in lines:
+        try:
+            inputs = orjson.loads(line)
+            if not isinstance(inputs, dict):
+                raise ValueError("输入必须是 JSON 对象 (an object)")
+            answer = model.evaluate(decision, inputs).as_dict()
+            out = {"result": answer["result"], "matched_rules": answer["matched_rules"]}
+        except (GongzhiError, ValueError) as exc:
+            failed += 1
+            out = {"error": str(exc)}
+        click.echo(orjson.dumps(out).decode())
+    if failed:
+        sys.exit(1)
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

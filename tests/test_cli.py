@@ -44,3 +44,22 @@ def test_token(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert (claims["sub"], claims["groups"], claims["region"]) == ("u1", ["clerk", "street"], "110105/001")
     admin = jwt.decode(runner.invoke(main, ["token", "--admin"]).output.strip(), "a-test-secret-that-is-long-enough-for-hs256", algorithms=["HS256"])
     assert admin["groups"] == ["admin"] and admin["region"] == ""
+
+
+def test_decide_single_and_batch(tmp_path: Path) -> None:
+    import orjson
+
+    from gongzhi import bpmn_package_path
+
+    dmn = str(bpmn_package_path() / "micro_wish" / "micro_wish_rules.dmn")
+    runner = CliRunner()
+    one = runner.invoke(main, ["decide", dmn, "--decision", "微心愿办理时限", "--input", '{"category": "助老", "urgent": false}'])
+    assert one.exit_code == 0 and orjson.loads(one.output) == {"result": 3, "matched_rules": ["DecisionRule_elderly"]}
+    batch = runner.invoke(main, ["decide", dmn, "--decision", "wish_deadline", "--input", "-"],
+                          input='{"category": "就医", "urgent": true}\n\n{"category": "其他", "urgent": false}\n[1]\n')
+    answers = [orjson.loads(line) for line in batch.output.splitlines()]
+    assert answers[:2] == [{"result": 1, "matched_rules": ["DecisionRule_urgent"]},
+                           {"result": 7, "matched_rules": ["DecisionRule_other"]}]
+    assert "error" in answers[2] and batch.exit_code == 1
+    unknown = runner.invoke(main, ["decide", dmn, "--decision", "nope", "--input", "{}"])
+    assert unknown.exit_code == 1 and "wish_deadline" in unknown.output

@@ -37,6 +37,7 @@ def append(session: Session, chain: str, actor: Actor, action: str, at: datetime
     if head is None:
         head = AuditHead(chain=chain, seq=0, hash=GENESIS)
         session.add(head)
+        session.flush()  # later appends in this transaction must find it
     seq = head.seq + 1
     body = {
         "chain": chain,

@@ -9,6 +9,7 @@ import orjson
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
+from SpiffWorkflow.util.task import TaskState
 
 from ..clock import utc
 from ..definitions.model import ProcessBundle
@@ -25,11 +26,21 @@ MAX_PER_PAGE = 200
 
 
 def variables(workflow: Any) -> dict[str, Any]:
-    """The instance's variables: the data of the last task that finished."""
+    """The instance's variables.
+
+    A finished instance has its final data. A running one has data on every
+    task it waits at (parallel branches each carry their own copy): merge the
+    top-level ones, older changes first, so the latest value of each name wins.
+    """
     if workflow.is_completed():
         return dict(workflow.data)
-    last = workflow.last_task
-    return dict(last.data) if last is not None else {}
+    merged: dict[str, Any] = {}
+    if workflow.last_task is not None:
+        merged.update(workflow.last_task.data)
+    waiting = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+    for task in sorted(waiting, key=lambda t: t.last_state_change):
+        merged.update(task.data)
+    return merged
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""微心愿 micro-wish order loop: BPMN, DMN and forms (package data)."""
