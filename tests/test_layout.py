@@ -74,3 +74,9 @@ def test_public_names_match_all() -> None:
     public = {name for name in vars(gongzhi) if not name.startswith("_") and name not in ("annotations", "Path")}
     modules = {name for name in public if type(getattr(gongzhi, name)).__name__ == "module"}
     assert set(gongzhi.__all__) - {"__version__"} == public - modules
+
+
+def test_runtime_never_imports_flask() -> None:
+    code = "import sys, gongzhi, gongzhi.runtime.engine, gongzhi.cli; print('flask' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "False"
