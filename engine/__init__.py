@@ -42,7 +42,8 @@ from .hookspecs import hookimpl
 from .identity import ADMIN_GROUP, SYSTEM, Actor
 from .runtime.engine import Engine
 from .runtime.views import InstanceView, Page, TaskView
-from .services import InstanceEvent, ServiceCall, ServiceTask
+from .runtime.messages import MessageReceipt
+from .services import Channel, Delivery, InstanceEvent, ServiceCall, ServiceTask
 
 __version__ = "0.1.0"
 
@@ -64,7 +65,10 @@ __all__ = [
     "ServiceTask",
     "ServiceCall",
     "InstanceEvent",
+    "Channel",
+    "Delivery",
     # views
+    "MessageReceipt",
     "InstanceView",
     "TaskView",
     "Page",

@@ -100,6 +100,30 @@ def decide(file: Path, decision: str, input_: str) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.option("--concurrency", default=1, type=click.IntRange(1, 64), help="jobs run at the same time")
+@click.option("--once", is_flag=True, help="run the jobs due now, then exit")
+@click.pass_context
+def worker(ctx: click.Context, concurrency: int, once: bool) -> None:
+    """Run timers, asynchronous service tasks and outbox deliveries."""
+    import signal
+
+    from .worker import Worker
+
+    engine = _engine(ctx)
+    engine.upgrade_db()
+    runner = Worker(engine, concurrency)
+    if once:
+        count = runner.run_once()
+        click.echo(f"已处理 {count} 个作业 (jobs handled): {runner.handled}")
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: runner.stop())
+    click.echo(f"后台作业进程 {runner.id} 已启动（并发 {concurrency}），Ctrl+C 退出")
+    runner.run_forever()
+    click.echo("已停止 (stopped)")
+
+
 @main.group()
 def db() -> None:
     """Database schema."""
@@ -161,3 +185,39 @@ def run() -> None:  # pragma: no cover - console entry with friendly errors
 
 if __name__ == "__main__":  # pragma: no cover
     run()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (0.0.0.0: all)")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="worker processes")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="threads per worker")
+@click.option("--dev", is_flag=True, help="allow the default development secret (never in production)")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, dev: bool) -> None:
+    """Serve the HTTP API with gunicorn; migrates and deploys definitions first."""
+    from .api.serve import banner, prepare, run_gunicorn
+
+    config: Config = ctx.obj["config"]
+    if config.uses_default_secret and not dev:
+        _fail("拒绝启动：GONGZHI_SECRET_KEY 仍是默认值。请设置一个随机密钥，"
+              "例如 export GONGZHI_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')；"
+              "本机试用可加 --dev。(refusing to start with the default secret key)")
+    if config.uses_default_secret:
+        click.echo("警告：--dev 模式，使用默认密钥签发的令牌任何人都能伪造 (development secret in use)", err=True)
+    prepare(config)
+    click.echo(banner(host, port))
+
+    def load():  # type: ignore[no-untyped-def]
+        from .api import create_app
+
+        return create_app(config, setup=False)
+
+    run_gunicorn(load, {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers, "threads": threads, "worker_class": "gthread",
+        "accesslog": "-", "errorlog": "-", "timeout": 60, "graceful_timeout": 20,
+        "proc_name": "gongzhi",
+        # Several servers on one machine (tests, staging) must not share ~/.gunicorn/gunicorn.ctl.
+        "control_socket_disable": True,
+    })

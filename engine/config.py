@@ -8,6 +8,11 @@ Keys (the same names, without the prefix, in a mapping):
 - ``DEFINITIONS``: extra definition folders, separated by ``os.pathsep``
 - ``DISABLE_PLUGINS``: comma-separated plugin names not to load
 - ``CACHE_SIZE``: live workflow objects kept in memory (0 disables the cache)
+- ``JOB_MAX_ATTEMPTS``: tries of a failing job before it becomes an incident (5)
+- ``JOB_BACKOFF_SECONDS``: first retry delay, doubled on each retry (10)
+- ``JOB_LEASE_SECONDS``: how long a worker owns a job before others may take it (300)
+- ``WORKER_POLL_SECONDS``: longest sleep of an idle worker without a wake-up (5)
+- ``MESSAGE_TTL_SECONDS``: how long an early message waits for its instance (7 days)
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ def _split(value: str | list[str] | tuple[str, ...] | None, sep: str) -> tuple[s
     return tuple(str(v) for v in value)
 
 
+_NUMBERS = {"cache_size": int, "job_max_attempts": int, "job_backoff_seconds": float, "job_lease_seconds": float,
+            "worker_poll_seconds": float, "message_ttl_seconds": float}
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str = ""
@@ -41,6 +50,11 @@ class Config:
     definitions: tuple[str, ...] = ()
     disable_plugins: tuple[str, ...] = ()
     cache_size: int = 256
+    job_max_attempts: int = 5
+    job_backoff_seconds: float = 10.0
+    job_lease_seconds: float = 300.0
+    worker_poll_seconds: float = 5.0
+    message_ttl_seconds: float = 7 * 24 * 3600
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -57,8 +71,9 @@ class Config:
         try:
             values["definitions"] = _split(values.get("definitions"), os.pathsep)
             values["disable_plugins"] = _split(values.get("disable_plugins"), ",")
-            if "cache_size" in values:
-                values["cache_size"] = int(values["cache_size"])
+            for name, kind in _NUMBERS.items():
+                if name in values:
+                    values[name] = kind(values[name])
         except (TypeError, ValueError) as exc:
             raise ConfigurationError(f"invalid configuration value: {exc}") from exc
         config = cls(**values, extra=extra)

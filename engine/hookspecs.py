@@ -14,7 +14,7 @@ import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
     from .identity import Actor
-    from .services import InstanceEvent, ServiceTask
+    from .services import Channel, InstanceEvent, ServiceTask
 
 hookspec = pluggy.HookspecMarker("gongzhi")
 hookimpl = pluggy.HookimplMarker("gongzhi")
@@ -26,6 +26,11 @@ hookimpl = pluggy.HookimplMarker("gongzhi")
 @hookspec
 def gongzhi_register_service_tasks() -> list["ServiceTask"]:
     """Service-task handlers, keyed by the operator name used in BPMN."""
+
+
+@hookspec
+def gongzhi_register_channels() -> list["Channel"]:
+    """Outbox channels, keyed by name, that receive instance events at least once."""
 
 
 @hookspec

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent"]
+__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery"]
 
 
 @dataclass(frozen=True)
@@ -45,3 +45,34 @@ class InstanceEvent:
     element_id: str | None = None
     task_id: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
+    region: str = ""
+    status: str = "running"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "instance_id": self.instance_id, "process_key": self.process_key,
+            "at": self.at.isoformat(), "actor_id": self.actor_id, "element_id": self.element_id,
+            "task_id": self.task_id, "region": self.region, "status": self.status, "data": dict(self.data),
+        }
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox message on its way to a channel; ``event_id`` is stable across retries."""
+
+    event_id: str
+    channel: str
+    event: Mapping[str, Any]
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where instance events are delivered (webhooks, portals), at least once, through the outbox.
+
+    ``accepts`` picks the events this channel wants; ``deliver`` raises to ask for a retry.
+    """
+
+    name: str
+    deliver: Callable[[Delivery], None]
+    accepts: Callable[[InstanceEvent], bool] = lambda event: True

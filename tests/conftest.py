@@ -1,6 +1,7 @@
 """Shared fixtures: a database per test (SQLite file, or a PostgreSQL schema), engines, clocks.
 
-The suite runs on SQLite by default. With ``GONGZHI_TEST_BACKEND=postgres`` every
+The suite runs on SQLite by default (``GONGZHI_TEST_BACKEND=sqlite`` also skips the
+PostgreSQL-only tests, as CI's first pass does). With ``GONGZHI_TEST_BACKEND=postgres`` every
 ``db_url`` is a fresh schema in the PostgreSQL database named by
 ``GONGZHI_TEST_POSTGRES`` (``.ci/run`` creates and drops one per run). Tests
 that need PostgreSQL itself use ``pg_url``: without a server they skip with
@@ -57,6 +58,8 @@ def pg_database() -> Iterator[str | None]:
 @pytest.fixture
 def pg_url(pg_database: str | None) -> Iterator[str]:
     """A fresh, empty schema in PostgreSQL, as a URL whose search_path points at it."""
+    if os.environ.get("GONGZHI_TEST_BACKEND") == "sqlite":
+        pytest.skip("this run is the SQLite pass; PostgreSQL tests run in the PostgreSQL pass")
     if pg_database is None:
         pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432 (start it to run these tests)")
     schema = f"t_{uuid.uuid4().hex[:12]}"

@@ -173,6 +173,7 @@ class DefinitionSet:
         used_files = {self.executable_processes()[p][0] for p in process_ids if p in self.executable_processes()}
         tasks: dict[tuple[str, str], TaskMeta] = {}
         start_form = None
+        async_ids: dict[str, set[str]] = {}
         for pid in process_ids:
             pfile = self.executable_processes()[pid][0]
             for el in self.indexes[pfile].in_process(pid):
@@ -181,13 +182,15 @@ class DefinitionSet:
                     used_files.add(form_file)
                 if el.tag in ("userTask", "manualTask"):
                     tasks[(pid, el.id)] = self._task_meta(el, form_file)
+                elif el.tag == "serviceTask" and el.properties.get("async", "").lower() == "true":
+                    async_ids.setdefault(pid, set()).add(el.id)
                 elif el.tag == "startEvent" and pid == process_id and form_file:
                     start_form = self.forms[form_file]
                 elif el.tag == "businessRuleTask":
                     ref = el.node.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS) if el.node is not None else None
                     if ref is not None and (ref.text or "").strip() in self.decision_files:
                         used_files.add(self.decision_files[(ref.text or "").strip()])
-        _use_gongzhi_timers(spec, subprocess_specs)
+        _adapt_specs(spec, subprocess_specs, async_ids)
         return ProcessBundle(
             key=process_id,
             name=proc.name or process_id,
@@ -233,8 +236,11 @@ def _spiff_problem(exc: ValidationException, file: str) -> Problem:
     return Problem(exc.file_name or file, message, element_id=exc.id or None, line=line, code="bpmn-parse")
 
 
-def _use_gongzhi_timers(spec: Any, subprocess_specs: dict[str, Any]) -> None:
+def _adapt_specs(spec: Any, subprocess_specs: dict[str, Any], async_ids: dict[str, set[str]]) -> None:
+    """Clock-aware timers everywhere; asynchronous service tasks where the diagram asks for them."""
+    from ..async_tasks import adopt_async
     from ..timers import adopt_timers
 
     for s in [spec, *subprocess_specs.values()]:
         adopt_timers(s)
+        adopt_async(s, async_ids.get(s.name, set()))

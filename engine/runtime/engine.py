@@ -14,20 +14,18 @@ import threading
 import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 from uuid import UUID
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from ..calendar import add_working_days as calendar_add
@@ -41,6 +39,7 @@ from ..errors import (
     ConcurrentUpdate,
     Conflict,
     GongzhiError,
+    IdempotencyConflict,
     InstanceNotRunning,
     InvalidInput,
     NotAllowed,
@@ -53,16 +52,18 @@ from ..errors import (
 )
 from ..identity import SYSTEM, Actor, normalize_region
 from ..plugin_manager import Registry, get_plugin_manager
-from ..services import InstanceEvent, ServiceTask
+from ..services import Channel, InstanceEvent, ServiceTask
 from ..store.db import Database
-from ..store.models import Instance, Job, TaskRow
-from . import audit, queries, sync
+from ..store.models import Incident, Instance, Job, Message, TaskRow
+from . import audit, jobs, messages, queries, sync
 from .forms import validate_form
 from .snapshot import snapshot
 from .state import CommandLog, ScriptEngine, StateCodec, current_log
 from .views import InstanceView, Page, TaskView, check_json
 
 __all__ = ["Engine"]
+
+NOTIFY_CHANNEL = "gongzhi_jobs"
 
 logger = logging.getLogger("gongzhi")
 
@@ -114,6 +115,7 @@ class Engine:
         self.clock = clock or SystemClock()
         self.pm = get_plugin_manager(plugins, self.config.disable_plugins)
         self.services: Registry[ServiceTask] = Registry.collect(self.pm, "gongzhi_register_service_tasks", "service task")
+        self.channels: Registry[Channel] = Registry.collect(self.pm, "gongzhi_register_channels", "outbox channel")
         self.db = Database(self.config.database_url)
         self.repository = Repository()
         self.calendar = self.pm.hook.gongzhi_calendar()
@@ -238,11 +240,51 @@ class Engine:
             live = self._load(session, target)
 
             def deliver(workflow: BpmnWorkflow) -> dict[str, Any]:
-                workflow.catch(BpmnEvent(MessageEventDefinition(message_name), payload=variables))
+                messages.catch(workflow, message_name, variables)
                 return {"message": message_name, "variables": variables}
 
             self._advance(session, live, actor, "message", deliver)
             return self._view(session, live)
+
+    def send_message(self, message_name: str, actor: Actor, variables: Mapping[str, Any] | None = None, *,
+                     business_key: str | None = None, instance_id: str | None = None, message_id: str | None = None,
+                     ttl_seconds: float | None = None) -> messages.MessageReceipt:
+        """Deliver a message, or keep it until an instance with that key waits for it.
+
+        The same ``message_id`` twice is accepted once: the second call returns the first receipt.
+        """
+        variables = dict(variables or {})
+        check_json(variables)
+        if not business_key and not instance_id:
+            raise InvalidInput("消息需要 business_key 或 instance_id 来找到流程实例",
+                               errors=[{"field": "business_key", "message": "必填其一"}])
+        with self._write() as session:
+            if message_id:
+                seen = session.scalar(select(Message).where(Message.message_id == message_id))
+                if seen is not None:
+                    if (seen.name, seen.business_key, seen.variables) != (message_name, business_key, variables):
+                        raise IdempotencyConflict(f"消息编号 {message_id} 已用于另一条消息", message_id=message_id)
+                    return messages.receipt_of(seen)
+            now = self.clock.now()
+            ttl = self.config.message_ttl_seconds if ttl_seconds is None else ttl_seconds
+            record = Message(message_id=message_id, name=message_name, business_key=business_key, instance_id=instance_id,
+                             region=actor.region, variables=variables, status="buffered", created_at=now,
+                             expires_at=now + timedelta(seconds=ttl), delivered_at=None)
+            session.add(record)
+            try:
+                target = queries.subscriber(session, message_name, actor, business_key, instance_id)
+            except NotFound:
+                session.flush()
+                return messages.receipt_of(record)
+            live = self._load(session, target)
+            record.status, record.instance_id, record.delivered_at = "delivered", target, now
+
+            def deliver(workflow: BpmnWorkflow) -> dict[str, Any]:
+                messages.catch(workflow, message_name, variables)
+                return {"message": message_name, "message_id": message_id, "variables": variables}
+
+            self._advance(session, live, actor, "message", deliver)
+            return replace(messages.receipt_of(record), instance=self._view(session, live))
 
     def cancel(self, instance_id: str, actor: Actor, reason: str = "") -> InstanceView:
         """Stop a running instance; its open tasks and timers are withdrawn."""
@@ -258,35 +300,42 @@ class Engine:
             self._advance(session, live, actor, "cancel", stop, status="cancelled")
             return self._view(session, live)
 
-    def fire_due_timers(self, limit: int = 500) -> int:
-        """Fire every timer due by the engine clock; returns how many jobs were handled."""
-        now = self.clock.now()
-        with self.db.read() as session:
-            due = session.scalars(
-                select(Job.id).where(Job.kind == "timer", Job.status == "pending", Job.due_at <= now)
-                .order_by(Job.due_at).limit(limit)
-            ).all()
-        handled = 0
-        for job_id in due:
-            try:
-                handled += self._fire(job_id)
-            except Conflict:
-                continue  # another worker moved the instance first; its job rows say what remains
-        return handled
+    def fire_due_timers(self) -> int:
+        """Fire every timer due by the engine clock, here and now; returns how many jobs ran."""
+        return self.run_due_jobs(kinds=("timer",))
 
-    def _fire(self, job_id: int) -> int:
+    def run_due_jobs(self, kinds: tuple[str, ...] | None = None, worker_id: str = "inline") -> int:
+        """Run due background jobs in this thread until none is left (what ``gongzhi worker --once`` does)."""
+        handled = 0
+        while True:
+            batch = jobs.acquire(self, worker_id, 100, kinds)
+            if not batch:
+                return handled
+            for job_id in batch:
+                if jobs.run_job(self, job_id, worker_id) not in ("skipped", "retry"):
+                    handled += 1
+
+    def incidents(self, actor: Actor) -> list[dict[str, Any]]:
+        """Jobs that failed after their retries, inside the actor's region."""
+        with self.db.read() as session:
+            return [jobs.describe(i) for i in jobs.open_incidents(session, queries.in_region(Incident.region, actor))]
+
+    def retry_incident(self, incident_id: int, actor: Actor) -> dict[str, Any]:
+        """After fixing the cause: run the failed job again with a fresh set of tries."""
         with self._write() as session:
-            job = session.get(Job, job_id, with_for_update=True)
-            if job is None or job.status != "pending":
-                return 0
-            live = self._load(session, job.instance_id) if job.instance_id else None
-            task = live.workflow.get_task_from_id(UUID(job.task_id)) if live and live.row.status == "running" else None
-            if task is None or task.state != TaskState.WAITING:
-                job.status = "dropped"  # the instance moved on: never fire a stale timer
-                return 1
-            self._advance(session, live, SYSTEM, "timer", lambda wf: wf.refresh_timers() or {},
-                          element_id=job.element_id, task_id=job.task_id)
-            return 1
+            incident = session.get(Incident, incident_id) if isinstance(incident_id, int) else None
+            if incident is None or not actor.can_see(incident.region):
+                raise NotFound(f"故障 {incident_id} 不存在或不在您的管辖范围内", incident_id=incident_id)
+            if incident.resolved_at is not None:
+                raise Conflict(f"故障 {incident_id} 已于 {incident.resolved_at} 处理", incident_id=incident_id)
+            if not actor.is_admin:
+                raise NotAllowed("只有管理员可以重试故障", incident_id=incident_id)
+            now = self.clock.now()
+            jobs.retry_incident(session, incident, actor.id, now)
+            if incident.instance_id:
+                audit.append(session, incident.instance_id, actor, "incident_retry", now, instance_id=incident.instance_id,
+                             element_id=incident.element_id, incident_id=incident.id)
+            return jobs.describe(incident)
 
     # --- queries ---------------------------------------------------------------------
 
@@ -385,10 +434,12 @@ class Engine:
         before_vars = {} if fresh else queries.variables(workflow)
         log = CommandLog(instance_id=row.id)
         token = current_log.set(log)
+        delivered: list[Any] = []
         try:
             details = mutate(workflow) or {}
             if status is None:
                 workflow.do_engine_steps()
+                delivered = self._deliver_buffered(session, row, before, workflow)
         except GongzhiError:
             raise
         except Exception as exc:  # a script, expression or handler failed inside SpiffWorkflow
@@ -407,10 +458,41 @@ class Engine:
                      element_id=element_id, task_id=task_id, changed=changed or None, **details)
         for decision in log.decisions:
             audit.append(session, row.id, actor, "decision", now, instance_id=row.id, **decision)
+        for message in delivered:
+            audit.append(session, row.id, actor, "message", now, instance_id=row.id, message=message.name,
+                         message_id=message.message_id, buffered_since=message.created_at.isoformat())
         if row.status != "running":
             audit.append(session, row.id, actor, row.status, now, instance_id=row.id)
+        event = InstanceEvent(action, row.id, row.process_key, now, actor.id, element_id, task_id,
+                              region=row.region, status=row.status)
+        self._outbox(session, event)
+        if self.db.dialect == "postgresql" and any(isinstance(o, Job) for o in session.new):
+            session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered on commit: wakes idle workers
         session.flush()
-        self._on_commit(session, live, InstanceEvent(action, row.id, row.process_key, now, actor.id, element_id, task_id))
+        self._on_commit(session, live, event)
+
+    def _deliver_buffered(self, session: Session, row: Instance, before: Any, workflow: BpmnWorkflow) -> list[Any]:
+        """Messages that arrived early: hand each to the catch event that now waits for it."""
+        delivered = []
+        waiting_before = set(before.messages) if before else set()
+        for _ in range(100):  # each delivery may lead to another catch event; never loop for ever
+            waiting = set(snapshot(workflow).messages)
+            message = messages.take_buffered(session, row, waiting - waiting_before, self.clock.now()) if waiting else None
+            if message is None:
+                return delivered
+            messages.catch(workflow, message.name, dict(message.variables))
+            workflow.do_engine_steps()
+            delivered.append(message)
+            waiting_before = waiting - {message.name}
+        return delivered
+
+    def _outbox(self, session: Session, event: InstanceEvent) -> None:
+        """One delivery job per interested channel, in the same transaction as the state change."""
+        for channel in self.channels.values():
+            if channel.accepts(event):
+                session.add(Job(kind="delivery", instance_id=event.instance_id, task_id=None, element_id=event.element_id,
+                                due_at=event.at, status="pending", attempts=0, created_at=event.at,
+                                payload={"event_id": str(uuid.uuid4()), "channel": channel.name, "event": event.as_dict()}))
 
     def _on_commit(self, session: Session, live: _Live, event: InstanceEvent) -> None:
         """After the commit (never before): keep the workflow in the cache and tell plugins."""

@@ -52,7 +52,7 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 _MISSING = object()
 
 
-def _in_region(column: Any, actor: Actor) -> Any:
+def in_region(column: Any, actor: Actor) -> Any:
     if not actor.region:
         return True
     return or_(column == actor.region, column.like(actor.region + "/%"))
@@ -113,18 +113,18 @@ def tasks(session: Session, actor: Actor, now: datetime, *, mine: bool = False, 
           process_key: str | None = None, instance_id: str | None = None, overdue: bool | None = None,
           status: str = "open", page: int = 1, per_page: int = 20) -> Page[TaskView]:
     page, per_page = _page(page, per_page)
-    query = select(TaskRow).where(TaskRow.status == status, _in_region(TaskRow.region, actor))
+    query = select(TaskRow).where(TaskRow.status == status, in_region(TaskRow.region, actor))
     if candidate_group:
         if not actor.is_admin and candidate_group not in actor.groups:
             return Page([], 0, page, per_page)
         query = query.where(TaskRow.id.in_(
             select(TaskCandidate.task_id).where(TaskCandidate.group_name == candidate_group,
-                                                _in_region(TaskCandidate.region, actor))))
+                                                in_region(TaskCandidate.region, actor))))
     elif not actor.is_admin and not mine:
         query = query.where(or_(
             TaskRow.assignee == actor.id,
             TaskRow.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.group_name.in_(sorted(actor.groups)),
-                                                               _in_region(TaskCandidate.region, actor))),
+                                                               in_region(TaskCandidate.region, actor))),
         ))
     if mine:
         query = query.where(TaskRow.assignee == actor.id)
@@ -143,7 +143,7 @@ def tasks(session: Session, actor: Actor, now: datetime, *, mine: bool = False, 
 def instances(session: Session, actor: Actor, *, process_key: str | None = None, status: str | None = None,
               business_key: str | None = None, page: int = 1, per_page: int = 20) -> Page[InstanceView]:
     page, per_page = _page(page, per_page)
-    query = select(Instance).where(_in_region(Instance.region, actor))
+    query = select(Instance).where(in_region(Instance.region, actor))
     if process_key:
         query = query.where(Instance.process_key == process_key)
     if status:
@@ -176,7 +176,7 @@ def subscriber(session: Session, message_name: str, actor: Actor, business_key: 
     """The one instance in the actor's region waiting for ``message_name``."""
     query = (select(Instance.id).join(MessageSubscription, MessageSubscription.instance_id == Instance.id)
              .where(MessageSubscription.message_name == message_name, Instance.status == "running",
-                    _in_region(Instance.region, actor)))
+                    in_region(Instance.region, actor)))
     if business_key:
         query = query.where(Instance.business_key == business_key)
     if instance_id:

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from ..async_tasks import is_async_service
 from ..timers import is_timer, timer_due
 
 __all__ = ["WaitState", "snapshot", "all_tasks"]
@@ -24,6 +25,7 @@ class WaitState:
     timers: dict[str, datetime] = field(default_factory=dict)  # task id -> due
     timer_tasks: dict[str, Any] = field(default_factory=dict)
     messages: dict[str, str] = field(default_factory=dict)  # message name -> element id
+    services: dict[str, Any] = field(default_factory=dict)  # task id -> started asynchronous service task
 
 
 def _workflows(workflow: Any) -> Iterator[Any]:
@@ -50,4 +52,7 @@ def snapshot(workflow: Any) -> WaitState:
                 ws.timer_tasks[str(task.id)] = task
         elif isinstance(getattr(spec, "event_definition", None), MessageEventDefinition):
             ws.messages[spec.event_definition.name] = spec.bpmn_id or spec.name
+    for task in all_tasks(workflow, TaskState.STARTED):
+        if is_async_service(task.task_spec):
+            ws.services[str(task.id)] = task
     return ws

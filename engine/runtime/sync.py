@@ -31,6 +31,7 @@ def write_rows(session: Session, engine: Any, bundle: ProcessBundle, row: Instan
     before = before or _EMPTY
     _user_tasks(session, engine, bundle, row, before, after, actor, now)
     _timers(session, row, before, after, now)
+    _services(session, row, before, after, now)
     _subscriptions(session, row, before, after)
 
 
@@ -114,8 +115,19 @@ def _timers(session: Session, row: Instance, before: WaitState, after: WaitState
         elif before.timers[task_id] != due:  # a cycle timer fired and rescheduled itself once
             session.execute(
                 update(Job).where(Job.instance_id == row.id, Job.task_id == task_id, Job.status == "pending")
-                .values(due_at=due, attempts=Job.attempts + 1)
+                .values(due_at=due)
             )
+
+
+def _services(session: Session, row: Instance, before: WaitState, after: WaitState, now: datetime) -> None:
+    for task_id in set(after.services) - set(before.services):
+        task = after.services[task_id]
+        session.add(Job(kind="service", instance_id=row.id, task_id=task_id, element_id=task.task_spec.bpmn_id,
+                        due_at=now, status="pending", attempts=0, payload={}, created_at=now))
+    gone = set(before.services) - set(after.services)
+    if gone:  # finished by the worker, or withdrawn with the instance
+        session.execute(update(Job).where(Job.instance_id == row.id, Job.task_id.in_(gone), Job.status == "pending")
+                        .values(status="dropped"))
 
 
 def _subscriptions(session: Session, row: Instance, before: WaitState, after: WaitState) -> None:

@@ -24,6 +24,8 @@ __all__ = [
     "MessageSubscription",
     "AuditEvent",
     "AuditHead",
+    "Incident",
+    "Message",
 ]
 
 
@@ -120,7 +122,11 @@ class TaskCandidate(Base):
 
 
 class Job(Base):
-    """Work for the background: timers now; asynchronous tasks and deliveries later."""
+    """Work for the background worker: timers, asynchronous service tasks, outbox deliveries.
+
+    A worker leases a due job (``locked_by`` / ``locked_until``) and runs it in
+    its own transaction; a crashed worker's lease expires and another takes over.
+    """
 
     __tablename__ = "gz_job"
     __table_args__ = (
@@ -128,13 +134,14 @@ class Job(Base):
         Index("ix_gz_job_instance", "instance_id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(16))  # timer
+    kind: Mapped[str] = mapped_column(String(16))  # timer | service | delivery
     instance_id: Mapped[str | None] = mapped_column(ForeignKey("gz_instance.id"))
     task_id: Mapped[str | None] = mapped_column(String(36))
     element_id: Mapped[str | None] = mapped_column(String(128))
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))  # pending | done | dropped | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_by: Mapped[str | None] = mapped_column(String(64))
     locked_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]]
@@ -178,3 +185,41 @@ class AuditHead(Base):
     chain: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Incident(Base):
+    """A job that failed after its retries; it waits for a person to fix the cause and retry."""
+
+    __tablename__ = "gz_incident"
+    __table_args__ = (Index("ix_gz_incident_open", "resolved_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("gz_job.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    instance_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(128))
+    region: Mapped[str] = mapped_column(String(255))
+    error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class Message(Base):
+    """A message received from outside: delivered, or buffered until an instance waits for it."""
+
+    __tablename__ = "gz_message"
+    __table_args__ = (
+        Index("ix_gz_message_waiting", "name", "business_key", "status"),
+        UniqueConstraint("message_id", name="uq_gz_message_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str | None] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(128))
+    business_key: Mapped[str | None] = mapped_column(String(128))
+    instance_id: Mapped[str | None] = mapped_column(String(36))
+    region: Mapped[str] = mapped_column(String(255))
+    variables: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))  # buffered | delivered | expired
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]

@@ -1,0 +1,162 @@
+"""Running background jobs: timers, asynchronous service tasks and outbox deliveries.
+
+A job runs in its own transaction. Success commits the instance's new state
+and the job's ``done`` together, so a job is completed exactly once however
+often workers crash or race. A failure rolls all of that back and, in a second
+transaction, schedules a retry with exponential backoff — or, when the tries
+run out, opens an incident that a person can retry after fixing the cause.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+from SpiffWorkflow.util.task import TaskState
+
+from ..clock import utc
+from ..errors import Conflict, GongzhiError
+from ..identity import SYSTEM
+from ..services import Delivery
+from ..store.models import Incident, Instance, Job
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Engine
+
+__all__ = ["acquire", "run_job", "next_due", "open_incidents", "retry_incident", "describe"]
+
+logger = logging.getLogger("gongzhi.worker")
+
+
+def acquire(engine: "Engine", worker_id: str, limit: int, kinds: tuple[str, ...] | None = None) -> list[int]:
+    """Lease up to ``limit`` due jobs to ``worker_id``; other workers skip them until the lease ends."""
+    now = engine.clock.now()
+    query = (
+        select(Job.id)
+        .where(Job.status == "pending", Job.due_at <= now, or_(Job.locked_until.is_(None), Job.locked_until < now))
+        .order_by(Job.due_at, Job.id)
+        .limit(limit)
+    )
+    if kinds:
+        query = query.where(Job.kind.in_(kinds))
+    if engine.db.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    with engine.db.write() as session:
+        ids = list(session.scalars(query))
+        if ids:
+            lease = now + timedelta(seconds=engine.config.job_lease_seconds)
+            session.execute(update(Job).where(Job.id.in_(ids)).values(locked_by=worker_id, locked_until=lease))
+    return ids
+
+
+def next_due(engine: "Engine") -> datetime | None:
+    """When the next pending job is due (leased ones count from their lease's end)."""
+    with engine.db.read() as session:
+        due = session.scalar(select(Job.due_at).where(Job.status == "pending").order_by(Job.due_at).limit(1))
+    return utc(due) if due else None
+
+
+def run_job(engine: "Engine", job_id: int, worker_id: str) -> str:
+    """Run one leased job; returns what happened: done, pending (a cycle rescheduled), dropped,
+    skipped, retry or incident."""
+    try:
+        with engine._write() as session:
+            job = session.get(Job, job_id, with_for_update=True)
+            if job is None or job.status != "pending" or job.locked_by != worker_id:
+                return "skipped"  # finished by someone else, or our lease was taken over
+            outcome = _RUNNERS[job.kind](engine, session, job)
+            job.status = outcome
+            job.locked_by, job.locked_until = None, None
+            return outcome
+    except Conflict:
+        # The instance moved under us (a person completed a task at the same moment): try again soon.
+        _release(engine, job_id, worker_id)
+        return "skipped"
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
+        if not isinstance(exc, GongzhiError):
+            logger.exception("job %s failed", job_id)
+        return _record_failure(engine, job_id, worker_id, exc)
+
+
+def _timer(engine: "Engine", session: Session, job: Job) -> str:
+    live = engine._load(session, job.instance_id)
+    task = live.workflow.get_task_from_id(UUID(job.task_id)) if live.row.status == "running" else None
+    if task is None or task.state != TaskState.WAITING:
+        return "dropped"  # the instance moved on: never fire a stale timer
+    engine._advance(session, live, SYSTEM, "timer", lambda wf: wf.refresh_timers() or {},
+                    element_id=job.element_id, task_id=job.task_id)
+    # A cycle timer still waits: the same job now carries its next due time.
+    return "pending" if task.state == TaskState.WAITING else "done"
+
+
+def _service(engine: "Engine", session: Session, job: Job) -> str:
+    live = engine._load(session, job.instance_id)
+    task = live.workflow.get_task_from_id(UUID(job.task_id)) if live.row.status == "running" else None
+    if task is None or task.state != TaskState.STARTED:
+        return "dropped"
+    engine._advance(session, live, SYSTEM, "service", lambda wf: task.task_spec.finish(task) or {},
+                    element_id=job.element_id, task_id=job.task_id)
+    return "done"
+
+
+def _delivery(engine: "Engine", session: Session, job: Job) -> str:
+    channel = engine.channels.get(job.payload["channel"])
+    if channel is None:
+        raise GongzhiError(f"outbox channel '{job.payload['channel']}' is not registered any more")
+    channel.deliver(Delivery(job.payload["event_id"], channel.name, job.payload["event"], job.attempts + 1))
+    return "done"
+
+
+_RUNNERS = {"timer": _timer, "service": _service, "delivery": _delivery}
+
+
+def _release(engine: "Engine", job_id: int, worker_id: str) -> None:
+    with engine.db.write() as session:
+        session.execute(update(Job).where(Job.id == job_id, Job.locked_by == worker_id)
+                        .values(locked_by=None, locked_until=None))
+
+
+def _record_failure(engine: "Engine", job_id: int, worker_id: str, exc: Exception) -> str:
+    now = engine.clock.now()
+    with engine.db.write() as session:
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None or job.locked_by != worker_id:
+            return "skipped"
+        job.attempts += 1
+        job.last_error = f"{type(exc).__name__}: {exc}"[:4000]
+        job.locked_by, job.locked_until = None, None
+        if job.attempts < engine.config.job_max_attempts:
+            job.due_at = now + timedelta(seconds=engine.config.job_backoff_seconds * 2 ** (job.attempts - 1))
+            return "retry"
+        job.status = "failed"
+        region = session.scalar(select(Instance.region).where(Instance.id == job.instance_id)) if job.instance_id else ""
+        session.add(Incident(job_id=job.id, kind=job.kind, instance_id=job.instance_id, element_id=job.element_id,
+                             region=region or "", error=job.last_error, created_at=now))
+        return "incident"
+
+
+def open_incidents(session: Session, region_filter: Any) -> list[Incident]:
+    return list(session.scalars(select(Incident).where(Incident.resolved_at.is_(None), region_filter)
+                                .order_by(Incident.created_at, Incident.id)))
+
+
+def retry_incident(session: Session, incident: Incident, actor_id: str, now: datetime) -> None:
+    """Put the failed job back in the queue with a fresh set of tries."""
+    job = session.get(Job, incident.job_id, with_for_update=True)
+    job.status, job.attempts, job.due_at = "pending", 0, now
+    job.locked_by, job.locked_until = None, None
+    incident.resolved_at, incident.resolved_by = now, actor_id
+
+
+def describe(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id, "kind": incident.kind, "instance_id": incident.instance_id,
+        "element_id": incident.element_id, "region": incident.region, "error": incident.error,
+        "created_at": utc(incident.created_at).isoformat(),
+        "resolved_at": utc(incident.resolved_at).isoformat() if incident.resolved_at else None,
+        "resolved_by": incident.resolved_by,
+    }

@@ -1,0 +1,67 @@
+"""Messages from outside: deliver to the waiting instance, or buffer until one waits.
+
+A message names the instance by business key (or instance id). If no instance
+waits for it yet, it is kept for a time-to-live and delivered the moment an
+instance with that key reaches the catch event — inside that instance's own
+command, so nothing is lost between the two. A ``message_id`` makes sending
+idempotent: the same id is accepted once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+
+from ..clock import utc
+from ..store.models import Instance, Message
+
+__all__ = ["MessageReceipt", "catch", "take_buffered"]
+
+
+@dataclass(frozen=True)
+class MessageReceipt:
+    """What happened to a sent message: ``delivered`` to an instance, or ``buffered`` until ``expires_at``."""
+
+    status: str
+    message_id: str | None
+    instance_id: str | None
+    expires_at: datetime | None = None
+    instance: Any = None  # the InstanceView after delivery
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status, "message_id": self.message_id, "instance_id": self.instance_id,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "instance": self.instance.as_dict() if self.instance is not None else None,
+        }
+
+
+def catch(workflow: Any, name: str, variables: dict[str, Any]) -> None:
+    workflow.catch(BpmnEvent(MessageEventDefinition(name), payload=variables))
+
+
+def take_buffered(session: Session, row: Instance, names: set[str], now: datetime) -> Message | None:
+    """The oldest unexpired buffered message for this instance among ``names``, marked delivered."""
+    targets = [Message.instance_id == row.id]
+    if row.business_key:
+        targets.append(Message.business_key == row.business_key)
+    message = session.scalar(
+        select(Message)
+        .where(Message.status == "buffered", Message.name.in_(sorted(names)), Message.expires_at > now, or_(*targets))
+        .order_by(Message.created_at, Message.id)
+        .limit(1)
+        .with_for_update()
+    )
+    if message is not None:
+        message.status, message.instance_id, message.delivered_at = "delivered", row.id, now
+    return message
+
+
+def receipt_of(message: Message) -> MessageReceipt:
+    return MessageReceipt(message.status, message.message_id, message.instance_id, utc(message.expires_at))

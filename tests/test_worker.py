@@ -1,0 +1,234 @@
+"""The background worker: leases, retries and incidents, the outbox, early messages, crashes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import shutil
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from gongzhi import Channel, Engine, MovableClock, ServiceCall, ServiceTask, SystemClock, hookimpl
+from gongzhi.cli import main
+from gongzhi.store.models import Job
+from gongzhi.worker import Worker
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def async_approval(tmp_path: Path, operator: str = "sms.send") -> Path:
+    """The approval process whose notification is an asynchronous service task of ``operator``."""
+    folder = tmp_path / "async_approval"
+    if not folder.exists():
+        shutil.copytree(FIXTURES / "approval", folder)
+        bpmn = folder / "approval.bpmn"
+        text = bpmn.read_text(encoding="utf-8").replace('id="gongzhi.echo"', f'id="{operator}"').replace(
+            '<spiffworkflow:serviceTaskOperator',
+            '<spiffworkflow:properties><spiffworkflow:property name="async" value="true" /></spiffworkflow:properties>\n'
+            '        <spiffworkflow:serviceTaskOperator', 1)
+        bpmn.write_text(text, encoding="utf-8")
+    return folder
+
+
+class Gateway:
+    """An SMS gateway stand-in whose failures the test controls."""
+
+    def __init__(self, failures: int = 0, delay: float = 0.0) -> None:
+        self.failures, self.delay, self.calls = failures, delay, []
+
+    def send(self, call: ServiceCall) -> dict:
+        self.calls.append(call.instance_id)
+        if self.delay:
+            time.sleep(self.delay)
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("短信网关不可用")
+        return {"sent": call.params["text"]}
+
+    def plugin(self) -> Any:
+        return SimpleNamespace(__name__="sms", gongzhi_register_service_tasks=hookimpl(
+            lambda: [ServiceTask("sms.send", self.send)]))
+
+
+def approve(engine: Engine, people: Any, start_vars: dict, key: str | None = None) -> str:
+    inst = engine.start("approval", people.clerk, start_vars, business_key=key)
+    engine.complete(inst.open_tasks[0].id, people.clerk, {"approved": True})
+    return inst.id
+
+
+def job_rows(engine: Engine, kind: str) -> list[tuple[str, int]]:
+    with engine.db.read() as session:
+        return [(j.status, j.attempts) for j in session.scalars(select(Job).where(Job.kind == kind).order_by(Job.id))]
+
+
+def test_async_service_task_runs_in_the_worker(make_engine: Callable[..., Engine], tmp_path: Path, people: Any,
+                                               start_vars: dict) -> None:
+    gateway = Gateway()
+    engine = make_engine(plugins=[gateway.plugin()])
+    engine.deploy([async_approval(tmp_path)])
+    instance_id = approve(engine, people, start_vars, "A-1")
+    assert gateway.calls == [] and job_rows(engine, "service") == [("pending", 0)]
+    assert Worker(engine).run_once() == 1
+    assert gateway.calls == [instance_id]
+    view = engine.instance(instance_id, people.leader)
+    assert view.variables["notice"] == {"sent": "已批准：修路灯"}
+    assert [e["action"] for e in engine.history(instance_id, people.leader)][-1] == "service"
+    assert engine.correlate("confirmation", people.leader, {}, business_key="A-1").open_tasks[0].element_id == "archive"
+
+
+def test_failing_task_becomes_an_incident_and_completes_after_retry(make_engine: Callable[..., Engine], tmp_path: Path,
+                                                                    clock: MovableClock, people: Any, start_vars: dict) -> None:
+    gateway = Gateway(failures=10)
+    engine = make_engine(plugins=[gateway.plugin()], job_max_attempts=3, job_backoff_seconds=10)
+    engine.deploy([async_approval(tmp_path)])
+    instance_id = approve(engine, people, start_vars)
+    worker = Worker(engine)
+    assert worker.run_once() == 0 and job_rows(engine, "service") == [("pending", 1)]
+    assert worker.run_once() == 0  # backing off: not due yet
+    clock.advance(seconds=10)
+    assert worker.run_once() == 0 and job_rows(engine, "service") == [("pending", 2)]
+    clock.advance(seconds=19)
+    assert worker.run_once() == 0  # the second wait is twice as long
+    clock.advance(seconds=1)
+    assert worker.run_once() == 1 and job_rows(engine, "service") == [("failed", 3)]
+    [incident] = engine.incidents(people.admin)
+    assert incident["instance_id"] == instance_id and incident["element_id"] == "notify"
+    assert "短信网关不可用" in incident["error"]
+    assert engine.incidents(people.other_clerk) == []  # another region does not see it
+    assert engine.instance(instance_id, people.leader).status == "running"  # the instance waits, nothing lost
+
+    gateway.failures = 0  # the cause is fixed
+    engine.retry_incident(incident["id"], people.admin)
+    assert engine.incidents(people.admin) == []
+    assert worker.run_once() == 1
+    assert engine.instance(instance_id, people.leader).variables["notice"] == {"sent": "已批准：修路灯"}
+    assert [e["action"] for e in engine.history(instance_id, people.admin)][-2:] == ["incident_retry", "service"]
+
+
+def test_outbox_survives_a_receiver_failing_30_percent(make_engine: Callable[..., Engine], clock: MovableClock,
+                                                        people: Any, start_vars: dict) -> None:
+    rng = random.Random(7)
+    received: list[str] = []
+    failures = Counter()
+
+    def deliver(delivery: Any) -> None:
+        if rng.random() < 0.3:
+            failures["fail"] += 1
+            raise ConnectionError("503 from receiver")
+        received.append(delivery.event_id)
+
+    hook = SimpleNamespace(__name__="receiver", gongzhi_register_channels=hookimpl(
+        lambda: [Channel("receiver", deliver, accepts=lambda event: event.kind in ("start", "complete"))]))
+    engine = make_engine(plugins=[hook], job_max_attempts=50, job_backoff_seconds=1)
+    engine.deploy([FIXTURES / "approval"])
+    for _ in range(40):
+        inst = engine.start("approval", people.clerk, start_vars)
+        engine.complete(inst.open_tasks[0].id, people.clerk, {"approved": False})
+    worker = Worker(engine, concurrency=2)
+    for _ in range(200):
+        worker.run_once()
+        if len(set(received)) == 80:
+            break
+        clock.advance(seconds=60)
+    assert failures["fail"] > 10
+    assert len(set(received)) == 80 and len(received) == 80  # every event, each acknowledged once
+    assert set(s for s, _ in job_rows(engine, "delivery")) == {"done"}
+
+
+def test_early_message_waits_for_its_instance(engine: Engine, clock: MovableClock, people: Any, start_vars: dict) -> None:
+    inst = engine.start("approval", people.clerk, start_vars, business_key="E-1")
+    receipt = engine.send_message("confirmation", people.leader, {"by": "李四"}, business_key="E-1", message_id="m-1")
+    assert receipt.status == "buffered" and receipt.expires_at is not None
+    again = engine.send_message("confirmation", people.leader, {"by": "李四"}, business_key="E-1", message_id="m-1")
+    assert again.status == "buffered"  # the same message id is accepted once
+    view = engine.complete(inst.open_tasks[0].id, people.clerk, {"approved": True})
+    assert [t.element_id for t in view.open_tasks] == ["archive"]  # delivered as soon as the catch event waited
+    assert view.variables["confirmation"] == {"by": "李四"}
+    assert engine.send_message("confirmation", people.leader, {"by": "李四"}, business_key="E-1",
+                               message_id="m-1").status == "delivered"
+
+
+def test_expired_message_is_not_delivered(engine: Engine, clock: MovableClock, people: Any, start_vars: dict) -> None:
+    inst = engine.start("approval", people.clerk, start_vars, business_key="E-2")
+    engine.send_message("confirmation", people.leader, {}, business_key="E-2", ttl_seconds=60)
+    clock.advance(seconds=61)
+    view = engine.complete(inst.open_tasks[0].id, people.clerk, {"approved": True})
+    assert view.open_tasks == [] and "confirmation" not in view.variables
+
+
+def test_cli_worker_once(engine: Engine, clock: MovableClock, people: Any, start_vars: dict) -> None:
+    engine.start("approval", people.clerk, start_vars)
+    clock.advance(hours=2)  # the CLI worker runs on the wall clock, which is long past this
+    result = CliRunner().invoke(main, ["--database-url", engine.config.database_url, "worker", "--once"])
+    assert result.exit_code == 0 and "已处理 1 个作业" in result.output
+    assert engine.tasks(people.leader).items[0].element_id == "escalated"
+
+
+# --- many worker processes on PostgreSQL -------------------------------------------------
+
+
+def _work(url: str, seconds: float, concurrency: int, plugins: tuple = (), lease: float = 30.0) -> None:
+    engine = Engine({"database_url": url, "job_lease_seconds": lease, "worker_poll_seconds": 0.2},
+                    clock=SystemClock(), plugins=plugins)
+    worker = Worker(engine, concurrency)
+    deadline = time.monotonic() + seconds
+    worker.run_forever(on_idle=lambda delay: worker.stop() if time.monotonic() > deadline else None)
+
+
+def _spawn(*args: Any) -> multiprocessing.Process:
+    process = multiprocessing.get_context("fork").Process(target=_work, args=args, daemon=True)
+    process.start()
+    return process
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_four_workers_fire_500_timers_exactly_once(make_engine: Callable[..., Engine], pg_url: str, people: Any,
+                                                  start_vars: dict) -> None:
+    engine = make_engine(pg_url, clock=SystemClock())
+    engine.deploy([FIXTURES / "approval"])
+    for _ in range(500):
+        engine.start("approval", people.clerk, {**start_vars, "review_within": "PT3S"})
+    workers = [_spawn(pg_url, 12.0, 2) for _ in range(4)]
+    for process in workers:
+        process.join(60)
+    assert all(p.exitcode == 0 for p in workers)
+    assert Counter(s for s, _ in job_rows(engine, "timer")) == Counter({"done": 500})
+    with engine.db.read() as session:
+        from gongzhi.store.models import AuditEvent
+
+        fired = session.execute(select(AuditEvent.chain, func.count()).where(AuditEvent.action == "timer")
+                                .group_by(AuditEvent.chain)).all()
+    assert len(fired) == 500 and {n for _, n in fired} == {1}
+    assert engine.tasks(people.leader, per_page=1).total == 500
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_killed_worker_jobs_complete_exactly_once(make_engine: Callable[..., Engine], pg_url: str, tmp_path: Path,
+                                                  people: Any, start_vars: dict) -> None:
+    slow = Gateway(delay=0.6)
+    engine = make_engine(pg_url, clock=SystemClock(), plugins=[slow.plugin()])
+    engine.deploy([async_approval(tmp_path)])
+    for round_ in range(20):
+        instance_id = approve(engine, people, start_vars, f"K-{round_}")
+        victim = _spawn(pg_url, 5.0, 1, (slow.plugin(),), 1.0)
+        time.sleep(0.35 + (round_ % 4) * 0.05)  # somewhere inside the handler
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.join()
+        rescuer = _spawn(pg_url, 1.8, 1, (Gateway().plugin(),), 1.0)
+        rescuer.join(30)
+        actions = [e["action"] for e in engine.history(instance_id, people.admin)]
+        assert actions.count("service") == 1, (round_, actions)
+        assert engine.instance(instance_id, people.admin).variables["notice"] == {"sent": "已批准：修路灯"}
+    assert Counter(s for s, _ in job_rows(engine, "service")) == Counter({"done": 20})
+    assert engine.verify_audit().ok
