@@ -17,11 +17,15 @@ __all__ = ["AsyncServiceTask", "adopt_async", "is_async_service"]
 
 class AsyncServiceTask(ServiceTask):
     def _run_hook(self, my_task: Any) -> None:
-        return None  # leave the task STARTED; the worker runs ``finish`` later
+        return None  # leave the task STARTED; the worker calls the handler later
 
-    def finish(self, my_task: Any) -> None:
-        """Call the handler now and complete the task (used by the worker)."""
-        self._execute(my_task)
+    def prepare(self, my_task: Any) -> dict[str, Any]:
+        """The handler's parameters, evaluated on the task's data (before the call)."""
+        return {name: p["value"] for name, p in self.evaluate_params(my_task).items()}
+
+    def finish(self, my_task: Any, result: Any) -> None:
+        """Store the handler's result and complete the task (after the call)."""
+        my_task.data[self.result_variable] = result
         my_task.complete()
 
 

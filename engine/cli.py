@@ -18,7 +18,9 @@ __all__ = ["main"]
 def _engine(ctx: click.Context):  # type: ignore[no-untyped-def]
     from .runtime.engine import Engine
 
-    return Engine(ctx.obj["config"])
+    engine = Engine(ctx.obj["config"])
+    ctx.call_on_close(engine.close)
+    return engine
 
 
 def _fail(message: str, code: int = 1) -> None:

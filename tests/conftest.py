@@ -99,7 +99,7 @@ def make_engine(db_url: str, clock: MovableClock) -> Iterator[Callable[..., Engi
 
     yield make
     for engine in made:
-        engine.db.dispose()
+        engine.close()
 
 
 @pytest.fixture

@@ -232,3 +232,24 @@ def test_killed_worker_jobs_complete_exactly_once(make_engine: Callable[..., Eng
         assert engine.instance(instance_id, people.admin).variables["notice"] == {"sent": "已批准：修路灯"}
     assert Counter(s for s, _ in job_rows(engine, "service")) == Counter({"done": 20})
     assert engine.verify_audit().ok
+
+
+def test_a_process_starts_another_and_waits_for_its_end(make_engine: Callable[..., Engine], people: Any) -> None:
+    engine = make_engine()
+    engine.deploy([FIXTURES / "subcase"])
+    parent = engine.start("parent_case", people.clerk, {"topic": "小区路灯"}, business_key="T-1")
+    worker = Worker(engine)
+    assert worker.run_once() == 1  # the asynchronous start of the child
+    [listed] = engine.instances(people.admin, process_key="child_case").items
+    child = engine.instance(listed.id, people.admin)
+    assert child.business_key == f"{parent.id}:open_case" and child.variables["topic"] == "小区路灯"
+    assert engine.instance(parent.id, people.admin).variables["child"] == {"instance_id": child.id,
+                                                                            "business_key": child.business_key}
+    department = type(people.clerk)("d-1", "城管", frozenset({"department"}), "110105/001")
+    engine.complete(child.open_tasks[0].id, department, {"result": "已修复"})
+    assert engine.instance(parent.id, people.admin).status == "running"  # the reply is a job of its own
+    assert worker.run_once() == 1
+    done = engine.instance(parent.id, people.admin)
+    assert done.status == "completed"
+    outcome = done.variables["child_outcome"]
+    assert (outcome["instance_id"], outcome["status"], outcome["variables"]["result"]) == (child.id, "completed", "已修复")

@@ -50,9 +50,9 @@ from ..errors import (
     UnknownInstance,
     UnknownTask,
 )
-from ..identity import SYSTEM, Actor, normalize_region
+from ..identity import ADMIN_GROUP, SYSTEM, Actor, normalize_region
 from ..plugin_manager import Registry, get_plugin_manager
-from ..services import Channel, InstanceEvent, ServiceTask
+from ..services import Channel, InstanceEvent, ServiceCall, ServiceTask
 from ..store.db import Database
 from ..store.models import Incident, Instance, Job, Message, TaskRow
 from . import audit, jobs, messages, queries, sync
@@ -116,6 +116,7 @@ class Engine:
         self.pm = get_plugin_manager(plugins, self.config.disable_plugins)
         self.services: Registry[ServiceTask] = Registry.collect(self.pm, "gongzhi_register_service_tasks", "service task")
         self.channels: Registry[Channel] = Registry.collect(self.pm, "gongzhi_register_channels", "outbox channel")
+        self.services.add(ServiceTask("gongzhi.start_process", self._start_child, "发起另一个流程并可等待其结果"), "gongzhi.engine")
         self.db = Database(self.config.database_url)
         self.repository = Repository()
         self.calendar = self.pm.hook.gongzhi_calendar()
@@ -124,6 +125,16 @@ class Engine:
         self._live = _LiveCache(self.config.cache_size)
 
     # --- set-up ------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the database connections (the engine can be used again; it reconnects)."""
+        self.db.dispose()
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _expression_functions(self) -> dict[str, Callable[..., Any]]:
         """Functions every BPMN expression and script may call."""
@@ -164,8 +175,13 @@ class Engine:
     # --- commands ------------------------------------------------------------------
 
     def start(self, process_key: str, actor: Actor, variables: Mapping[str, Any] | None = None, *,
-              business_key: str | None = None, region: str | None = None) -> InstanceView:
-        """Start the latest version of ``process_key`` with ``variables``."""
+              business_key: str | None = None, region: str | None = None, parent_id: str | None = None,
+              reply_message: str | None = None) -> InstanceView:
+        """Start the latest version of ``process_key`` with ``variables``.
+
+        An instance started by another one names it in ``parent_id``; when it
+        ends, message ``reply_message`` (if given) tells the parent how it ended.
+        """
         variables = dict(variables or {})
         check_json(variables)
         region = normalize_region(actor.region if region is None else region)
@@ -182,7 +198,7 @@ class Engine:
             row = Instance(
                 id=str(uuid.uuid4()), process_key=process_key, version_id=version.id, status="running",
                 business_key=business_key, region=region, started_by=actor.id, created_at=now, updated_at=now,
-                state=b"", lock_version=0,
+                parent_id=parent_id, reply_message=reply_message, state=b"", lock_version=0,
             )
             workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
             workflow.get_tasks(state=TaskState.READY)[0].data.update(variables)
@@ -463,6 +479,8 @@ class Engine:
                          message_id=message.message_id, buffered_since=message.created_at.isoformat())
         if row.status != "running":
             audit.append(session, row.id, actor, row.status, now, instance_id=row.id)
+            if row.parent_id and row.reply_message:
+                self._reply_to_parent(session, row, workflow, now)
         event = InstanceEvent(action, row.id, row.process_key, now, actor.id, element_id, task_id,
                               region=row.region, status=row.status)
         self._outbox(session, event)
@@ -485,6 +503,32 @@ class Engine:
             delivered.append(message)
             waiting_before = waiting - {message.name}
         return delivered
+
+    def _reply_to_parent(self, session: Session, row: Instance, workflow: BpmnWorkflow, now: datetime) -> None:
+        """Tell the parent instance how this one ended, through a job (never inside this transaction)."""
+        payload = {"instance_id": row.id, "process_key": row.process_key, "status": row.status,
+                   "variables": queries.variables(workflow)}
+        session.add(Job(kind="message", instance_id=row.id, task_id=None, element_id=None, due_at=now, status="pending",
+                        attempts=0, created_at=now,
+                        payload={"name": row.reply_message, "instance_id": row.parent_id, "message_id": f"reply:{row.id}",
+                                 "variables": payload}))
+
+    def _start_child(self, call: ServiceCall) -> dict[str, Any]:
+        """Operator ``gongzhi.start_process``: start another process for this instance (idempotently)."""
+        params = call.params
+        key, reply = params.get("process_key"), params.get("reply_message")
+        if not isinstance(key, str) or not key:
+            raise InvalidInput("gongzhi.start_process 需要参数 process_key")
+        business_key = params.get("business_key") or f"{call.instance_id}:{call.element_id}"
+        with self.db.read() as session:
+            parent = session.get(Instance, call.instance_id)
+            existing = session.scalar(select(Instance.id).where(Instance.business_key == business_key,
+                                                                Instance.process_key == key))
+        if existing is None:  # a retried job finds the child it already started
+            starter = Actor.of(parent.started_by, "", (ADMIN_GROUP,), parent.region)
+            existing = self.start(key, starter, dict(params.get("variables") or {}), business_key=business_key,
+                                  region=parent.region, parent_id=parent.id, reply_message=reply).id
+        return {"instance_id": existing, "business_key": business_key}
 
     def _outbox(self, session: Session, event: InstanceEvent) -> None:
         """One delivery job per interested channel, in the same transaction as the state change."""

@@ -62,13 +62,22 @@ def next_due(engine: "Engine") -> datetime | None:
 
 def run_job(engine: "Engine", job_id: int, worker_id: str) -> str:
     """Run one leased job; returns what happened: done, pending (a cycle rescheduled), dropped,
-    skipped, retry or incident."""
+    skipped, retry or incident.
+
+    Calls to the outside world (service handlers, channel deliveries, replies to
+    other instances) happen before the job's transaction, never inside it: no
+    database lock is held while a gateway is slow, and the commit that follows
+    records the result exactly once.
+    """
     try:
+        prepared = _prepare(engine, job_id, worker_id)
+        if prepared is _SKIP:
+            return "skipped"
         with engine._write() as session:
             job = session.get(Job, job_id, with_for_update=True)
             if job is None or job.status != "pending" or job.locked_by != worker_id:
                 return "skipped"  # finished by someone else, or our lease was taken over
-            outcome = _RUNNERS[job.kind](engine, session, job)
+            outcome = _RUNNERS[job.kind](engine, session, job, prepared)
             job.status = outcome
             job.locked_by, job.locked_until = None, None
             return outcome
@@ -82,7 +91,42 @@ def run_job(engine: "Engine", job_id: int, worker_id: str) -> str:
         return _record_failure(engine, job_id, worker_id, exc)
 
 
-def _timer(engine: "Engine", session: Session, job: Job) -> str:
+_SKIP = object()
+
+
+def _prepare(engine: "Engine", job_id: int, worker_id: str) -> Any:
+    """Make the job's outside call before its transaction; returns the call's result (or None)."""
+    with engine.db.read() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status != "pending" or job.locked_by != worker_id:
+            return _SKIP
+        kind, payload, instance_id, attempts = job.kind, dict(job.payload), job.instance_id, job.attempts
+        if kind == "service":
+            task = _started(engine._load(session, instance_id, take=False), job.task_id)
+            if task is None:
+                return None  # the transaction below drops the job
+            spec = task.task_spec
+            params, data = spec.prepare(task), dict(task.data)
+    if kind == "service":
+        return engine.script_engine.call_operator(spec.operation_name, params, instance_id, spec.bpmn_id, data,
+                                                  spec.bpmn_name)
+    if kind == "delivery":
+        channel = engine.channels.get(payload["channel"])
+        if channel is None:
+            raise GongzhiError(f"outbox channel '{payload['channel']}' is not registered any more")
+        channel.deliver(Delivery(payload["event_id"], channel.name, payload["event"], attempts + 1))
+    elif kind == "message":
+        engine.send_message(payload["name"], SYSTEM, payload["variables"], instance_id=payload["instance_id"],
+                            message_id=payload["message_id"])
+    return None
+
+
+def _started(live: Any, task_id: str | None) -> Any:
+    task = live.workflow.get_task_from_id(UUID(task_id)) if task_id and live.row.status == "running" else None
+    return task if task is not None and task.state == TaskState.STARTED else None
+
+
+def _timer(engine: "Engine", session: Session, job: Job, _: Any) -> str:
     live = engine._load(session, job.instance_id)
     task = live.workflow.get_task_from_id(UUID(job.task_id)) if live.row.status == "running" else None
     if task is None or task.state != TaskState.WAITING:
@@ -93,25 +137,21 @@ def _timer(engine: "Engine", session: Session, job: Job) -> str:
     return "pending" if task.state == TaskState.WAITING else "done"
 
 
-def _service(engine: "Engine", session: Session, job: Job) -> str:
+def _service(engine: "Engine", session: Session, job: Job, result: Any) -> str:
     live = engine._load(session, job.instance_id)
-    task = live.workflow.get_task_from_id(UUID(job.task_id)) if live.row.status == "running" else None
-    if task is None or task.state != TaskState.STARTED:
-        return "dropped"
-    engine._advance(session, live, SYSTEM, "service", lambda wf: task.task_spec.finish(task) or {},
+    task = _started(live, job.task_id)
+    if task is None:
+        return "dropped"  # cancelled while the handler ran: its result has nowhere to go
+    engine._advance(session, live, SYSTEM, "service", lambda wf: task.task_spec.finish(task, result) or {},
                     element_id=job.element_id, task_id=job.task_id)
     return "done"
 
 
-def _delivery(engine: "Engine", session: Session, job: Job) -> str:
-    channel = engine.channels.get(job.payload["channel"])
-    if channel is None:
-        raise GongzhiError(f"outbox channel '{job.payload['channel']}' is not registered any more")
-    channel.deliver(Delivery(job.payload["event_id"], channel.name, job.payload["event"], job.attempts + 1))
-    return "done"
+def _called(engine: "Engine", session: Session, job: Job, _: Any) -> str:
+    return "done"  # deliveries and replies happened in ``_prepare``; this commit records it
 
 
-_RUNNERS = {"timer": _timer, "service": _service, "delivery": _delivery}
+_RUNNERS = {"timer": _timer, "service": _service, "delivery": _called, "message": _called}
 
 
 def _release(engine: "Engine", job_id: int, worker_id: str) -> None:

@@ -74,20 +74,25 @@ class ScriptEngine(PythonScriptEngine):
 
     def call_service(self, task: Any, operation_name: str = "", operation_params: dict | None = None, **_: Any) -> str:
         # SpiffWorkflow's own error path here is broken (``script`` undefined); errors are ours.
-        service = self.services.get(operation_name)
-        if service is None:
-            raise ServiceTaskError(f"没有插件提供服务操作 '{operation_name}'", element_id=task.task_spec.name, operator=operation_name)
         params = {name: p["value"] for name, p in (operation_params or {}).items()}
         log = current_log.get()
-        call = ServiceCall(operation_name, params, log.instance_id if log else "", task.task_spec.name, dict(task.data), self.now())
-        try:
-            result = service.handler(call)
-        except Exception as exc:
-            raise ServiceTaskError(f"服务任务 '{task.task_spec.bpmn_name or task.task_spec.name}' 调用 '{operation_name}' 失败：{exc}",
-                                   element_id=task.task_spec.name, operator=operation_name) from exc
+        result = self.call_operator(operation_name, params, log.instance_id if log else "", task.task_spec.bpmn_id,
+                                    dict(task.data), task.task_spec.bpmn_name)
         if log is not None:
-            log.services.append({"element_id": task.task_spec.name, "operator": operation_name, "params": params})
+            log.services.append({"element_id": task.task_spec.bpmn_id, "operator": operation_name, "params": params})
         return orjson.dumps(result, default=str).decode()
+
+    def call_operator(self, operator: str, params: dict[str, Any], instance_id: str, element_id: str,
+                      data: dict[str, Any], element_name: str | None = None) -> Any:
+        """Call the plugin handler for ``operator``; any failure becomes a ServiceTaskError naming the element."""
+        service = self.services.get(operator)
+        if service is None:
+            raise ServiceTaskError(f"没有插件提供服务操作 '{operator}'", element_id=element_id, operator=operator)
+        try:
+            return service.handler(ServiceCall(operator, params, instance_id, element_id, data, self.now()))
+        except Exception as exc:
+            raise ServiceTaskError(f"服务任务 '{element_name or element_id}' 调用 '{operator}' 失败：{exc}",
+                                   element_id=element_id, operator=operator) from exc
 
     def record_decision(self, task: Any, call: Any, outcome: Any) -> None:
         log = current_log.get()

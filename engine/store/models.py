@@ -70,6 +70,7 @@ class Instance(Base):
         Index("ix_gz_instance_key_status", "process_key", "status"),
         Index("ix_gz_instance_region", "region"),
         Index("ix_gz_instance_business_key", "business_key"),
+        Index("ix_gz_instance_parent", "parent_id"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     process_key: Mapped[str] = mapped_column(String(128))
@@ -80,6 +81,8 @@ class Instance(Base):
     started_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    parent_id: Mapped[str | None] = mapped_column(String(36))  # the instance that started this one
+    reply_message: Mapped[str | None] = mapped_column(String(128))  # sent to the parent when this one ends
     state: Mapped[bytes] = mapped_column(LargeBinary)
     lock_version: Mapped[int] = mapped_column(Integer)
 

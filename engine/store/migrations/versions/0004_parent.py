@@ -1,0 +1,27 @@
+"""Instances started by other instances, and the message that reports their end
+
+Revision ID: 0004
+Revises: 0003
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("gz_instance", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("parent_id", sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column("reply_message", sa.String(length=128), nullable=True))
+        batch_op.create_index("ix_gz_instance_parent", ["parent_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("gz_instance", schema=None) as batch_op:
+        batch_op.drop_index("ix_gz_instance_parent")
+        batch_op.drop_column("reply_message")
+        batch_op.drop_column("parent_id")
