@@ -227,3 +227,25 @@ def test_cached_and_restored_engines_agree(make_engine: Callable[..., Engine], p
     assert [t.element_id for t in view.open_tasks] == ["archive"]
     done = cached.complete(view.open_tasks[0].id, people.archivist, {})
     assert done.status == "completed" and done.variables["confirmation"] == {"ok": 1}
+
+
+def test_messages_correlate_by_property_values(engine: Engine, people: Any, start_vars: dict) -> None:
+    first = engine.start("approval", people.clerk, {**start_vars, "case_no": "C-7"})
+    second = engine.start("approval", people.clerk, {**start_vars, "case_no": "C-8"})
+    for inst in (first, second):
+        engine.complete(inst.open_tasks[0].id, people.clerk, {"approved": True})
+    with pytest.raises(NotFound):
+        engine.correlate("confirmation", people.leader, {}, correlation={"case_no": "C-9"})
+    with pytest.raises(InvalidInput):
+        engine.correlate("confirmation", people.leader, {}, correlation={})  # names no instance
+    view = engine.correlate("confirmation", people.leader, {"case_no": "C-8", "ok": True}, correlation={"case_no": "C-8"})
+    assert view.id == second.id and [t.element_id for t in view.open_tasks] == ["archive"]
+    assert engine.instance(first.id, people.leader).open_tasks == []  # still waiting for its own message
+
+
+def test_early_message_correlated_by_property(engine: Engine, people: Any, start_vars: dict) -> None:
+    receipt = engine.send_message("confirmation", people.leader, {"case_no": "C-3"}, correlation={"case_no": "C-3"})
+    assert receipt.status == "buffered"
+    inst = engine.start("approval", people.clerk, {**start_vars, "case_no": "C-3"})
+    view = engine.complete(inst.open_tasks[0].id, people.clerk, {"approved": True})
+    assert [t.element_id for t in view.open_tasks] == ["archive"]

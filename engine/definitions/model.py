@@ -237,10 +237,13 @@ def _spiff_problem(exc: ValidationException, file: str) -> Problem:
 
 
 def _adapt_specs(spec: Any, subprocess_specs: dict[str, Any], async_ids: dict[str, set[str]]) -> None:
-    """Clock-aware timers everywhere; asynchronous service tasks where the diagram asks for them."""
+    """Clock-aware timers and tolerant message events everywhere; asynchronous service tasks
+    where the diagram asks for them."""
     from ..async_tasks import adopt_async
+    from ..message_events import adopt_messages
     from ..timers import adopt_timers
 
     for s in [spec, *subprocess_specs.values()]:
         adopt_timers(s)
+        adopt_messages(s)
         adopt_async(s, async_ids.get(s.name, set()))

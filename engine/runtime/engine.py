@@ -57,7 +57,7 @@ from ..store.db import Database
 from ..store.models import Incident, Instance, Job, Message, TaskRow
 from . import audit, jobs, messages, queries, sync
 from .forms import validate_form
-from .snapshot import snapshot
+from .snapshot import correlation_key, snapshot
 from .state import CommandLog, ScriptEngine, StateCodec, current_log
 from .views import InstanceView, Page, TaskView, check_json
 
@@ -244,15 +244,14 @@ class Engine:
             return queries.task_view(row)
 
     def correlate(self, message_name: str, actor: Actor, variables: Mapping[str, Any] | None = None, *,
-                  business_key: str | None = None, instance_id: str | None = None) -> InstanceView:
-        """Deliver a message to the one instance waiting for it (by business key or instance id)."""
+                  business_key: str | None = None, instance_id: str | None = None,
+                  correlation: Mapping[str, Any] | None = None) -> InstanceView:
+        """Deliver a message to the one instance waiting for it now, found by business key,
+        instance id or the values of the message's correlation properties; NotFound if none waits."""
         variables = dict(variables or {})
-        check_json(variables)
-        if not business_key and not instance_id:
-            raise InvalidInput("消息需要 business_key 或 instance_id 来找到流程实例",
-                               errors=[{"field": "business_key", "message": "必填其一"}])
+        key = self._check_message(variables, business_key, instance_id, correlation)
         with self._write() as session:
-            target = queries.subscriber(session, message_name, actor, business_key, instance_id)
+            target = queries.subscriber(session, message_name, actor, business_key, instance_id, key)
             live = self._load(session, target)
 
             def deliver(workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -263,17 +262,15 @@ class Engine:
             return self._view(session, live)
 
     def send_message(self, message_name: str, actor: Actor, variables: Mapping[str, Any] | None = None, *,
-                     business_key: str | None = None, instance_id: str | None = None, message_id: str | None = None,
+                     business_key: str | None = None, instance_id: str | None = None,
+                     correlation: Mapping[str, Any] | None = None, message_id: str | None = None,
                      ttl_seconds: float | None = None) -> messages.MessageReceipt:
         """Deliver a message, or keep it until an instance with that key waits for it.
 
         The same ``message_id`` twice is accepted once: the second call returns the first receipt.
         """
         variables = dict(variables or {})
-        check_json(variables)
-        if not business_key and not instance_id:
-            raise InvalidInput("消息需要 business_key 或 instance_id 来找到流程实例",
-                               errors=[{"field": "business_key", "message": "必填其一"}])
+        key = self._check_message(variables, business_key, instance_id, correlation)
         with self._write() as session:
             if message_id:
                 seen = session.scalar(select(Message).where(Message.message_id == message_id))
@@ -283,12 +280,13 @@ class Engine:
                     return messages.receipt_of(seen)
             now = self.clock.now()
             ttl = self.config.message_ttl_seconds if ttl_seconds is None else ttl_seconds
-            record = Message(message_id=message_id, name=message_name, business_key=business_key, instance_id=instance_id,
+            record = Message(message_id=message_id, name=message_name, business_key=business_key, correlation=key,
+                             instance_id=instance_id,
                              region=actor.region, variables=variables, status="buffered", created_at=now,
                              expires_at=now + timedelta(seconds=ttl), delivered_at=None)
             session.add(record)
             try:
-                target = queries.subscriber(session, message_name, actor, business_key, instance_id)
+                target = queries.subscriber(session, message_name, actor, business_key, instance_id, key)
             except NotFound:
                 session.flush()
                 return messages.receipt_of(record)
@@ -301,6 +299,17 @@ class Engine:
 
             self._advance(session, live, actor, "message", deliver)
             return replace(messages.receipt_of(record), instance=self._view(session, live))
+
+    @staticmethod
+    def _check_message(variables: dict[str, Any], business_key: str | None, instance_id: str | None,
+                       correlation: Mapping[str, Any] | None) -> str | None:
+        check_json(variables)
+        if correlation is not None:
+            check_json(dict(correlation), "correlation")
+        if not business_key and not instance_id and not correlation:
+            raise InvalidInput("消息需要 business_key、correlation 或 instance_id 之一来找到流程实例",
+                               errors=[{"field": "business_key", "message": "必填其一"}])
+        return correlation_key(dict(correlation)) if correlation else None
 
     def cancel(self, instance_id: str, actor: Actor, reason: str = "") -> InstanceView:
         """Stop a running instance; its open tasks and timers are withdrawn."""
@@ -494,14 +503,15 @@ class Engine:
         delivered = []
         waiting_before = set(before.messages) if before else set()
         for _ in range(100):  # each delivery may lead to another catch event; never loop for ever
-            waiting = set(snapshot(workflow).messages)
-            message = messages.take_buffered(session, row, waiting - waiting_before, self.clock.now()) if waiting else None
+            waiting = snapshot(workflow).messages
+            new = {name: correlation for name, (_, correlation) in waiting.items() if name not in waiting_before}
+            message = messages.take_buffered(session, row, new, self.clock.now()) if new else None
             if message is None:
                 return delivered
             messages.catch(workflow, message.name, dict(message.variables))
             workflow.do_engine_steps()
             delivered.append(message)
-            waiting_before = waiting - {message.name}
+            waiting_before = set(waiting) - {message.name}
         return delivered
 
     def _reply_to_parent(self, session: Session, row: Instance, workflow: BpmnWorkflow, now: datetime) -> None:

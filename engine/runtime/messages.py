@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from ..clock import utc
+from ..message_events import Message as MessageDefinition
 from ..store.models import Instance, Message
 
 __all__ = ["MessageReceipt", "catch", "take_buffered"]
@@ -43,17 +43,21 @@ class MessageReceipt:
 
 
 def catch(workflow: Any, name: str, variables: dict[str, Any]) -> None:
-    workflow.catch(BpmnEvent(MessageEventDefinition(name), payload=variables))
+    workflow.catch(BpmnEvent(MessageDefinition(name), payload=variables))
 
 
-def take_buffered(session: Session, row: Instance, names: set[str], now: datetime) -> Message | None:
-    """The oldest unexpired buffered message for this instance among ``names``, marked delivered."""
+def take_buffered(session: Session, row: Instance, waiting: dict[str, str | None], now: datetime) -> Message | None:
+    """The oldest unexpired buffered message for this instance, among the ``waiting`` names
+    (name -> the instance's correlation key for it), marked delivered."""
     targets = [Message.instance_id == row.id]
     if row.business_key:
         targets.append(Message.business_key == row.business_key)
+    for name, correlation in waiting.items():
+        if correlation:
+            targets.append(and_(Message.name == name, Message.correlation == correlation))
     message = session.scalar(
         select(Message)
-        .where(Message.status == "buffered", Message.name.in_(sorted(names)), Message.expires_at > now, or_(*targets))
+        .where(Message.status == "buffered", Message.name.in_(sorted(waiting)), Message.expires_at > now, or_(*targets))
         .order_by(Message.created_at, Message.id)
         .limit(1)
         .with_for_update()

@@ -172,8 +172,9 @@ def instance_view(session: Session, row: Instance, version: int, variables: dict
     return _instance(row, version, variables, [task_view(r) for r in open_rows])
 
 
-def subscriber(session: Session, message_name: str, actor: Actor, business_key: str | None, instance_id: str | None) -> str:
-    """The one instance in the actor's region waiting for ``message_name``."""
+def subscriber(session: Session, message_name: str, actor: Actor, business_key: str | None, instance_id: str | None,
+               correlation: str | None = None) -> str:
+    """The one instance in the actor's region waiting for ``message_name`` with these keys."""
     query = (select(Instance.id).join(MessageSubscription, MessageSubscription.instance_id == Instance.id)
              .where(MessageSubscription.message_name == message_name, Instance.status == "running",
                     in_region(Instance.region, actor)))
@@ -181,11 +182,14 @@ def subscriber(session: Session, message_name: str, actor: Actor, business_key: 
         query = query.where(Instance.business_key == business_key)
     if instance_id:
         query = query.where(Instance.id == instance_id)
+    if correlation:
+        query = query.where(MessageSubscription.correlation == correlation)
     found = session.scalars(query.limit(2)).all()
     if not found:
         raise NotFound(f"没有正在等待消息 '{message_name}' 的流程实例", message_name=message_name)
     if len(found) > 1:
-        raise Conflict(f"有多个实例在等待消息 '{message_name}'，请指定 instance_id", message_name=message_name)
+        raise Conflict(f"有多个实例在等待消息 '{message_name}'，请指定 business_key、correlation 或 instance_id",
+                       message_name=message_name)
     return found[0]
 
 

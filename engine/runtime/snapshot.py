@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator
 
+import orjson
+
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from ..async_tasks import is_async_service
 from ..timers import is_timer, timer_due
 
-__all__ = ["WaitState", "snapshot", "all_tasks"]
+__all__ = ["WaitState", "snapshot", "all_tasks", "correlation_key"]
 
 
 @dataclass
@@ -24,7 +26,7 @@ class WaitState:
     user_tasks: dict[str, Any] = field(default_factory=dict)  # task id -> spiff task
     timers: dict[str, datetime] = field(default_factory=dict)  # task id -> due
     timer_tasks: dict[str, Any] = field(default_factory=dict)
-    messages: dict[str, str] = field(default_factory=dict)  # message name -> element id
+    messages: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # name -> (element id, correlation)
     services: dict[str, Any] = field(default_factory=dict)  # task id -> started asynchronous service task
 
 
@@ -36,6 +38,26 @@ def _workflows(workflow: Any) -> Iterator[Any]:
 def all_tasks(workflow: Any, state: int) -> Iterator[Any]:
     for wf in _workflows(workflow):
         yield from wf.get_tasks(state=state)
+
+
+def correlation_key(values: dict[str, Any] | None) -> str | None:
+    """Correlation property values as canonical JSON, the form they are stored and matched in."""
+    return orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode() if values else None
+
+
+def correlation_of(task: Any) -> str | None:
+    """The values of a waiting message's correlation properties, from this instance's data,
+    keyed by the ``bpmn:correlationProperty`` id (its retrieval expression is evaluated on the
+    instance's data). A property that cannot be evaluated yet is left out.
+    """
+    values = {}
+    environment = task.workflow.script_engine.environment
+    for prop in task.task_spec.event_definition.correlation_properties:
+        try:
+            values[prop.name] = environment.evaluate(prop.retrieval_expression, task.data)
+        except Exception:  # noqa: BLE001 - the property is simply not known for this instance
+            continue
+    return correlation_key(values)
 
 
 def snapshot(workflow: Any) -> WaitState:
@@ -51,7 +73,7 @@ def snapshot(workflow: Any) -> WaitState:
                 ws.timers[str(task.id)] = due
                 ws.timer_tasks[str(task.id)] = task
         elif isinstance(getattr(spec, "event_definition", None), MessageEventDefinition):
-            ws.messages[spec.event_definition.name] = spec.bpmn_id or spec.name
+            ws.messages[spec.event_definition.name] = (spec.bpmn_id or spec.name, correlation_of(task))
     for task in all_tasks(workflow, TaskState.STARTED):
         if is_async_service(task.task_spec):
             ws.services[str(task.id)] = task

@@ -136,4 +136,6 @@ def _subscriptions(session: Session, row: Instance, before: WaitState, after: Wa
         session.execute(delete(MessageSubscription).where(
             MessageSubscription.instance_id == row.id, MessageSubscription.message_name.in_(gone)))
     for name in set(after.messages) - set(before.messages):
-        session.add(MessageSubscription(instance_id=row.id, message_name=name, element_id=after.messages[name]))
+        element_id, correlation = after.messages[name]
+        session.add(MessageSubscription(instance_id=row.id, message_name=name, element_id=element_id,
+                                        correlation=correlation))

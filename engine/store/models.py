@@ -155,10 +155,15 @@ class MessageSubscription(Base):
     """An instance waiting for a message, so correlation never scans state."""
 
     __tablename__ = "gz_message_subscription"
-    __table_args__ = (Index("ix_gz_subscription_name", "message_name"),)
+    __table_args__ = (
+        Index("ix_gz_subscription_name", "message_name"),
+        Index("ix_gz_subscription_correlation", "message_name", "correlation"),
+    )
     instance_id: Mapped[str] = mapped_column(ForeignKey("gz_instance.id"), primary_key=True)
     message_name: Mapped[str] = mapped_column(String(128), primary_key=True)
     element_id: Mapped[str] = mapped_column(String(128))
+    # The values of the message's correlation properties for this instance, as canonical JSON.
+    correlation: Mapped[str | None] = mapped_column(String(512))
 
 
 class AuditEvent(Base):
@@ -219,6 +224,7 @@ class Message(Base):
     message_id: Mapped[str | None] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(128))
     business_key: Mapped[str | None] = mapped_column(String(128))
+    correlation: Mapped[str | None] = mapped_column(String(512))
     instance_id: Mapped[str | None] = mapped_column(String(36))
     region: Mapped[str] = mapped_column(String(255))
     variables: Mapped[dict[str, Any]]
