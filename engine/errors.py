@@ -188,10 +188,9 @@ class InstanceNotRunning(Conflict):
 
 
 class ConcurrentUpdate(Conflict):
-    def __init__(self, instance_id: str) -> None:
-        super().__init__(
-            f"流程实例 {instance_id} 刚被他人更新，请刷新后重试 (concurrent update)", instance_id=instance_id
-        )
+    def __init__(self, instance_id: str | None = None) -> None:
+        which = f"流程实例 {instance_id} " if instance_id else "流程实例"
+        super().__init__(f"{which}刚被他人更新，请刷新后重试 (concurrent update)", instance_id=instance_id)
 
 
 class IdempotencyConflict(GongzhiError):

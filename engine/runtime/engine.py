@@ -198,7 +198,8 @@ class Engine:
             row = Instance(
                 id=str(uuid.uuid4()), process_key=process_key, version_id=version.id, status="running",
                 business_key=business_key, region=region, started_by=actor.id, created_at=now, updated_at=now,
-                parent_id=parent_id, reply_message=reply_message, state=b"", lock_version=0,
+                parent_id=parent_id, reply_message=reply_message, audit_seq=0, audit_hash=audit.GENESIS, state=b"",
+                lock_version=0,
             )
             workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
             workflow.get_tasks(state=TaskState.READY)[0].data.update(variables)
@@ -239,7 +240,8 @@ class Engine:
             if row.assignee is not None:
                 raise Conflict(f"任务已被 {row.assignee} 认领", task_id=task_id, assignee=row.assignee)
             row.assignee = actor.id
-            audit.append(session, row.instance_id, actor, "claim", self.clock.now(), instance_id=row.instance_id,
+            instance = session.get(Instance, row.instance_id)
+            audit.append(session, row.instance_id, actor, "claim", self.clock.now(), instance=instance,
                          element_id=row.element_id, task_id=task_id)
             return queries.task_view(row)
 
@@ -358,8 +360,9 @@ class Engine:
             now = self.clock.now()
             jobs.retry_incident(session, incident, actor.id, now)
             if incident.instance_id:
-                audit.append(session, incident.instance_id, actor, "incident_retry", now, instance_id=incident.instance_id,
-                             element_id=incident.element_id, incident_id=incident.id)
+                audit.append(session, incident.instance_id, actor, "incident_retry", now,
+                             instance=session.get(Instance, incident.instance_id), element_id=incident.element_id,
+                             incident_id=incident.id)
             return jobs.describe(incident)
 
     # --- queries ---------------------------------------------------------------------
@@ -408,8 +411,10 @@ class Engine:
             with self.db.write() as session:
                 yield session
         except StaleDataError as exc:
-            raise ConcurrentUpdate(str(getattr(exc, "instance_id", "")) or "?") from exc
+            raise ConcurrentUpdate() from exc
         except IntegrityError as exc:
+            if "uq_gz_audit_chain_seq" in str(exc.orig) or "gz_audit_event.chain" in str(exc.orig):
+                raise ConcurrentUpdate() from exc  # two commands appended to one chain at once; the other won
             raise Conflict("并发写入冲突，请重试 (integrity conflict)") from exc
 
     def _codec(self, bundle: ProcessBundle) -> StateCodec:
@@ -476,26 +481,25 @@ class Engine:
         row.status = status or ("completed" if workflow.is_completed() else "running")
         row.state = self._codec(live.bundle).dumps(workflow)
         row.updated_at = now
-        session.flush()  # the optimistic version check happens here
-        sync.write_rows(session, self.script_engine, live.bundle, row, before, after, actor, now)
         changed = queries.changed(before_vars, queries.variables(workflow))
-        audit.append(session, row.id, actor, action, now, instance_id=row.id, process_key=row.process_key,
+        audit.append(session, row.id, actor, action, now, instance=row, process_key=row.process_key,
                      element_id=element_id, task_id=task_id, changed=changed or None, **details)
         for decision in log.decisions:
-            audit.append(session, row.id, actor, "decision", now, instance_id=row.id, **decision)
+            audit.append(session, row.id, actor, "decision", now, instance=row, **decision)
         for message in delivered:
-            audit.append(session, row.id, actor, "message", now, instance_id=row.id, message=message.name,
+            audit.append(session, row.id, actor, "message", now, instance=row, message=message.name,
                          message_id=message.message_id, buffered_since=message.created_at.isoformat())
         if row.status != "running":
-            audit.append(session, row.id, actor, row.status, now, instance_id=row.id)
+            audit.append(session, row.id, actor, row.status, now, instance=row)
             if row.parent_id and row.reply_message:
                 self._reply_to_parent(session, row, workflow, now)
         event = InstanceEvent(action, row.id, row.process_key, now, actor.id, element_id, task_id,
                               region=row.region, status=row.status)
         self._outbox(session, event)
-        if self.db.dialect == "postgresql" and any(isinstance(o, Job) for o in session.new):
+        session.flush()  # one write of the instance row: the optimistic version check happens here
+        sync.write_rows(session, self.script_engine, live.bundle, row, before, after, actor, now)
+        if self.db.dialect == "postgresql" and session.info.get("gongzhi_new_jobs"):
             session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered on commit: wakes idle workers
-        session.flush()
         self._on_commit(session, live, event)
 
     def _deliver_buffered(self, session: Session, row: Instance, before: Any, workflow: BpmnWorkflow) -> list[Any]:
@@ -518,6 +522,7 @@ class Engine:
         """Tell the parent instance how this one ended, through a job (never inside this transaction)."""
         payload = {"instance_id": row.id, "process_key": row.process_key, "status": row.status,
                    "variables": queries.variables(workflow)}
+        session.info["gongzhi_new_jobs"] = True
         session.add(Job(kind="message", instance_id=row.id, task_id=None, element_id=None, due_at=now, status="pending",
                         attempts=0, created_at=now,
                         payload={"name": row.reply_message, "instance_id": row.parent_id, "message_id": f"reply:{row.id}",
@@ -544,6 +549,7 @@ class Engine:
         """One delivery job per interested channel, in the same transaction as the state change."""
         for channel in self.channels.values():
             if channel.accepts(event):
+                session.info["gongzhi_new_jobs"] = True
                 session.add(Job(kind="delivery", instance_id=event.instance_id, task_id=None, element_id=event.element_id,
                                 due_at=event.at, status="pending", attempts=0, created_at=event.at,
                                 payload={"event_id": str(uuid.uuid4()), "channel": channel.name, "event": event.as_dict()}))

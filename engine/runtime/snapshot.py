@@ -61,20 +61,22 @@ def correlation_of(task: Any) -> str | None:
 
 
 def snapshot(workflow: Any) -> WaitState:
+    """One pass over every task of the instance and its subprocesses."""
     ws = WaitState()
-    for task in all_tasks(workflow, TaskState.READY):
-        if task.task_spec.manual:
-            ws.user_tasks[str(task.id)] = task
-    for task in all_tasks(workflow, TaskState.WAITING):
-        spec = task.task_spec
-        if is_timer(spec):
-            due = timer_due(task)
-            if due is not None:
-                ws.timers[str(task.id)] = due
-                ws.timer_tasks[str(task.id)] = task
-        elif isinstance(getattr(spec, "event_definition", None), MessageEventDefinition):
-            ws.messages[spec.event_definition.name] = (spec.bpmn_id or spec.name, correlation_of(task))
-    for task in all_tasks(workflow, TaskState.STARTED):
-        if is_async_service(task.task_spec):
-            ws.services[str(task.id)] = task
+    for wf in _workflows(workflow):
+        for task in wf.tasks.values():
+            state, spec = task.state, task.task_spec
+            if state == TaskState.READY:
+                if spec.manual:
+                    ws.user_tasks[str(task.id)] = task
+            elif state == TaskState.WAITING:
+                if is_timer(spec):
+                    due = timer_due(task)
+                    if due is not None:
+                        ws.timers[str(task.id)] = due
+                        ws.timer_tasks[str(task.id)] = task
+                elif isinstance(getattr(spec, "event_definition", None), MessageEventDefinition):
+                    ws.messages[spec.event_definition.name] = (spec.bpmn_id or spec.name, correlation_of(task))
+            elif state == TaskState.STARTED and is_async_service(spec):
+                ws.services[str(task.id)] = task
     return ws

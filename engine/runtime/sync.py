@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -50,21 +50,23 @@ def _user_tasks(session: Session, engine: Any, bundle: ProcessBundle, row: Insta
         )
     if gone:
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(gone)))
-    candidates = []
+    # Core inserts, not the ORM unit of work: this is the hot path of every command.
+    tasks, candidates = [], []
     for task_id in set(after.user_tasks) - set(before.user_tasks):
         task = after.user_tasks[task_id]
         meta = bundle.meta(task.workflow.spec.name, task.task_spec.bpmn_id)
         groups = _groups(engine, task, meta)
-        session.add(TaskRow(
-            id=task_id, instance_id=row.id, process_key=row.process_key, element_id=task.task_spec.bpmn_id,
-            name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, status="open", region=row.region,
-            candidate_groups=groups, assignee=None, form=meta.form_name if meta else None, created_at=now,
-            due_at=_due(engine, task, meta, now), completed_at=None, completed_by=None,
-        ))
-        candidates.extend(TaskCandidate(task_id=task_id, group_name=g, region=row.region) for g in groups)
+        tasks.append({
+            "id": task_id, "instance_id": row.id, "process_key": row.process_key, "element_id": task.task_spec.bpmn_id,
+            "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id, "status": "open", "region": row.region,
+            "candidate_groups": groups, "assignee": None, "form": meta.form_name if meta else None, "created_at": now,
+            "due_at": _due(engine, task, meta, now), "completed_at": None, "completed_by": None,
+        })
+        candidates.extend({"task_id": task_id, "group_name": g, "region": row.region} for g in groups)
+    if tasks:
+        session.execute(insert(TaskRow), tasks)
     if candidates:
-        session.flush()  # task rows first: candidates reference them
-        session.add_all(candidates)
+        session.execute(insert(TaskCandidate), candidates)
 
 
 def _groups(engine: Any, task: Any, meta: Any) -> list[str]:
@@ -109,9 +111,7 @@ def _timers(session: Session, row: Instance, before: WaitState, after: WaitState
         )
     for task_id, due in after.timers.items():
         if task_id not in before.timers:
-            task = after.timer_tasks[task_id]
-            session.add(Job(kind="timer", instance_id=row.id, task_id=task_id, element_id=task.task_spec.bpmn_id,
-                            due_at=due, status="pending", attempts=0, payload={}, created_at=now))
+            _add_job(session, "timer", row, task_id, after.timer_tasks[task_id].task_spec.bpmn_id, due, now)
         elif before.timers[task_id] != due:  # a cycle timer fired and rescheduled itself once
             session.execute(
                 update(Job).where(Job.instance_id == row.id, Job.task_id == task_id, Job.status == "pending")
@@ -121,9 +121,7 @@ def _timers(session: Session, row: Instance, before: WaitState, after: WaitState
 
 def _services(session: Session, row: Instance, before: WaitState, after: WaitState, now: datetime) -> None:
     for task_id in set(after.services) - set(before.services):
-        task = after.services[task_id]
-        session.add(Job(kind="service", instance_id=row.id, task_id=task_id, element_id=task.task_spec.bpmn_id,
-                        due_at=now, status="pending", attempts=0, payload={}, created_at=now))
+        _add_job(session, "service", row, task_id, after.services[task_id].task_spec.bpmn_id, now, now)
     gone = set(before.services) - set(after.services)
     if gone:  # finished by the worker, or withdrawn with the instance
         session.execute(update(Job).where(Job.instance_id == row.id, Job.task_id.in_(gone), Job.status == "pending")
@@ -135,7 +133,14 @@ def _subscriptions(session: Session, row: Instance, before: WaitState, after: Wa
     if gone:
         session.execute(delete(MessageSubscription).where(
             MessageSubscription.instance_id == row.id, MessageSubscription.message_name.in_(gone)))
-    for name in set(after.messages) - set(before.messages):
-        element_id, correlation = after.messages[name]
-        session.add(MessageSubscription(instance_id=row.id, message_name=name, element_id=element_id,
-                                        correlation=correlation))
+    new = [{"instance_id": row.id, "message_name": name, "element_id": after.messages[name][0],
+            "correlation": after.messages[name][1]} for name in set(after.messages) - set(before.messages)]
+    if new:
+        session.execute(insert(MessageSubscription), new)
+
+
+def _add_job(session: Session, kind: str, row: Instance, task_id: str, element_id: str, due: datetime,
+             now: datetime) -> None:
+    session.execute(insert(Job).values(kind=kind, instance_id=row.id, task_id=task_id, element_id=element_id,
+                                       due_at=due, status="pending", attempts=0, payload={}, created_at=now))
+    session.info["gongzhi_new_jobs"] = True

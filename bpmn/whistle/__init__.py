@@ -1,0 +1,1 @@
+"""吹哨报到 definitions (package data)."""

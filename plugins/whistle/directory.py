@@ -1,0 +1,150 @@
+"""The organisation directory: the administrative tree, departments, groups and property companies.
+
+A directory is read from YAML (the bundled ``directory.yaml`` describes the
+fictional 青禾区). Region paths join codes from the district down, e.g.
+``990101/001/002/03`` (district / street / community / grid), the same paths
+the engine scopes actors and instances by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+__all__ = ["Directory", "OrgUnit", "Department", "DEFAULT_DIRECTORY"]
+
+DEFAULT_DIRECTORY = Path(__file__).with_name("directory.yaml")
+LEVELS = ("district", "street", "community", "grid")
+
+
+@dataclass(frozen=True)
+class OrgUnit:
+    """One node of the administrative tree."""
+
+    path: str
+    code: str
+    name: str
+    level: str  # district | street | community | grid
+    parent: str | None
+    households: int | None = None
+    dedicated: bool = False  # 专属网格 (shops, office buildings)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "code": self.code, "name": self.name, "level": self.level,
+                "parent": self.parent, "households": self.households, "dedicated": self.dedicated}
+
+
+@dataclass(frozen=True)
+class Department:
+    """A functional department that answers whistles; its staff are in ``group``."""
+
+    code: str
+    name: str
+    group: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "group": self.group}
+
+
+@dataclass
+class Directory:
+    units: dict[str, OrgUnit] = field(default_factory=dict)
+    departments: dict[str, Department] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
+    property_companies: list[dict[str, Any]] = field(default_factory=list)
+
+    # --- loading -------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "Directory":
+        """Read a directory YAML file (default: the bundled 青禾区)."""
+        import yaml
+
+        with open(path or DEFAULT_DIRECTORY, encoding="utf-8") as fh:
+            return cls.from_dict(yaml.safe_load(fh))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Directory":
+        directory = cls()
+        district = data["district"]
+        directory._add(district, None, 0)
+        for dept in data.get("departments") or ():
+            d = Department(str(dept["code"]), dept["name"], dept.get("group") or f"dept_{dept['code']}")
+            if d.code in directory.departments:
+                raise ValueError(f"部门编码重复：{d.code}")
+            directory.departments[d.code] = d
+        directory.groups = {str(k): str(v) for k, v in (data.get("groups") or {}).items()}
+        directory.groups.update({d.group: d.name for d in directory.departments.values()})
+        directory.property_companies = list(data.get("property_companies") or ())
+        return directory
+
+    def _add(self, node: Mapping[str, Any], parent: OrgUnit | None, depth: int) -> None:
+        level = LEVELS[depth]
+        code = str(node["code"])
+        path = f"{parent.path}/{code}" if parent else code
+        if path in self.units:
+            raise ValueError(f"区域编码重复：{path}")
+        unit = OrgUnit(path, code, node["name"], level, parent.path if parent else None,
+                       node.get("households"), bool(node.get("dedicated", False)))
+        self.units[path] = unit
+        children = {"district": "streets", "street": "communities", "community": "grids"}.get(level)
+        for child in node.get(children, ()) if children else ():
+            self._add(child, unit, depth + 1)
+
+    # --- lookups -------------------------------------------------------------
+
+    def unit(self, path: str) -> OrgUnit | None:
+        return self.units.get(path.strip("/"))
+
+    def of_level(self, level: str) -> list[OrgUnit]:
+        return [u for u in self.units.values() if u.level == level]
+
+    @property
+    def district(self) -> OrgUnit:
+        return self.of_level("district")[0]
+
+    def streets(self) -> list[OrgUnit]:
+        return self.of_level("street")
+
+    def communities(self, street: str | None = None) -> list[OrgUnit]:
+        return [u for u in self.of_level("community") if street is None or u.parent == street]
+
+    def grids(self, community: str | None = None) -> list[OrgUnit]:
+        return [u for u in self.of_level("grid") if community is None or u.parent == community]
+
+    def ancestor(self, path: str, level: str) -> OrgUnit | None:
+        """The unit of ``level`` that contains ``path`` (itself included)."""
+        parts = path.strip("/").split("/")
+        depth = LEVELS.index(level)
+        return self.unit("/".join(parts[: depth + 1])) if len(parts) > depth else None
+
+    def name_of(self, path: str) -> str:
+        unit = self.unit(path)
+        return unit.name if unit else path
+
+    def department(self, code: str) -> Department | None:
+        return self.departments.get(code)
+
+    def department_of_group(self, group: str) -> Department | None:
+        return next((d for d in self.departments.values() if d.group == group), None)
+
+    def locate(self, grid: str) -> dict[str, Any]:
+        """Where a grid lies: street and community codes and names (``known`` False if not listed)."""
+        unit = self.unit(grid or "")
+        if unit is None or unit.level != "grid":
+            return {"known": False, "region": grid}
+        street, community = self.ancestor(unit.path, "street"), self.ancestor(unit.path, "community")
+        return {
+            "known": True,
+            "region": unit.path,
+            "grid_name": unit.name,
+            "community": community.path if community else None,
+            "community_name": community.name if community else None,
+            "street": street.path if street else None,
+            "street_name": street.name if street else None,
+            "district_name": self.district.name,
+        }
+
+    def walk(self) -> Iterable[OrgUnit]:
+        return iter(self.units.values())

@@ -1,0 +1,51 @@
+"""The whistle-dispatch plugin: directory, service tasks and reports through Gongzhi's hooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gongzhi import ServiceTask, hookimpl
+
+from .directory import Directory
+from .reports import Report, ReportConfig, reports
+from .services import Notifier, Outbox, service_tasks
+
+__all__ = ["WhistlePlugin", "plugin"]
+
+
+class WhistlePlugin:
+    """Register with ``Engine(plugins=[WhistlePlugin(...)])`` or through the ``gongzhi`` entry point.
+
+    ``directory``: a :class:`Directory` or a YAML path (default: the bundled 青禾区);
+    ``notifier``: called with each urging notice (default: an in-memory :class:`Outbox`);
+    ``report_config``: weights for the reports (基本满意 0.9, composite 0.1/0.5/0.4 by default).
+    """
+
+    def __init__(self, directory: Directory | str | Path | None = None, notifier: Notifier | None = None,
+                 report_config: ReportConfig | None = None) -> None:
+        self._directory = directory if isinstance(directory, Directory) else None
+        self._directory_path = None if isinstance(directory, Directory) else directory
+        self.notifier: Notifier = notifier or Outbox()
+        self.report_config = report_config or ReportConfig()
+
+    @property
+    def directory(self) -> Directory:
+        if self._directory is None:
+            self._directory = Directory.load(self._directory_path)
+        return self._directory
+
+    @hookimpl
+    def gongzhi_register_service_tasks(self) -> list[ServiceTask]:
+        return service_tasks(lambda: self.directory, self.notifier)
+
+    @hookimpl(trylast=True)
+    def gongzhi_directory(self) -> Any:
+        return self.directory
+
+    @hookimpl
+    def gongzhi_register_reports(self) -> list[Report]:
+        return reports(self.report_config, lambda: self.directory)
+
+
+plugin = WhistlePlugin()

@@ -1,0 +1,381 @@
+"""Reports on whistle dispatch (吹哨报到): per department, per street, and the annual 以下评上 view.
+
+Everything is computed from the engine's own tables for the cases (process
+``whistle_dispatch``) taken in during the period (instance ``created_at``, in
+China time):
+
+- **task rows** give each dispatch and its timing. A dispatch is one
+  ``sign_in`` task offered to ``dept_<code>``; the department's later
+  ``handle_feedback`` tasks in the same instance belong to it until its next
+  dispatch. The submitted form data comes from the audit trail (``complete``
+  events), so nothing is read from serialized state for these figures;
+- **closed cases' records** (the ``case_record`` variable written by 办结归档)
+  give what only the process knows: the street's verdict on each return, the
+  street's and the community's ratings, and the resident's final follow-up.
+
+Figures (ratios are ``None`` when there is nothing to divide by):
+
+=====================  ==========================================================
+响应率 response_rate      sign-in tasks the department completed itself (signed or
+                       returned, not deemed signed after the return period) / dispatches
+按时签收率 on_time_sign_rate  dispatches signed (签收) by their due time / dispatches
+办结率 closure_rate       dispatches finished with 办结反馈 / (dispatches − upheld returns);
+                       for a street: closed cases / cases
+按时办结率 on_time_closure_rate  finished by the (possibly extended) deadline and never
+                       escalated / finished
+解决率 resolution_rate     weighted final follow-up answers (已解决 1, 部分解决 and 未解决 0
+                       by default) over closed cases the department handled
+满意率 satisfaction_rate   weighted (满意 1, 基本满意 0.9, 不满意 0) over the same cases
+综合得分 composite         0.1 × 响应率 + 0.5 × 解决率 + 0.4 × 满意率 (weights configurable)
+退单 returned / upheld / overruled, 升级 escalations (handling tasks taken over by
+the district), 延期申请 extension_requests
+=====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from typing import Any, Callable, Iterable, Mapping
+
+import orjson
+from sqlalchemy import select
+
+from gongzhi.calendar import CST
+from gongzhi.clock import utc
+
+__all__ = ["Report", "ReportConfig", "reports", "department_report", "street_report", "annual_ratings",
+           "period_bounds", "PROCESS_KEY"]
+
+PROCESS_KEY = "whistle_dispatch"
+DEPT_PREFIX = "dept_"
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """Weights behind the figures; the defaults are DOMAIN.md's (keep them in configuration)."""
+
+    satisfaction_weights: Mapping[str, float] = field(default_factory=lambda: {"满意": 1.0, "基本满意": 0.9, "不满意": 0.0})
+    resolution_weights: Mapping[str, float] = field(default_factory=lambda: {"已解决": 1.0, "部分解决": 0.0, "未解决": 0.0})
+    composite_weights: Mapping[str, float] = field(
+        default_factory=lambda: {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4})
+    annual_weights: Mapping[str, float] = field(default_factory=lambda: {"street": 0.5, "community": 0.5})
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report served under ``/api/v1/reports/{name}``: ``run(engine, **params)`` returns rows."""
+
+    name: str
+    title: str
+    description: str
+    params: Mapping[str, str]
+    columns: tuple[str, ...]
+    compute: Callable[..., list[dict[str, Any]]]
+
+    def run(self, engine: Any, **params: Any) -> list[dict[str, Any]]:
+        return self.compute(engine, **params)
+
+    def to_csv(self, rows: Iterable[Mapping[str, Any]]) -> str:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(self.columns), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in self.columns})
+        return out.getvalue()
+
+
+# --- the facts ---------------------------------------------------------------------
+
+
+@dataclass
+class Dispatch:
+    instance_id: str
+    street: str
+    dept: str
+    responded: bool = False
+    signed_on_time: bool = False
+    returned: bool = False
+    handled: bool = False
+    handled_on_time: bool = False
+    escalations: int = 0
+    extension_requests: int = 0
+
+
+@dataclass
+class Facts:
+    cases: dict[str, dict[str, Any]]  # instance id -> {"street", "status", "record"}
+    dispatches: list[Dispatch]
+
+
+def period_bounds(start: str | date | None = None, end: str | date | None = None, month: str | None = None,
+                  year: int | str | None = None) -> tuple[datetime, datetime]:
+    """[start, end) in UTC from dates (China time, end exclusive), a month ``2025-03`` or a year."""
+    if month:
+        y, m = (int(p) for p in str(month).split("-"))
+        first, after = date(y, m, 1), date(y + (m == 12), m % 12 + 1, 1)
+    elif year:
+        first, after = date(int(year), 1, 1), date(int(year) + 1, 1, 1)
+    elif start and end:
+        first = start if isinstance(start, date) else date.fromisoformat(str(start))
+        after = end if isinstance(end, date) else date.fromisoformat(str(end))
+    else:
+        raise ValueError("报表需要期间：month=YYYY-MM、year=YYYY，或 start 与 end（YYYY-MM-DD，end 不含）")
+    return (datetime.combine(first, time(), CST).astimezone(timezone.utc),
+            datetime.combine(after, time(), CST).astimezone(timezone.utc))
+
+
+def street_of(region: str) -> str:
+    return "/".join(region.split("/")[:2])
+
+
+def collect(engine: Any, begin: datetime, end: datetime, street: str | None = None) -> Facts:
+    """Read the cases of the period and their dispatches from the engine's tables."""
+    from gongzhi import SYSTEM
+    from gongzhi.store.models import AuditEvent, Instance, TaskRow
+
+    with engine.db.read() as session:
+        rows = session.execute(select(Instance.id, Instance.region, Instance.status, Instance.created_at)
+                               .where(Instance.process_key == PROCESS_KEY)).all()
+        cases = {
+            r.id: {"street": street_of(r.region), "status": r.status, "record": None}
+            for r in rows
+            if begin <= utc(r.created_at) < end and r.status != "cancelled"
+            and (not street or street_of(r.region) == street.strip("/"))
+        }
+        ids = list(cases)
+        tasks: list[Any] = []
+        forms: dict[str, dict[str, Any]] = {}
+        for chunk in (ids[i:i + 400] for i in range(0, len(ids), 400)):
+            tasks.extend(session.scalars(select(TaskRow).where(
+                TaskRow.instance_id.in_(chunk), TaskRow.element_id.in_(("sign_in", "handle_feedback")))))
+            for payload in session.scalars(select(AuditEvent.payload).where(
+                    AuditEvent.instance_id.in_(chunk), AuditEvent.action == "complete")):
+                body = orjson.loads(payload)
+                if body.get("task_id"):
+                    forms[body["task_id"]] = body.get("data") or {}
+    for iid, case in cases.items():
+        if case["status"] == "completed":
+            case["record"] = engine.instance(iid, SYSTEM).variables.get("case_record")
+
+    dispatches: list[Dispatch] = []
+    lanes: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in tasks:
+        groups = [g for g in row.candidate_groups if g.startswith(DEPT_PREFIX)]
+        if groups:
+            lanes[(row.instance_id, groups[0][len(DEPT_PREFIX):])].append(row)
+    for (iid, dept), rows_ in lanes.items():
+        current: Dispatch | None = None
+        for row in sorted(rows_, key=lambda r: (utc(r.created_at), r.element_id != "sign_in")):
+            data = forms.get(row.id, {})
+            done = row.status == "completed"
+            if row.element_id == "sign_in":
+                current = Dispatch(iid, cases[iid]["street"], dept)
+                dispatches.append(current)
+                current.responded = done
+                current.returned = done and data.get("sign_decision") == "退单"
+                current.signed_on_time = (done and data.get("sign_decision") == "签收"
+                                          and utc(row.completed_at) <= utc(row.due_at))
+            elif current is not None:
+                if row.status == "cancelled":
+                    current.escalations += 1  # only the escalation timer interrupts handling
+                elif done and data.get("handle_outcome") == "申请延期":
+                    current.extension_requests += 1
+                elif done and data.get("handle_outcome") == "办结反馈":
+                    current.handled = True
+                    current.handled_on_time = (current.escalations == 0 and row.due_at is not None
+                                               and utc(row.completed_at) <= utc(row.due_at))
+    return Facts(cases, dispatches)
+
+
+# --- figures -----------------------------------------------------------------------------
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _figures(dispatches: list[Dispatch], records: list[dict[str, Any]], upheld: int, overruled: int,
+             config: ReportConfig) -> dict[str, Any]:
+    n = len(dispatches)
+    handled = sum(d.handled for d in dispatches)
+    followed = [r for r in records if r.get("satisfaction")]
+    resolution = _ratio(sum(config.resolution_weights.get(r.get("resolved"), 0.0) for r in followed), len(followed))
+    satisfaction = _ratio(sum(config.satisfaction_weights.get(r["satisfaction"], 0.0) for r in followed), len(followed))
+    response = _ratio(sum(d.responded for d in dispatches), n)
+    return {
+        "dispatched": n,
+        "responded": sum(d.responded for d in dispatches),
+        "response_rate": response,
+        "signed_on_time": sum(d.signed_on_time for d in dispatches),
+        "on_time_sign_rate": _ratio(sum(d.signed_on_time for d in dispatches), n),
+        "returned": sum(d.returned for d in dispatches),
+        "returns_upheld": upheld,
+        "returns_overruled": overruled,
+        "handled": handled,
+        "closure_rate": _ratio(handled, n - upheld),
+        "handled_on_time": sum(d.handled_on_time for d in dispatches),
+        "on_time_closure_rate": _ratio(sum(d.handled_on_time for d in dispatches), handled),
+        "escalations": sum(d.escalations for d in dispatches),
+        "extension_requests": sum(d.extension_requests for d in dispatches),
+        "followed_up": len(followed),
+        "resolution_rate": resolution,
+        "satisfaction_rate": satisfaction,
+        "composite": _composite(response, resolution, satisfaction, config),
+    }
+
+
+def _composite(response: float | None, resolution: float | None, satisfaction: float | None,
+               config: ReportConfig) -> float | None:
+    parts = {"response": response, "resolution": resolution, "satisfaction": satisfaction}
+    if any(v is None for v in parts.values()):
+        return None
+    return round(sum(config.composite_weights.get(k, 0.0) * v for k, v in parts.items()), 4)
+
+
+def _entries(record: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    return list((record or {}).get("departments") or [])
+
+
+def department_report(engine: Any, *, config: ReportConfig | None = None, street: str | None = None,
+                      names: Mapping[str, str] | None = None, **period: Any) -> list[dict[str, Any]]:
+    """One row per department (optionally only the cases of one street)."""
+    config = config or ReportConfig()
+    facts = collect(engine, *period_bounds(**period), street=street)
+    by_dept: dict[str, list[Dispatch]] = defaultdict(list)
+    for d in facts.dispatches:
+        by_dept[d.dept].append(d)
+    handled_records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    verdicts: dict[str, dict[str, int]] = defaultdict(lambda: {"同意退单": 0, "驳回退单": 0})
+    ratings: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"street": [], "community": []})
+    for case in facts.cases.values():
+        record = case["record"]
+        for entry in _entries(record):
+            dept = entry["dept"]
+            by_dept.setdefault(dept, [])
+            if entry.get("return_verdict") in ("同意退单", "驳回退单"):
+                verdicts[dept][entry["return_verdict"]] += 1
+            if entry.get("status") == "已办结":
+                ratings[dept]["street"].append(_street_points(entry))
+                ratings[dept]["community"].append(int(entry.get("community_score") or 0) * 20)
+        for dept in sorted({e["dept"] for e in _entries(record) if e.get("status") == "已办结"}):
+            handled_records[dept].append(record)
+    rows = []
+    for dept in sorted(by_dept):
+        row = {"department": dept, "department_name": (names or {}).get(dept, dept), "street": street or "全部"}
+        row.update(_figures(by_dept[dept], handled_records[dept], verdicts[dept]["同意退单"], verdicts[dept]["驳回退单"], config))
+        row["street_rating"] = _mean(ratings[dept]["street"])
+        row["community_rating"] = _mean(ratings[dept]["community"])
+        rows.append(row)
+    return rows
+
+
+def street_report(engine: Any, *, config: ReportConfig | None = None, names: Mapping[str, str] | None = None,
+                  **period: Any) -> list[dict[str, Any]]:
+    """One row per street: its cases, the dispatches they caused and the residents' answers."""
+    config = config or ReportConfig()
+    facts = collect(engine, *period_bounds(**period))
+    streets: dict[str, dict[str, Any]] = defaultdict(lambda: {"cases": [], "dispatches": []})
+    for iid, case in facts.cases.items():
+        streets[case["street"]]["cases"].append(case)
+    for d in facts.dispatches:
+        streets[d.street]["dispatches"].append(d)
+    rows = []
+    for path in sorted(streets):
+        cases, dispatches = streets[path]["cases"], streets[path]["dispatches"]
+        records = [c["record"] for c in cases if c["record"]]
+        entries = [e for r in records for e in _entries(r)]
+        upheld = sum(e.get("return_verdict") == "同意退单" for e in entries)
+        overruled = sum(e.get("return_verdict") == "驳回退单" for e in entries)
+        row = {"street": path, "street_name": (names or {}).get(path, path), "cases": len(cases),
+               "closed": sum(c["status"] == "completed" for c in cases),
+               "community_cases": sum(r.get("handled_by") == "社区" for r in records),
+               "whistle_cases": sum(r.get("handled_by") == "吹哨" for r in records)}
+        row.update(_figures(dispatches, records, upheld, overruled, config))
+        row["case_closure_rate"] = _ratio(row["closed"], row["cases"])
+        rows.append(row)
+    return rows
+
+
+def annual_ratings(engine: Any, *, year: int | str, config: ReportConfig | None = None,
+                   names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """以下评上: each department's yearly score from the street's and the communities' ratings (100 points).
+
+    A response rated as a refusal to report (拒不报到) counts 0 points from the
+    street (a veto). Ranked best first.
+    """
+    config = config or ReportConfig()
+    facts = collect(engine, *period_bounds(year=year))
+    street_pts: dict[str, list[int]] = defaultdict(list)
+    community_pts: dict[str, list[int]] = defaultdict(list)
+    vetoes: dict[str, int] = defaultdict(int)
+    for case in facts.cases.values():
+        for entry in _entries(case["record"]):
+            if entry.get("status") != "已办结":
+                continue
+            street_pts[entry["dept"]].append(_street_points(entry))
+            community_pts[entry["dept"]].append(int(entry.get("community_score") or 0) * 20)
+            vetoes[entry["dept"]] += bool((entry.get("street_rating") or {}).get("refused"))
+    rows = []
+    for dept in sorted(street_pts):
+        s, c = _mean(street_pts[dept]), _mean(community_pts[dept])
+        score = round(config.annual_weights.get("street", 0.5) * s + config.annual_weights.get("community", 0.5) * c, 2)
+        rows.append({"year": int(year), "department": dept, "department_name": (names or {}).get(dept, dept),
+                     "responses": len(street_pts[dept]), "street_rating": s, "community_rating": c,
+                     "vetoes": vetoes[dept], "score": score})
+    rows.sort(key=lambda r: (-r["score"], r["department"]))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+    return rows
+
+
+def _street_points(entry: Mapping[str, Any]) -> int:
+    rating = entry.get("street_rating") or {}
+    return 0 if rating.get("refused") else int(rating.get("score") or 0) * 20
+
+
+def _mean(values: list[int]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+# --- registration --------------------------------------------------------------------------
+
+_PERIOD = {"month": "月份 YYYY-MM", "year": "年份 YYYY", "start": "开始日期 YYYY-MM-DD", "end": "结束日期（不含）YYYY-MM-DD"}
+_DEPT_COLUMNS = ("department", "department_name", "street", "dispatched", "responded", "response_rate",
+                 "signed_on_time", "on_time_sign_rate", "returned", "returns_upheld", "returns_overruled", "handled",
+                 "closure_rate", "handled_on_time", "on_time_closure_rate", "escalations", "extension_requests",
+                 "followed_up", "resolution_rate", "satisfaction_rate", "composite", "street_rating", "community_rating")
+_STREET_COLUMNS = ("street", "street_name", "cases", "closed", "case_closure_rate", "community_cases", "whistle_cases",
+                   *[c for c in _DEPT_COLUMNS[3:-2]])
+_ANNUAL_COLUMNS = ("rank", "year", "department", "department_name", "responses", "street_rating", "community_rating",
+                   "vetoes", "score")
+
+
+def reports(config: ReportConfig, directory: Callable[[], Any] | None = None) -> list[Report]:
+    """The whistle reports, bound to ``config`` and department/street names from the directory."""
+
+    def names() -> dict[str, str]:
+        if directory is None:
+            return {}
+        d = directory()
+        return {**{code: dept.name for code, dept in d.departments.items()}, **{u.path: u.name for u in d.streets()}}
+
+    def departments(engine: Any, **params: Any) -> list[dict[str, Any]]:
+        return department_report(engine, config=config, names=names(), **params)
+
+    def streets(engine: Any, **params: Any) -> list[dict[str, Any]]:
+        return street_report(engine, config=config, names=names(), **params)
+
+    def annual(engine: Any, year: int | str, **_: Any) -> list[dict[str, Any]]:
+        return annual_ratings(engine, year=year, config=config, names=names())
+
+    return [
+        Report("whistle-departments", "吹哨报到·部门考核", "各职能部门的响应率、解决率、满意率、综合得分、办结率、按时签收率、按时办结率、退单与升级",
+               {**_PERIOD, "street": "只统计某街道的案件（区域路径）"}, _DEPT_COLUMNS, departments),
+        Report("whistle-streets", "吹哨报到·街道统计", "各街道的案件量、办结率、部门响应与居民评价", _PERIOD, _STREET_COLUMNS, streets),
+        Report("whistle-annual", "吹哨报到·以下评上年度评价", "街道评价与社区评价合成的部门年度得分与排名",
+               {"year": "年份 YYYY"}, _ANNUAL_COLUMNS, annual),
+    ]

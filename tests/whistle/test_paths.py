@@ -1,0 +1,279 @@
+"""Every path through 吹哨报到, driven through the runtime API with the test clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from gongzhi import FormValidationError, NotAllowed
+
+FOUR = {"accepted_at": "2025-03-03T10:00:00+08:00", "contacted": "物业经理", "measures": "协调物业清理楼道杂物",
+        "resolve_by": "2025-03-05"}
+
+
+def test_community_handles(world):
+    inst = world.start("C-001", category_l1="物业管理", category_l2="楼道堆物", category_l3="杂物堵塞")
+    task = world.find(inst.id, "community_handle")
+    assert task.candidate_groups == ["community"]
+    assert task.due_at == world.clock.now() + timedelta(days=3)  # 3 working days, Monday → Thursday
+    detail = world.engine.task(task.id, world.actors["community"])
+    assert "3 个工作日" in detail.instructions
+    assert detail.data["location"]["street_name"] == "东湖街道"
+    world.do(inst.id, "community_handle", {"community_outcome": "已处置", **FOUR})
+    followup = world.find(inst.id, "resident_followup")
+    assert followup.candidate_groups == ["grid"]
+    done = world.follow_up(inst.id)
+    assert done.status == "completed"
+    record = done.variables["case_record"]
+    assert record["handled_by"] == "社区" and record["satisfaction"] == "满意" and record["departments"] == []
+
+
+def test_community_escalates_to_street_and_times_out(world):
+    inst = world.start(category_l1="市容环境", category_l2="占道经营", category_l3="流动摊贩")
+    with pytest.raises(FormValidationError):  # escalating needs a reason
+        world.do(inst.id, "community_handle", {"community_outcome": "上报街道"})
+    world.do(inst.id, "community_handle", {"community_outcome": "上报街道", "escalation_reason": "需城管执法"})
+    task = world.find(inst.id, "blow_whistle")
+    assert world.engine.task(task.id, world.actors["street"]).data["routing"]["lead_department"] == "chengguan"
+
+    late = world.start(category_l1="市容环境", category_l2="占道经营", category_l3="流动摊贩")
+    assert world.advance(days=2) == 0
+    assert world.advance(days=1) == 1  # Thursday 09:00: 3 working days passed, the community did nothing
+    assert [t.element_id for t in world.open_tasks(late.id)] == ["blow_whistle"]
+
+
+def test_whistle_with_three_departments(world):
+    inst = world.start("C-100")
+    assert [t.element_id for t in inst.open_tasks] == ["blow_whistle"]
+    routing = world.engine.task(inst.open_tasks[0].id, world.actors["street"]).data["routing"]
+    assert routing == {"lead_department": "huanjing", "co_departments": ["chengguan", "shichang"]}
+    inst = world.whistle(inst.id, "huanjing", ["chengguan", "shichang"])
+    signs = {t.candidate_groups[0]: t for t in inst.open_tasks}
+    assert set(signs) == {"dept_huanjing", "dept_chengguan", "dept_shichang"}
+    for t in signs.values():
+        assert t.element_id == "sign_in" and t.due_at == world.clock.now() + timedelta(hours=1)
+    with pytest.raises(NotAllowed):  # 城管 cannot sign for 环保
+        world.engine.complete(signs["dept_huanjing"].id, world.actors["dept_chengguan"], {"sign_decision": "签收"})
+    lead = world.engine.task(signs["dept_huanjing"].id, world.actors["dept_huanjing"])
+    assert "主办" in lead.instructions and lead.data["assignment"]["role"] == "主办"
+
+    for dept in ("huanjing", "chengguan", "shichang"):
+        world.do(inst.id, "sign_in", {"sign_decision": "签收"}, dept)
+    onsite = world.find(inst.id, "onsite_report", "huanjing")
+    assert onsite.due_at == world.clock.now() + timedelta(days=3)
+    for dept in ("huanjing", "chengguan", "shichang"):
+        world.handle(inst.id, dept, sign=False)
+        world.rate(inst.id, street_score=4 if dept == "shichang" else 5)
+    world.follow_up(inst.id, "已解决", "基本满意")
+    final = world.engine.instance(inst.id, world.admin)
+    assert final.status == "completed"
+    record = final.variables["case_record"]
+    assert record["handled_by"] == "吹哨" and record["whistle_level"] == "常规哨"
+    by_dept = {r["dept"]: r for r in record["departments"]}
+    assert set(by_dept) == {"huanjing", "chengguan", "shichang"}
+    assert by_dept["huanjing"]["role"] == "主办" and by_dept["shichang"]["role"] == "协办"
+    assert by_dept["shichang"]["street_rating"]["score"] == 4
+    assert by_dept["chengguan"]["measures"] == "责令安装油烟净化设施并复查"
+    assert all(r["status"] == "已办结" and r["community_score"] == 5 for r in by_dept.values())
+
+
+def test_return_upheld_and_return_overruled(world):
+    inst = world.start("C-200")
+    world.whistle(inst.id, "huanjing", ["chengguan", "shichang"])
+    world.do(inst.id, "sign_in", {"sign_decision": "退单", "return_reason": "油烟不属城管职责"}, "chengguan")
+    world.do(inst.id, "sign_in", {"sign_decision": "退单", "return_reason": "不涉及经营许可问题"}, "shichang")
+    reviews = [t for t in world.open_tasks(inst.id) if t.element_id == "review_return"]
+    assert len(reviews) == 2 and all(t.candidate_groups == ["street"] for t in reviews)
+    for review in reviews:
+        detail = world.engine.task(review.id, world.actors["street"])
+        verdict = "同意退单" if detail.data["dept"] == "chengguan" else "驳回退单"
+        world.engine.complete(review.id, world.actors["street"], {"return_verdict": verdict, "review_opinion": "经审核"})
+    # overruled: 市场监管 must handle; upheld: 城管 is out
+    world.find(inst.id, "onsite_report", "shichang")
+    assert not [t for t in world.open_tasks(inst.id) if t.candidate_groups == ["dept_chengguan"]]
+    world.handle(inst.id, "shichang", sign=False)
+    world.rate(inst.id)
+    world.handle(inst.id, "huanjing")
+    world.rate(inst.id)
+    # the upheld return sends the case back to the street for re-dispatch
+    task = world.find(inst.id, "blow_whistle")
+    assert "chengguan" in world.engine.task(task.id, world.actors["street"]).instructions
+    inst2 = world.whistle(inst.id, "huanjing", ["zhujian"])
+    assert [(t.element_id, t.candidate_groups) for t in inst2.open_tasks] == [("sign_in", ["dept_zhujian"])]
+    world.handle(inst.id, "zhujian")
+    world.rate(inst.id)
+    world.follow_up(inst.id)
+    record = world.variables(inst.id)["case_record"]
+    by_dept = {r["dept"]: r for r in record["departments"]}
+    assert by_dept["chengguan"]["status"] == "已退回" and by_dept["chengguan"]["return_verdict"] == "同意退单"
+    assert by_dept["shichang"]["status"] == "已办结" and by_dept["shichang"]["return_verdict"] == "驳回退单"
+    assert by_dept["zhujian"]["round"] == 2 and by_dept["huanjing"]["round"] == 1
+
+
+def test_extension_request_and_approval(world):
+    inst = world.start(category_l1="市场监管", category_l2="无证经营", category_l3="无照摊点")
+    world.whistle(inst.id, "shichang", [])
+    world.do(inst.id, "sign_in", {"sign_decision": "签收"}, "shichang")
+    world.do(inst.id, "onsite_report", {"arrived_at": "2025-03-03T15:00:00+08:00", "onsite_staff": "两名",
+                                        "onsite_situation": "现场核实"}, "shichang")
+    first = world.find(inst.id, "handle_feedback", "shichang")
+    assert first.due_at == world.clock.now() + timedelta(days=14)  # 10 working days
+    world.clock.advance(days=7)  # next Monday, still before the deadline
+    world.do(inst.id, "handle_feedback", {"handle_outcome": "申请延期", "extension_days": 5,
+                                          "extension_reason": "需等待检测报告"}, "shichang")
+    approval = world.find(inst.id, "approve_extension")
+    assert approval.candidate_groups == ["street"]
+    with pytest.raises(FormValidationError):  # approving needs the number of days
+        world.do(inst.id, "approve_extension", {"extension_approved": True, "extension_opinion": "同意"})
+    world.do(inst.id, "approve_extension", {"extension_approved": True, "granted_days": 5, "extension_opinion": "同意"})
+    second = world.find(inst.id, "handle_feedback", "shichang")
+    assert second.due_at == world.clock.now() + timedelta(days=7)  # 5 working days from the approval
+    world.feedback(inst.id, "shichang")
+    world.rate(inst.id)
+    world.follow_up(inst.id)
+    dept = world.variables(inst.id)["case_record"]["departments"][0]
+    assert dept["extensions_requested"] == 1 and dept["extension_days_granted"] == 5
+
+
+def test_extension_requested_after_expiry_is_refused(world):
+    inst = world.start(category_l1="市场监管", category_l2="无证经营", category_l3="无照摊点")
+    world.whistle(inst.id, "shichang", [])
+    world.do(inst.id, "sign_in", {"sign_decision": "签收"}, "shichang")
+    world.do(inst.id, "onsite_report", {"arrived_at": "2025-03-03T15:00:00+08:00", "onsite_staff": "两名",
+                                        "onsite_situation": "现场核实"}, "shichang")
+    world.advance(days=15)  # past the 10-working-day deadline: urged, not yet escalated
+    assert [n["kind"] for n in world.outbox.items] == ["催办"]
+    world.do(inst.id, "handle_feedback", {"handle_outcome": "申请延期", "extension_days": 3,
+                                          "extension_reason": "检测报告尚未出具"}, "shichang")
+    again = world.find(inst.id, "handle_feedback", "shichang")  # no approval task: back to the department
+    assert again.due_at < world.clock.now()
+
+
+def test_sign_in_timers_urge_then_deem_signed(world):
+    inst = world.start(category_l1="市场监管", category_l2="价格欺诈", category_l3="明码标价", urgency="紧急")
+    world.whistle(inst.id, "shichang", [])
+    sign = world.find(inst.id, "sign_in", "shichang")
+    assert sign.due_at == world.clock.now() + timedelta(minutes=30)  # urgent: 30 minutes
+    assert world.advance(minutes=31) == 1
+    assert [(n["kind"], n["to_name"]) for n in world.outbox.items] == [("催签", "市场监管局")]
+    assert world.find(inst.id, "sign_in", "shichang")  # still open
+    world.advance(days=2)  # Wednesday 09:31: the 2 working days for a return have passed
+    assert [t.element_id for t in world.open_tasks(inst.id)] == ["onsite_report"]
+
+
+def test_overdue_escalates_to_district(world):
+    inst = world.start(category_l1="水电气热", category_l2="停电", category_l3="小区停电")
+    world.whistle(inst.id, "gongdian", [], level="重点哨")
+    world.do(inst.id, "sign_in", {"sign_decision": "签收"}, "gongdian")
+    world.do(inst.id, "onsite_report", {"arrived_at": "2025-03-03T15:00:00+08:00", "onsite_staff": "抢修班",
+                                        "onsite_situation": "线路老化"}, "gongdian")
+    handle = world.find(inst.id, "handle_feedback", "gongdian")
+    assert handle.due_at == world.clock.now() + timedelta(days=9)  # 重点哨: 7 working days
+    world.advance(days=9)
+    assert [n["kind"] for n in world.outbox.items] == ["催办"]
+    assert world.find(inst.id, "handle_feedback", "gongdian")
+    world.advance(days=1)  # 1 working day overdue: not yet
+    assert not [t for t in world.open_tasks(inst.id) if t.element_id == "district_supervise"]
+    world.advance(days=1)  # 2 working days overdue (重点哨): escalate to the district
+    supervise = world.find(inst.id, "district_supervise")
+    assert supervise.candidate_groups == ["district"]
+    assert not [t for t in world.open_tasks(inst.id) if t.element_id == "handle_feedback"]
+    world.do(inst.id, "district_supervise", {"supervise_instruction": "限期 3 个工作日办结", "supervise_days": 3})
+    again = world.find(inst.id, "handle_feedback", "gongdian")
+    assert again.due_at == world.clock.now() + timedelta(days=5)  # Wednesday + 3 working days = Monday
+    world.feedback(inst.id, "gongdian")
+    world.rate(inst.id, street_score=2)
+    world.follow_up(inst.id, "已解决", "基本满意")
+    dept = world.variables(inst.id)["case_record"]["departments"][0]
+    assert dept["escalations"] == 1
+
+
+def test_not_satisfied_reopens_once(world):
+    inst = world.start(category_l1="公共设施", category_l2="路灯", category_l3="路灯不亮")
+    world.whistle(inst.id, "zhujian", [])
+    world.handle(inst.id, "zhujian")
+    world.rate(inst.id)
+    world.follow_up(inst.id, "未解决", "不满意")
+    task = world.find(inst.id, "blow_whistle")  # reopened (重办): back to the street
+    assert "重办" in world.engine.task(task.id, world.actors["street"]).instructions
+    world.whistle(inst.id, "zhujian", ["chengguan"])
+    world.handle(inst.id, "zhujian")  # re-dispatched: the department handles again
+    world.rate(inst.id)
+    world.handle(inst.id, "chengguan")
+    world.rate(inst.id)
+    done = world.follow_up(inst.id, "部分解决", "不满意")  # only one reopening
+    assert done.status == "completed"
+    record = done.variables["case_record"]
+    assert record["reopen_count"] == 1 and record["satisfaction"] == "不满意"
+    assert [f["satisfaction"] for f in record["followups"]] == ["不满意", "不满意"]
+    assert len(record["departments"]) == 3
+
+
+def test_community_case_reopens_in_the_community(world):
+    inst = world.start(category_l1="邻里纠纷", category_l2="噪音", category_l3="装修噪音")
+    world.do(inst.id, "community_handle", {"community_outcome": "已处置", **FOUR})
+    world.follow_up(inst.id, "未解决", "不满意")
+    world.do(inst.id, "community_handle", {"community_outcome": "已处置", **FOUR})
+    done = world.follow_up(inst.id)
+    assert done.status == "completed" and done.variables["case_record"]["reopen_count"] == 1
+
+
+@pytest.mark.parametrize("emergency,target", [("火情", "119"), ("警情", "110"), ("医疗急救", "120")])
+def test_diverted_emergency(world, emergency, target):
+    inst = world.start(emergency=emergency, urgency="紧急")
+    task = world.find(inst.id, "divert")
+    detail = world.engine.task(task.id, world.actors["street"])
+    assert detail.data["triage"]["divert_to"] == target and target in detail.instructions
+    done = world.do(inst.id, "divert", {"diverted_to": target, "transfer_no": "ZB-001"})
+    assert done.status == "completed"
+
+
+def test_consultation_answered_and_duplicate_linked(world):
+    inst = world.start(case_type="咨询", description="请问老旧小区加装电梯补贴如何申请")
+    assert world.do(inst.id, "answer_directly", {"answer_text": "可向街道城建科申请", "answer_channel": "电话"}).status == "completed"
+    dup = world.start(duplicate_of="C-100")
+    assert dup.status == "completed"
+    assert world.variables(dup.id)["duplicate_link"]["linked_to"] == "C-100"
+
+
+def test_hard_whistle_needs_the_street_leader(world):
+    inst = world.start(category_l1="违法建设", category_l2="楼顶加建", category_l3="彩钢房")
+    world.whistle(inst.id, "chengguan", ["zhujian"], level="疑难哨")
+    approval = world.find(inst.id, "leader_approve")
+    assert approval.candidate_groups == ["street_leader"]
+    with pytest.raises(NotAllowed):
+        world.engine.complete(approval.id, world.actors["street"], {"leader_decision": "批准", "leader_opinion": "同意"})
+    world.do(inst.id, "leader_approve", {"leader_decision": "退回修改", "leader_opinion": "补充现场照片"})
+    world.whistle(inst.id, "chengguan", ["zhujian"], level="疑难哨")
+    world.do(inst.id, "leader_approve", {"leader_decision": "提请区级协调", "leader_opinion": "涉及多个街道"})
+    world.do(inst.id, "district_coordinate", {"lead_department": "zhujian", "co_departments": ["chengguan", "gongan"],
+                                              "district_opinion": "住建牵头"})
+    signs = sorted(t.candidate_groups[0] for t in world.open_tasks(inst.id))
+    assert signs == ["dept_chengguan", "dept_gongan", "dept_zhujian"]
+    world.do(inst.id, "sign_in", {"sign_decision": "签收"}, "zhujian")
+    onsite = world.find(inst.id, "onsite_report", "zhujian")
+    assert onsite.due_at == world.clock.now() + timedelta(days=7)  # 疑难哨: 5 working days
+
+
+def test_forms_validate_what_a_clerk_expects(world):
+    with pytest.raises(FormValidationError) as err:
+        world.start(reporter_mobile="1380013800")
+    assert "联系电话" in str(err.value)
+    with pytest.raises(FormValidationError):
+        world.start(case_type="闲聊")
+    inst = world.start()
+    world.whistle(inst.id, "huanjing", [])
+    world.handle(inst.id, "huanjing")
+    with pytest.raises(FormValidationError):
+        world.do(inst.id, "street_rate", {**{"street_signed_on_time": True, "street_arrived_on_time": True,
+                                             "street_resolved": True, "street_refused": False},
+                                          "street_cooperation": 6, "street_score": 5})
+    with pytest.raises(FormValidationError):
+        world.do(inst.id, "community_rate", {"community_score": 0})
+
+
+def test_bundled_definitions_validate(world):
+    from gongzhi import bpmn_package_path
+
+    assert world.engine.validate([bpmn_package_path() / "whistle"]) == []
