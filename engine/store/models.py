@@ -83,6 +83,10 @@ class Instance(Base):
     updated_at: Mapped[datetime]
     parent_id: Mapped[str | None] = mapped_column(String(36))  # the instance that started this one
     reply_message: Mapped[str | None] = mapped_column(String(128))  # sent to the parent when this one ends
+    # The head of this instance's audit chain (see runtime.audit): updated with the state, so the
+    # optimistic version check that guards the state guards the chain too.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_hash: Mapped[str] = mapped_column(String(64))
     state: Mapped[bytes] = mapped_column(LargeBinary)
     lock_version: Mapped[int] = mapped_column(Integer)
 
@@ -187,7 +191,7 @@ class AuditEvent(Base):
 
 
 class AuditHead(Base):
-    """The last link of each audit chain, so a truncated tail is detected too."""
+    """The last link of each chain that has no instance row (deployments), so a truncated tail is detected."""
 
     __tablename__ = "gz_audit_head"
     chain: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -1,4 +1,4 @@
-"""Instances started by other instances; messages correlated by property values
+"""Instances started by other instances; messages correlated by property values; audit heads on instances
 
 Revision ID: 0004
 Revises: 0003
@@ -18,6 +18,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("parent_id", sa.String(length=36), nullable=True))
         batch_op.add_column(sa.Column("reply_message", sa.String(length=128), nullable=True))
         batch_op.create_index("ix_gz_instance_parent", ["parent_id"], unique=False)
+        batch_op.add_column(sa.Column("audit_seq", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("audit_hash", sa.String(length=64), nullable=False, server_default="0" * 64))
     with op.batch_alter_table("gz_message_subscription", schema=None) as batch_op:
         batch_op.add_column(sa.Column("correlation", sa.String(length=512), nullable=True))
         batch_op.create_index("ix_gz_subscription_correlation", ["message_name", "correlation"], unique=False)
@@ -32,6 +34,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_gz_subscription_correlation")
         batch_op.drop_column("correlation")
     with op.batch_alter_table("gz_instance", schema=None) as batch_op:
+        batch_op.drop_column("audit_hash")
+        batch_op.drop_column("audit_seq")
         batch_op.drop_index("ix_gz_instance_parent")
         batch_op.drop_column("reply_message")
         batch_op.drop_column("parent_id")
