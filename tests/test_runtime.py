@@ -59,7 +59,9 @@ def test_flow_with_restore_at_every_wait_state(make_engine: Callable[..., Engine
     done = fresh().complete(inst.open_tasks[0].id, people.archivist, {"note": "归档"})
     assert done.status == "completed" and done.variables["note"] == "归档"
     history = [e["action"] for e in fresh().history(done.id, people.leader)]
-    assert history == ["start", "complete", "message", "complete", "completed"]
+    assert history == ["start", "complete", "service_call", "message", "complete", "completed"]
+    call = fresh().history(done.id, people.leader)[2]
+    assert (call["operator"], call["element_id"], call["params"]) == ("gongzhi.echo", "notify", {"text": "已批准：修路灯"})
 
 
 def test_rejected_path_ends(engine: Engine, people: Any, start_vars: dict) -> None:

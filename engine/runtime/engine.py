@@ -143,7 +143,11 @@ class Engine:
             """ISO time ``days`` working days from now, e.g. a timeDate of ``add_working_days(3)``."""
             return calendar_add(self.calendar, self.clock.now(), int(days)).isoformat()
 
-        return {"add_working_days": add_working_days}
+        def now() -> str:
+            """The engine clock's time, ISO 8601 (so tests that move the clock see it)."""
+            return self.clock.now().isoformat()
+
+        return {"add_working_days": add_working_days, "now": now}
 
     def upgrade_db(self) -> None:
         """Create or upgrade the database schema (Alembic migrations)."""
@@ -486,6 +490,8 @@ class Engine:
                      element_id=element_id, task_id=task_id, changed=changed or None, **details)
         for decision in log.decisions:
             audit.append(session, row.id, actor, "decision", now, instance=row, **decision)
+        for call in log.services:
+            audit.append(session, row.id, actor, "service_call", now, instance=row, **call)
         for message in delivered:
             audit.append(session, row.id, actor, "message", now, instance=row, message=message.name,
                          message_id=message.message_id, buffered_since=message.created_at.isoformat())
