@@ -43,7 +43,7 @@ from .identity import ADMIN_GROUP, SYSTEM, Actor
 from .runtime.engine import Engine
 from .runtime.views import InstanceView, Page, TaskView
 from .runtime.messages import MessageReceipt
-from .services import Channel, Delivery, InstanceEvent, ServiceCall, ServiceTask
+from .services import Channel, Delivery, Demo, DemoResult, InstanceEvent, ServiceCall, ServiceTask
 
 __version__ = "0.1.0"
 
@@ -67,6 +67,8 @@ __all__ = [
     "InstanceEvent",
     "Channel",
     "Delivery",
+    "Demo",
+    "DemoResult",
     # views
     "MessageReceipt",
     "InstanceView",

@@ -126,6 +126,16 @@ def worker(ctx: click.Context, concurrency: int, once: bool) -> None:
     click.echo("已停止 (stopped)")
 
 
+@main.command()
+def demo() -> None:
+    """Run each bundled flow end to end on a temporary database and tell what happened."""
+    from .demo import run_demos
+
+    click.echo("共治 Gongzhi 演示：每个流程都在临时 SQLite 数据库上真实运行，以下叙述读自审计记录。")
+    if run_demos(click.echo) == 0:
+        _fail("没有已注册的演示 (no demos registered)")
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

@@ -14,7 +14,7 @@ import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
     from .identity import Actor
-    from .services import Channel, InstanceEvent, ServiceTask
+    from .services import Channel, Demo, InstanceEvent, ServiceTask
 
 hookspec = pluggy.HookspecMarker("gongzhi")
 hookimpl = pluggy.HookimplMarker("gongzhi")
@@ -31,6 +31,11 @@ def gongzhi_register_service_tasks() -> list["ServiceTask"]:
 @hookspec
 def gongzhi_register_channels() -> list["Channel"]:
     """Outbox channels, keyed by name, that receive instance events at least once."""
+
+
+@hookspec
+def gongzhi_register_demos() -> list["Demo"]:
+    """Stories that ``gongzhi demo`` runs end to end and tells, keyed by name."""
 
 
 @hookspec

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery"]
+__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult"]
 
 
 @dataclass(frozen=True)
@@ -76,3 +76,21 @@ class Channel:
     name: str
     deliver: Callable[[Delivery], None]
     accepts: Callable[[InstanceEvent], bool] = lambda event: True
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What a demo produced: the instances to narrate, and figures to print as tables."""
+
+    instances: list[str]
+    figures: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A story for ``gongzhi demo``: ``run(engine, clock)`` drives real instances through the runtime."""
+
+    name: str
+    title: str
+    run: Callable[[Any, Any], DemoResult]
+    order: int = 100

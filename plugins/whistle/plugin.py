@@ -47,5 +47,11 @@ class WhistlePlugin:
     def gongzhi_register_reports(self) -> list[Report]:
         return reports(self.report_config, lambda: self.directory)
 
+    @hookimpl
+    def gongzhi_register_demos(self) -> list[Any]:
+        from .demo import demos
+
+        return demos()
+
 
 plugin = WhistlePlugin()
