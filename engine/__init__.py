@@ -43,7 +43,7 @@ from .identity import ADMIN_GROUP, SYSTEM, Actor
 from .runtime.engine import Engine
 from .runtime.views import InstanceView, Page, TaskView
 from .runtime.messages import MessageReceipt
-from .services import Channel, Delivery, Demo, DemoResult, InstanceEvent, ServiceCall, ServiceTask
+from .services import Channel, Delivery, Demo, DemoResult, InstanceEvent, Report, ServiceCall, ServiceTask
 
 __version__ = "0.1.0"
 
@@ -69,6 +69,7 @@ __all__ = [
     "Delivery",
     "Demo",
     "DemoResult",
+    "Report",
     # views
     "MessageReceipt",
     "InstanceView",

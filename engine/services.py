@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult"]
+__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult", "Report"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,10 @@ class ServiceCall:
     element_id: str
     data: Mapping[str, Any]
     now: datetime
+    task_id: str = ""  # the service task's own id: distinct for each loop or multi-instance pass
+    # The engine running the task, for read-only queries (instances, history, variables).
+    # Handlers that start or move other instances do so only as asynchronous service tasks.
+    engine: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -94,3 +100,30 @@ class Demo:
     title: str
     run: Callable[[Any, Any], DemoResult]
     order: int = 100
+
+
+@dataclass(frozen=True)
+class Report:
+    """A domain report, served under ``/api/v1/reports/{name}``: ``run(engine, **params)`` returns rows.
+
+    ``params`` documents the accepted parameters (name -> description); ``columns``
+    fixes the CSV column order.
+    """
+
+    name: str
+    title: str
+    description: str
+    params: Mapping[str, str]
+    columns: tuple[str, ...]
+    compute: Callable[..., list[dict[str, Any]]]
+
+    def run(self, engine: Any, **params: Any) -> list[dict[str, Any]]:
+        return self.compute(engine, **params)
+
+    def to_csv(self, rows: Iterable[Mapping[str, Any]]) -> str:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(self.columns), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in self.columns})
+        return out.getvalue()

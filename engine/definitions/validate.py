@@ -106,6 +106,9 @@ def check_references(defs: DefinitionSet, operators: set[str] | None = None) -> 
             node = el.node
             if node is None:
                 continue
+            if el.tag == "eventBasedGateway":
+                yield Problem(file, f"事件网关 “{el.name or el.id}” 暂不支持：请改用接收任务或消息捕获事件加中断型边界计时器",
+                              element_id=el.id, line=el.line, code="unsupported")
             if el.tag == "callActivity" and node.get("calledElement") not in all_processes:
                 yield Problem(file, f"调用活动 “{el.name or el.id}” 调用的流程 '{node.get('calledElement')}' 不存在",
                               element_id=el.id, line=el.line, code="unknown-process")

@@ -120,7 +120,7 @@ class Engine:
         self.db = Database(self.config.database_url)
         self.repository = Repository()
         self.calendar = self.pm.hook.gongzhi_calendar()
-        self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions())
+        self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions(), engine=self)
         self._codecs: dict[int, StateCodec] = {}
         self._live = _LiveCache(self.config.cache_size)
 
@@ -540,7 +540,9 @@ class Engine:
         key, reply = params.get("process_key"), params.get("reply_message")
         if not isinstance(key, str) or not key:
             raise InvalidInput("gongzhi.start_process 需要参数 process_key")
-        business_key = params.get("business_key") or f"{call.instance_id}:{call.element_id}"
+        # The task id keeps two passes of one element (a loop, a multi-instance) apart; a retried job
+        # of the same pass finds the child it already started.
+        business_key = params.get("business_key") or f"{call.instance_id}:{call.element_id}:{call.task_id}"
         with self.db.read() as session:
             parent = session.get(Instance, call.instance_id)
             existing = session.scalar(select(Instance.id).where(Instance.business_key == business_key,

@@ -105,11 +105,11 @@ def _prepare(engine: "Engine", job_id: int, worker_id: str) -> Any:
             task = _started(engine._load(session, instance_id, take=False), job.task_id)
             if task is None:
                 return None  # the transaction below drops the job
-            spec = task.task_spec
+            spec, task_id = task.task_spec, str(task.id)
             params, data = spec.prepare(task), dict(task.data)
     if kind == "service":
         return engine.script_engine.call_operator(spec.operation_name, params, instance_id, spec.bpmn_id, data,
-                                                  spec.bpmn_name)
+                                                  spec.bpmn_name, task_id)
     if kind == "delivery":
         channel = engine.channels.get(payload["channel"])
         if channel is None:

@@ -64,10 +64,12 @@ class _SandboxEnvironment(BasePythonScriptEngineEnvironment):
 class ScriptEngine(PythonScriptEngine):
     """Runs scripts in the sandbox, reads the engine clock, calls plugin service tasks."""
 
-    def __init__(self, clock: Clock, services: Registry[ServiceTask], functions: dict[str, Callable[..., Any]] | None = None) -> None:
+    def __init__(self, clock: Clock, services: Registry[ServiceTask], functions: dict[str, Callable[..., Any]] | None = None,
+                 engine: Any = None) -> None:
         super().__init__(environment=_SandboxEnvironment(functions or {}))
         self.clock = clock
         self.services = services
+        self.engine = engine  # handed to service handlers as ``ServiceCall.engine``
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -77,19 +79,20 @@ class ScriptEngine(PythonScriptEngine):
         params = {name: p["value"] for name, p in (operation_params or {}).items()}
         log = current_log.get()
         result = self.call_operator(operation_name, params, log.instance_id if log else "", task.task_spec.bpmn_id,
-                                    dict(task.data), task.task_spec.bpmn_name)
+                                    dict(task.data), task.task_spec.bpmn_name, str(task.id))
         if log is not None:
             log.services.append({"element_id": task.task_spec.bpmn_id, "operator": operation_name, "params": params})
         return orjson.dumps(result, default=str).decode()
 
     def call_operator(self, operator: str, params: dict[str, Any], instance_id: str, element_id: str,
-                      data: dict[str, Any], element_name: str | None = None) -> Any:
+                      data: dict[str, Any], element_name: str | None = None, task_id: str = "") -> Any:
         """Call the plugin handler for ``operator``; any failure becomes a ServiceTaskError naming the element."""
         service = self.services.get(operator)
         if service is None:
             raise ServiceTaskError(f"没有插件提供服务操作 '{operator}'", element_id=element_id, operator=operator)
         try:
-            return service.handler(ServiceCall(operator, params, instance_id, element_id, data, self.now()))
+            return service.handler(ServiceCall(operator, params, instance_id, element_id, data, self.now(), task_id,
+                                                   engine=self.engine))
         except Exception as exc:
             raise ServiceTaskError(f"服务任务 '{element_name or element_id}' 调用 '{operator}' 失败：{exc}",
                                    element_id=element_id, operator=operator) from exc

@@ -34,16 +34,15 @@ the district), 延期申请 extension_requests
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 import orjson
 from sqlalchemy import select
 
+from gongzhi import Report
 from gongzhi.calendar import CST
 from gongzhi.clock import utc
 
@@ -63,29 +62,6 @@ class ReportConfig:
     composite_weights: Mapping[str, float] = field(
         default_factory=lambda: {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4})
     annual_weights: Mapping[str, float] = field(default_factory=lambda: {"street": 0.5, "community": 0.5})
-
-
-@dataclass(frozen=True)
-class Report:
-    """A report served under ``/api/v1/reports/{name}``: ``run(engine, **params)`` returns rows."""
-
-    name: str
-    title: str
-    description: str
-    params: Mapping[str, str]
-    columns: tuple[str, ...]
-    compute: Callable[..., list[dict[str, Any]]]
-
-    def run(self, engine: Any, **params: Any) -> list[dict[str, Any]]:
-        return self.compute(engine, **params)
-
-    def to_csv(self, rows: Iterable[Mapping[str, Any]]) -> str:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(self.columns), extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in self.columns})
-        return out.getvalue()
 
 
 # --- the facts ---------------------------------------------------------------------
