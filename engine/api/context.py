@@ -1,0 +1,81 @@
+"""What a request needs from the app: the engine, settings and the authenticated actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, g, request
+
+from ..identity import Actor
+from ..masking import PII_PERMISSION, MaskingRule, mask_data, mask_text, mask_value
+from ..runtime.engine import Engine
+from ..tokens import InvalidToken, actor_from_token
+
+__all__ = ["ApiState", "Masker", "state", "current_actor", "mask_for", "EXTENSION"]
+
+EXTENSION = "gongzhi"
+
+
+@dataclass
+class ApiState:
+    """Per-app settings of the mounted blueprint (kept in ``app.extensions["gongzhi"]``)."""
+
+    engine: Engine
+    max_content_length: int
+    masking: MaskingRule
+    reports: dict[str, Any] = field(default_factory=dict)
+    openapi: dict[str, Any] | None = None  # built on first request, then cached
+    url_prefix: str = "/api/v1"
+
+
+def state() -> ApiState:
+    return current_app.extensions[EXTENSION]
+
+
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        raise InvalidToken("缺少令牌：请在请求头中提供 Authorization: Bearer <token>")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("Authorization 请求头格式应为 'Bearer <token>'")
+    return token.strip()
+
+
+def current_actor() -> Actor:
+    """The actor of this request: an integrator's ``gongzhi_authenticate`` plugin first, then the JWT."""
+    actor = g.get("gongzhi_actor")
+    if actor is not None:
+        return actor
+    engine = state().engine
+    actor = engine.pm.hook.gongzhi_authenticate(request=request)
+    if actor is None:
+        actor = actor_from_token(engine.config.secret_key, _bearer())
+    elif not isinstance(actor, Actor):
+        raise TypeError(f"gongzhi_authenticate returned {type(actor).__name__}, expected Actor or None")
+    g.gongzhi_actor = actor
+    return actor
+
+
+class Masker:
+    """Masks process data for actors without the ``pii`` permission; a no-op for those with it."""
+
+    def __init__(self, actor: Actor | None, rule: MaskingRule) -> None:
+        self.active = actor is None or PII_PERMISSION not in actor.permissions
+        self.rule = rule
+
+    def data(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return mask_data(value, self.rule) if self.active else value
+
+    def text(self, value: str | None) -> str | None:
+        return mask_text(value) if self.active and value else value
+
+    def any(self, value: Any) -> Any:
+        if not self.active:
+            return value
+        return mask_value(None, value, self.rule)
+
+
+def mask_for(actor: Actor | None) -> Masker:
+    return Masker(actor, state().masking)

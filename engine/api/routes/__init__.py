@@ -1,0 +1,1 @@
+"""One module per resource; each registers its operations on ``gongzhi.api.blueprint.api``."""

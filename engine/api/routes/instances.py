@@ -1,0 +1,66 @@
+"""Process instances: start, query, history, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...identity import Actor
+from ..blueprint import api
+from ..context import mask_for, state
+from ..schemas import (
+    CancelInstanceSchema,
+    HistorySchema,
+    InstancePageSchema,
+    InstanceQuerySchema,
+    InstanceSchema,
+    StartInstanceSchema,
+)
+from . import present
+
+TAG = "流程实例"
+STRUCTURAL_EVENT_KEYS = frozenset({
+    "action", "actor", "at", "chain", "seq", "hash", "prev_hash", "instance_id", "process_key", "element_id", "task_id",
+    "message", "message_id", "decision_id", "decision_name", "decision_version", "version", "matched_rules", "status",
+})
+
+
+@api.route("POST", "/process-instances", summary="发起流程", tag=TAG, body=StartInstanceSchema,
+           response=InstanceSchema, status=201, idempotent=True, errors=(403, 404, 409),
+           description="以最新版本启动 `process_key`；`variables` 按启动表单校验，不通过时 422 并逐项列出字段。")
+def start_instance(actor: Actor, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+    engine = state().engine
+    view = engine.start(body["process_key"], actor, body["variables"], business_key=body["business_key"],
+                        region=body["region"])
+    return present.instance(view, mask_for(actor), engine.clock.now())
+
+
+@api.route("GET", "/process-instances", summary="查询流程实例（限本人管辖区域）", tag=TAG, query=InstanceQuerySchema,
+           response=InstancePageSchema)
+def list_instances(actor: Actor, query: dict[str, Any], **_: Any) -> Any:
+    return state().engine.instances(actor, **query)
+
+
+@api.route("GET", "/process-instances/<instance_id>", summary="流程实例详情（含待办任务）", tag=TAG,
+           response=InstanceSchema)
+def get_instance(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
+    engine = state().engine
+    return present.instance(engine.instance(instance_id, actor), mask_for(actor), engine.clock.now())
+
+
+@api.route("GET", "/process-instances/<instance_id>/history", summary="流程实例的审计轨迹", tag=TAG,
+           response=HistorySchema)
+def get_history(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
+    masker = mask_for(actor)
+    events = state().engine.history(instance_id, actor)
+    # Who acted, when and where is not personal data of residents; everything else in an
+    # event (variables, form data, decision inputs, reasons) is masked.
+    masked = [{k: v if k in STRUCTURAL_EVENT_KEYS else masker.any(v) for k, v in e.items()} for e in events]
+    return {"instance_id": instance_id, "events": masked}
+
+
+@api.route("POST", "/process-instances/<instance_id>/cancel", summary="撤销流程", tag=TAG, body=CancelInstanceSchema,
+           response=InstanceSchema, errors=(403, 409))
+def cancel_instance(actor: Actor, instance_id: str, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+    engine = state().engine
+    view = engine.cancel(instance_id, actor, body["reason"])
+    return present.instance(view, mask_for(actor), engine.clock.now())

@@ -1,0 +1,91 @@
+"""Health, the OpenAPI document, messages, decisions and plugin reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+
+from ... import __version__
+from ...errors import NotFound
+from ...identity import Actor
+from ..blueprint import api
+from ..context import mask_for, state
+from ..openapi import build_spec
+from ..operations import json_response
+from ..reports import run_report, to_csv
+from ..schemas import (
+    DecisionResultSchema,
+    EvaluateDecisionSchema,
+    HealthSchema,
+    MessageReceiptSchema,
+    MessageSchema,
+    ReportListSchema,
+    ReportQuerySchema,
+    ReportResultSchema,
+)
+from . import present
+
+
+@api.route("GET", "/health", summary="存活与数据库检查", tag="运维", auth=False, response=HealthSchema,
+           extra_responses={503: "数据库不可用"})
+def health(**_: Any) -> tuple[dict[str, Any], int]:
+    ok = state().engine.db.ping()
+    status = "ok" if ok else "unavailable"
+    return {"status": status, "database": status, "version": __version__}, 200 if ok else 503
+
+
+@api.route("GET", "/openapi.json", summary="OpenAPI 3 文档", tag="运维", auth=False)
+def openapi(**_: Any) -> Response:
+    current = state()
+    if current.openapi is None:
+        current.openapi = build_spec(api.operations, current.url_prefix, __version__)
+    return json_response(current.openapi)
+
+
+@api.route("POST", "/messages", summary="投递消息（按业务编号、关联属性或实例）", tag="消息", body=MessageSchema,
+           response=MessageReceiptSchema, idempotent=True, errors=(403, 409), extra_responses={202: "暂无实例等待，消息已缓存"},
+           description="有实例在等待时立即投递（200，附实例）；否则缓存到过期（202）。"
+                       "同一 `message_id` 重复投递只处理一次；同一编号不同内容 422。")
+def correlate(actor: Actor, body: dict[str, Any], **_: Any) -> tuple[dict[str, Any], int]:
+    engine = state().engine
+    receipt = engine.send_message(body["name"], actor, body["variables"], business_key=body["business_key"],
+                                  instance_id=body["instance_id"], correlation=body["correlation"],
+                                  message_id=body["message_id"], ttl_seconds=body["ttl_seconds"])
+    instance = receipt.instance
+    out = {"status": receipt.status, "message_id": receipt.message_id, "instance_id": receipt.instance_id,
+           "expires_at": receipt.expires_at,
+           "instance": present.instance(instance, mask_for(actor), engine.clock.now()) if instance is not None else None}
+    return out, 202 if receipt.status == "buffered" else 200
+
+
+@api.route("POST", "/decisions/<decision_id>/evaluate", summary="计算已部署的 DMN 决策", tag="决策",
+           body=EvaluateDecisionSchema, response=DecisionResultSchema)
+def evaluate(actor: Actor, decision_id: str, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+    del actor  # any authenticated actor may evaluate: decisions hold policy, not cases
+    return state().engine.evaluate_decision(decision_id, body["inputs"])
+
+
+@api.route("GET", "/reports", summary="插件提供的报表", tag="报表", response=ReportListSchema)
+def list_reports(**_: Any) -> dict[str, Any]:
+    return {"items": [{"name": r.name, "title": getattr(r, "title", r.name), "description": getattr(r, "description", ""),
+                       "params": dict(getattr(r, "params", None) or {})}
+                      for r in state().reports.values()]}
+
+
+@api.route("GET", "/reports/<name>", summary="运行报表（?format=csv 导出 CSV）", tag="报表", query=ReportQuerySchema,
+           response=ReportResultSchema, produces=("application/json", "text/csv"), errors=(403,),
+           description="报表声明的参数（见 GET /reports 的 params）从查询字符串传入。")
+def get_report(actor: Actor, name: str, query: dict[str, Any], **_: Any) -> Any:
+    report = state().reports.get(name)
+    if report is None:
+        raise NotFound(f"没有报表 '{name}'", report=name)
+    params = {k: v for k, v in request.args.items() if k != "format"}
+    data = mask_for(actor).any(run_report(report, state().engine, actor, params))
+    if query["format"] == "csv":
+        own = getattr(report, "to_csv", None)  # a report may fix its column order
+        text = "\ufeff" + own(data) if callable(own) and isinstance(data, list) else to_csv(data)
+        response = Response(text, mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    return {"name": name, "title": getattr(report, "title", name), "data": data}

@@ -1,0 +1,292 @@
+"""Request and response bodies. The OpenAPI document is generated from these classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+
+MAX_PER_PAGE = 200
+_KEY = validate.Length(min=1, max=128)
+
+
+class Strict(Schema):
+    """Request bodies reject unknown fields so typos are reported, not ignored."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class Out(Schema):
+    """Responses may gain fields in later versions: clients must ignore unknown ones."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class Query(Schema):
+    """Query strings ignore unknown parameters (proxies and caches add their own).
+
+    Optional parameters have no ``load_default=None``: a query string cannot
+    carry null, so the document must not call them nullable; absent ones are
+    simply missing from the loaded dict.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class Paging(Query):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000), metadata={"description": "页码，从 1 开始"})
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE),
+                              metadata={"description": f"每页条数，1–{MAX_PER_PAGE}"})
+
+
+# --- requests -----------------------------------------------------------------------
+
+
+class StartInstanceSchema(Strict):
+    process_key = fields.String(required=True, validate=_KEY, metadata={"description": "流程标识，如 whistle_dispatch"})
+    business_key = fields.String(load_default=None, allow_none=True, validate=_KEY,
+                                 metadata={"description": "业务编号（如工单号），用于消息关联"})
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255),
+                           metadata={"description": "所属区域路径，默认为发起人的区域"})
+    variables = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "启动表单数据"})
+
+
+class CancelInstanceSchema(Strict):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000), metadata={"description": "撤销原因"})
+
+
+class CompleteTaskSchema(Strict):
+    data = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "任务表单数据"})
+
+
+class MessageSchema(Strict):
+    name = fields.String(required=True, validate=_KEY, metadata={"description": "BPMN 消息名称"})
+    business_key = fields.String(load_default=None, allow_none=True, validate=_KEY)
+    instance_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    correlation = fields.Dict(keys=fields.String(), load_default=None, allow_none=True,
+                              metadata={"description": "关联属性的值，如 {\"case_no\": \"GD-1\"}"})
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+    message_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+                               metadata={"description": "消息编号：重复投递同一编号只处理一次"})
+    ttl_seconds = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=366 * 86400),
+                               metadata={"description": "暂无实例等待时，消息保留的秒数（默认按配置）"})
+
+    @validates_schema
+    def _target(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("business_key") and not data.get("instance_id") and not data.get("correlation"):
+            raise ValidationError("business_key、instance_id、correlation 至少填写一个", "business_key")
+
+
+class EvaluateDecisionSchema(Strict):
+    inputs = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "决策输入"})
+
+
+class DeploymentFileSchema(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255),
+                         metadata={"description": "文件名（相对路径），后缀 .bpmn/.dmn/.json"})
+    content = fields.String(required=True, metadata={"description": "文件内容（UTF-8 文本）"})
+
+
+class DeploymentSchema(Strict):
+    files = fields.List(fields.Nested(DeploymentFileSchema), required=True, validate=validate.Length(min=1, max=500))
+
+
+class DeploymentUploadSchema(Schema):
+    """Only documents the multipart form; the view reads ``request.files``."""
+
+    files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True)
+
+
+# --- query strings ------------------------------------------------------------------
+
+
+class TaskQuerySchema(Paging):
+    mine = fields.Boolean(load_default=False, metadata={"description": "只看我已认领的任务"})
+    candidate_group = fields.String(validate=_KEY, metadata={"description": "候选组"})
+    process_key = fields.String(validate=_KEY)
+    instance_id = fields.String(validate=validate.Length(min=1, max=64))
+    overdue = fields.Boolean(metadata={"description": "true：只看已超期；false：只看未超期"})
+
+
+class InstanceQuerySchema(Paging):
+    process_key = fields.String(validate=_KEY)
+    status = fields.String(validate=validate.OneOf(["running", "completed", "cancelled"]))
+    business_key = fields.String(validate=_KEY)
+
+
+class VersionQuerySchema(Query):
+    version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "版本号，默认最新"})
+
+
+class ReportQuerySchema(Query):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+# --- responses ----------------------------------------------------------------------
+
+
+class TaskSchema(Out):
+    id = fields.String(required=True)
+    instance_id = fields.String(required=True)
+    process_key = fields.String(required=True)
+    element_id = fields.String(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["open", "completed", "cancelled"]})
+    region = fields.String(required=True)
+    candidate_groups = fields.List(fields.String(), required=True)
+    assignee = fields.String(allow_none=True, required=True)
+    created_at = fields.DateTime(required=True)
+    due_at = fields.DateTime(allow_none=True, required=True)
+    overdue = fields.Boolean(required=True)
+    completed_at = fields.DateTime(allow_none=True, required=True)
+    completed_by = fields.String(allow_none=True, required=True)
+
+
+class TaskDetailSchema(TaskSchema):
+    form = fields.Dict(allow_none=True, required=True, metadata={"description": "任务表单的 JSON Schema"})
+    instructions = fields.String(allow_none=True, required=True, metadata={"description": "已用流程数据渲染的办理说明"})
+    data = fields.Dict(allow_none=True, required=True, metadata={"description": "当前用户可见的流程数据"})
+
+
+class TaskPageSchema(Out):
+    items = fields.List(fields.Nested(TaskSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class InstanceSummarySchema(Out):
+    id = fields.String(required=True)
+    process_key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": ["running", "completed", "cancelled"]})
+    business_key = fields.String(allow_none=True, required=True)
+    region = fields.String(required=True)
+    started_by = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class InstanceSchema(InstanceSummarySchema):
+    variables = fields.Dict(required=True)
+    open_tasks = fields.List(fields.Nested(TaskSchema), required=True)
+
+
+class InstancePageSchema(Out):
+    items = fields.List(fields.Nested(InstanceSummarySchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class HistorySchema(Out):
+    instance_id = fields.String(required=True)
+    events = fields.List(fields.Dict(), required=True, metadata={"description": "审计事件，按顺序"})
+
+
+class DefinitionVersionSchema(Out):
+    version = fields.Integer(required=True)
+    content_hash = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    deployed_by = fields.String(required=True)
+    files = fields.List(fields.String(), required=True)
+
+
+class DefinitionSummarySchema(Out):
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "最新版本号"})
+    versions = fields.Integer(required=True, metadata={"description": "版本数"})
+    updated_at = fields.DateTime(required=True)
+
+
+class DefinitionListSchema(Out):
+    items = fields.List(fields.Nested(DefinitionSummarySchema), required=True)
+    total = fields.Integer(required=True)
+
+
+class DefinitionDetailSchema(Out):
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+    version = fields.Integer(required=True)
+    start_form = fields.Dict(allow_none=True, required=True, metadata={"description": "启动变量的 JSON Schema"})
+    versions = fields.List(fields.Nested(DefinitionVersionSchema), required=True)
+
+
+class DeployedItemSchema(Out):
+    kind = fields.String(required=True, metadata={"enum": ["process", "decision"]})
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class DeploymentResultSchema(Out):
+    created = fields.List(fields.Nested(DeployedItemSchema), required=True)
+    unchanged = fields.List(fields.Nested(DeployedItemSchema), required=True)
+
+
+class MessageReceiptSchema(Out):
+    status = fields.String(required=True, metadata={"enum": ["delivered", "buffered"]})
+    message_id = fields.String(allow_none=True, required=True)
+    instance_id = fields.String(allow_none=True, required=True)
+    expires_at = fields.DateTime(allow_none=True, required=True)
+    instance = fields.Nested(InstanceSchema, allow_none=True, required=True,
+                             metadata={"description": "投递后的流程实例（缓存或重复投递时为 null）"})
+
+
+class DecisionResultSchema(Out):
+    decision_id = fields.String(required=True)
+    decision_name = fields.String(allow_none=True)
+    decision_version = fields.Integer(required=True)
+    result = fields.Raw(allow_none=True, required=True, metadata={"description": "决策结果"})
+    matched_rules = fields.List(fields.Raw(), required=True)
+    inputs = fields.Raw(allow_none=True)
+    outputs = fields.Raw(allow_none=True)
+    required = fields.List(fields.Raw())
+
+
+class HealthSchema(Out):
+    status = fields.String(required=True, metadata={"enum": ["ok", "unavailable"]})
+    database = fields.String(required=True, metadata={"enum": ["ok", "unavailable"]})
+    version = fields.String(required=True)
+
+
+class ReportInfoSchema(Out):
+    name = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    params = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "报表接受的查询参数及说明"})
+
+
+class ReportListSchema(Out):
+    items = fields.List(fields.Nested(ReportInfoSchema), required=True)
+
+
+class ReportResultSchema(Out):
+    name = fields.String(required=True)
+    title = fields.String(required=True)
+    data = fields.Raw(allow_none=True, required=True)
+
+
+class FieldErrorSchema(Out):
+    field = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class ProblemSchema(Out):
+    """RFC 9457 problem details; runtime context (task_id, element_id, ...) may be added."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String(allow_none=True)
+    errors = fields.List(fields.Nested(FieldErrorSchema),
+                         metadata={"description": "逐项列出的错误：field 指出字段或文件#元素"})
+
+
+__all__ = [name for name in list(globals()) if name.endswith("Schema") and name != "Schema"]

@@ -1,0 +1,73 @@
+"""``gongzhi serve``: the API under gunicorn, a production WSGI server.
+
+Gunicorn rather than waitress: ``--workers`` are separate processes, so a
+long DMN evaluation or a slow plugin in one request does not hold the GIL for
+every other request, and a crashed worker is replaced by the arbiter. Each
+worker builds its own app and database pool after the fork (no preloading),
+so no connection is ever shared across processes. Threads inside a worker
+(``gthread``) cover requests waiting on the database. (Gunicorn needs a POSIX
+system; on Windows, mount ``create_app()`` in waitress instead.)
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, TextIO
+
+from flask import Flask
+
+from ..config import Config
+from ..errors import DefinitionInvalid
+from ..runtime.engine import Engine
+
+__all__ = ["prepare", "run_gunicorn", "banner"]
+
+
+def prepare(config: Config, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    """Before any worker starts: migrate the schema, then deploy the bundled and configured definitions.
+
+    A definition that does not validate is reported and skipped: already
+    deployed versions keep serving, and the server still starts.
+    """
+    engine = Engine(config)
+    try:
+        engine.upgrade_db()
+        try:
+            result = engine.deploy()
+        except DefinitionInvalid as exc:
+            print(f"警告：流程定义未部署，{len(exc.problems)} 个问题 (definitions not deployed):", file=err)
+            for problem in exc.problems:
+                print(f"  - {problem}", file=err)
+        else:
+            for item in result.created:
+                print(f"已部署  {item['kind']:8} {item['key']} v{item['version']}", file=out)
+    finally:
+        engine.close()  # the workers open their own connections after the fork
+
+
+def banner(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{shown}:{port}/api/v1"
+    return (
+        f"共治 Gongzhi 接口地址 (API): {url}\n"
+        f"  健康检查: curl {url}/health\n"
+        f"  接口文档: {url}/openapi.json\n"
+        f"  生成管理员令牌 (admin token): gongzhi token --admin\n"
+        f"  然后: curl -H \"Authorization: Bearer $TOKEN\" {url}/tasks"
+    )
+
+
+def run_gunicorn(load: Callable[[], Flask], options: dict[str, Any]) -> None:
+    """Run ``load()`` in gunicorn workers with ``options`` (gunicorn setting names)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Application(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if key in self.cfg.settings:  # newer settings are skipped on older gunicorn versions
+                    self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return load()
+
+    Application().run()

@@ -1,0 +1,102 @@
+"""Embedding: the blueprint inside an integrator's own Flask app; the factory from a config mapping; reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from flask import Flask
+
+from gongzhi import Actor, Engine, hookimpl
+from gongzhi.api import Report, create_app, init_app
+from gongzhi.tokens import mint, mint_admin
+
+SECRET = "integration-secret-with-enough-length-0123456789"
+
+
+def test_factory_from_config_mapping_migrates(tmp_path: Path) -> None:
+    app = create_app({"GONGZHI_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}", "SECRET_KEY": SECRET,
+                      "MAX_CONTENT_LENGTH": "2048"})
+    client = app.test_client()
+    assert client.get("/api/v1/health").get_json()["status"] == "ok"
+    headers = {"Authorization": f"Bearer {mint_admin(SECRET)}"}
+    assert client.get("/api/v1/process-definitions", headers=headers).get_json() == {"items": [], "total": 0}
+    big = client.post("/api/v1/messages", headers=headers, json={"name": "x", "business_key": "y" * 4000})
+    assert big.status_code == 413
+
+
+def test_mount_into_integrator_app(engine: Engine, people: Any) -> None:
+    portal = Flask("portal")
+
+    @portal.get("/")
+    def home() -> str:
+        return "门户首页"
+
+    init_app(portal, engine, url_prefix="/gongzhi/api")
+    client = portal.test_client()
+    assert client.get("/").get_data(as_text=True) == "门户首页"
+    token = mint(engine.config.secret_key, people.clerk.id, groups=people.clerk.groups, region=people.clerk.region)
+    response = client.get("/gongzhi/api/tasks", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and response.get_json()["total"] == 0
+    assert client.get("/gongzhi/api/tasks").mimetype == "application/problem+json"  # 401 inside the blueprint
+    assert client.get("/gongzhi/api/openapi.json").get_json()["servers"] == [{"url": "/gongzhi/api"}]
+
+
+def overdue_count(engine: Engine, actor: Actor, params: Mapping[str, str]) -> list[dict[str, Any]]:
+    page = engine.tasks(actor, overdue=params.get("overdue", "true") == "true", per_page=200)
+    return [{"task": t.name, "region": t.region, "reporter": "王小明"} for t in page.items]
+
+
+class ReportsPlugin:
+    __name__ = "reports"
+
+    @hookimpl
+    def gongzhi_register_reports(self) -> list[Report]:
+        return [Report("overdue", "超期任务", overdue_count, "按区域列出超期任务")]
+
+
+def test_plugin_reports_json_and_csv(make_engine: Callable[..., Engine], people: Any, start_vars: dict) -> None:
+    engine = make_engine(plugins=[ReportsPlugin()])
+    engine.deploy([Path(__file__).resolve().parents[1] / "fixtures" / "approval"])
+    engine.start("approval", people.clerk, start_vars)
+    engine.clock.advance(hours=3)  # type: ignore[attr-defined]
+    client = create_app(engine=engine).test_client()
+    headers = {"Authorization": f"Bearer {mint(engine.config.secret_key, 'c', groups=['clerk'], region='110105/001')}"}
+    listed = client.get("/api/v1/reports", headers=headers).get_json()
+    # Installed plugins (entry points) may add their own reports next to this one.
+    assert {"name": "overdue", "title": "超期任务", "description": "按区域列出超期任务", "params": {}} in listed["items"]
+    result = client.get("/api/v1/reports/overdue", headers=headers).get_json()
+    assert result["data"] == [{"task": "审核申请", "region": "110105/001", "reporter": "王**"}]
+    csv = client.get("/api/v1/reports/overdue?format=csv", headers=headers)
+    assert csv.mimetype == "text/csv"
+    assert csv.get_data(as_text=True) == "\ufefftask,region,reporter\r\n审核申请,110105/001,王**\r\n"
+    assert client.get("/api/v1/reports/overdue?format=xls", headers=headers).status_code == 422
+
+
+class LegacyReport:
+    """A report in the ``run(engine, **params)`` style: no actor, so it cannot scope to a region."""
+
+    name, title, description, params = "totals", "合计", "全区合计", {"year": "年份"}
+
+    def run(self, engine: Engine, **params: Any) -> list[dict[str, Any]]:
+        return [{"year": int(params["year"]), "cases": 3}]
+
+
+class LegacyPlugin:
+    __name__ = "legacy"
+
+    @hookimpl
+    def gongzhi_register_reports(self) -> list[Any]:
+        return [LegacyReport()]
+
+
+def test_reports_without_actor_are_admin_only(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(plugins=[LegacyPlugin()])
+    client = create_app(engine=engine).test_client()
+    admin = {"Authorization": f"Bearer {mint_admin(engine.config.secret_key)}"}
+    clerk = {"Authorization": f"Bearer {mint(engine.config.secret_key, 'c', groups=['clerk'], region='110105/001')}"}
+    assert client.get("/api/v1/reports/totals?year=2026&junk=1", headers=admin).get_json()["data"] == [
+        {"year": 2026, "cases": 3}]
+    assert client.get("/api/v1/reports/totals?year=2026", headers=clerk).status_code == 403
+    bad = client.get("/api/v1/reports/totals?year=abc", headers=admin)
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"

@@ -1,0 +1,136 @@
+"""The README session against a real ``gongzhi serve`` process: mint a token, start a case, list tasks, complete one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _gongzhi() -> list[str]:
+    script = Path(sys.executable).with_name("gongzhi")
+    return [str(script)] if script.exists() else [shutil.which("gongzhi") or "gongzhi"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
+    env["GONGZHI_DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
+    return env
+
+
+def call(method: str, url: str, token: str | None = None, body: Any = None,
+         data: bytes | None = None, content_type: str = "application/json") -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if body is not None:
+        data = json.dumps(body).encode()
+    if data is not None:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def multipart(files: list[Path]) -> tuple[bytes, str]:
+    """What ``curl -F files=@a -F files=@b`` sends."""
+    boundary = uuid.uuid4().hex
+    parts = []
+    for path in files:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{path.name}"\r\n'
+                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + path.read_bytes() + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen([*_gongzhi(), "serve", "--dev", "--port", str(port), "--workers", "2"], cwd=tmp_path,
+                               env=_env(tmp_path), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if call("GET", f"{base}/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("gongzhi serve did not start:\n" + (tmp_path / "serve.log").read_text())
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert f"http://127.0.0.1:{port}/api/v1" in output and "gongzhi token --admin" in output
+    assert "Traceback" not in output
+
+
+def test_refuses_default_secret_without_dev(tmp_path: Path) -> None:
+    result = subprocess.run([*_gongzhi(), "serve", "--port", str(_free_port())], cwd=tmp_path, env=_env(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "GONGZHI_SECRET_KEY" in result.stderr
+
+
+def test_readme_curl_session(server: str, tmp_path: Path) -> None:
+    # TOKEN=$(gongzhi token --admin)
+    token = subprocess.run([*_gongzhi(), "token", "--admin"], env=_env(tmp_path), capture_output=True, text=True,
+                           check=True, timeout=60).stdout.strip()
+
+    # curl -X POST $API/deployments -F files=@tests/fixtures/approval/approval.bpmn -F ...
+    data, content_type = multipart(sorted((FIXTURES / "approval").iterdir()))
+    status, deployed = call("POST", f"{server}/deployments", token, data=data, content_type=content_type)
+    assert status == 201, deployed
+    assert {"kind": "process", "key": "approval", "version": 1} in deployed["created"]
+
+    # curl -X POST $API/process-instances -H 'Content-Type: application/json' -d '{...}'
+    status, case = call("POST", f"{server}/process-instances", token, {
+        "process_key": "approval", "business_key": "GD-2026-001",
+        "variables": {"title": "修路灯", "days": 2, "review_within": "PT1H", "archive_groups": ["archivist"]},
+    })
+    assert status == 201, case
+    assert case["status"] == "running"
+
+    # curl $API/tasks
+    status, tasks = call("GET", f"{server}/tasks", token)
+    assert status == 200 and tasks["total"] == 1
+    task = tasks["items"][0]
+    assert task["name"] == "审核申请" and task["instance_id"] == case["id"]
+
+    # curl -X POST $API/tasks/$TASK/complete -d '{"data": {"approved": false, "comment": "..."}}'
+    status, done = call("POST", f"{server}/tasks/{task['id']}/complete", token,
+                        {"data": {"approved": False, "comment": "预算不足"}})
+    assert status == 200, done
+    assert done["status"] == "completed" and done["open_tasks"] == []
+
+    # Without a token: 401 problem+json.
+    status, problem = call("GET", f"{server}/tasks")
+    assert status == 401 and problem["status"] == 401
