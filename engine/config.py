@@ -13,6 +13,7 @@ Keys (the same names, without the prefix, in a mapping):
 - ``JOB_LEASE_SECONDS``: how long a worker owns a job before others may take it (300)
 - ``WORKER_POLL_SECONDS``: longest sleep of an idle worker without a wake-up (5)
 - ``MESSAGE_TTL_SECONDS``: how long an early message waits for its instance (7 days)
+- ``IDEMPOTENCY_TTL_SECONDS``: how long ``Idempotency-Key`` answers are remembered (1 day)
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _split(value: str | list[str] | tuple[str, ...] | None, sep: str) -> tuple[s
 
 
 _NUMBERS = {"cache_size": int, "job_max_attempts": int, "job_backoff_seconds": float, "job_lease_seconds": float,
-            "worker_poll_seconds": float, "message_ttl_seconds": float}
+            "worker_poll_seconds": float, "message_ttl_seconds": float, "idempotency_ttl_seconds": float}
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Config:
     job_lease_seconds: float = 300.0
     worker_poll_seconds: float = 5.0
     message_ttl_seconds: float = 7 * 24 * 3600
+    idempotency_ttl_seconds: float = 24 * 3600
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -168,3 +168,16 @@ def rule_from_config(extra: Mapping[str, Any]) -> MaskingRule:
         id_fields=_patterns(extra.get("pii_id_fields"), DEFAULT_ID_FIELDS),
         exempt_fields=_patterns(extra.get("pii_exempt_fields"), DEFAULT_EXEMPT_FIELDS),
     )
+
+
+# Who acted, when and where is not residents' personal data; everything else in an audit event
+# (variables, form data, decision inputs, reasons) is.
+STRUCTURAL_EVENT_KEYS = frozenset({
+    "action", "actor", "at", "chain", "seq", "hash", "prev_hash", "instance_id", "process_key", "element_id", "task_id",
+    "message", "message_id", "decision_id", "decision_name", "decision_version", "version", "matched_rules", "status",
+})
+
+
+def mask_event(event: Mapping[str, Any], rule: MaskingRule = DEFAULT_RULE) -> dict[str, Any]:
+    """An audit event with personal data masked (masking twice changes nothing more)."""
+    return {k: v if k in STRUCTURAL_EVENT_KEYS else mask_value(None, v, rule) for k, v in event.items()}

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
@@ -23,6 +24,7 @@ from .runtime.engine import NOTIFY_CHANNEL, Engine
 __all__ = ["Worker", "NOTIFY_CHANNEL"]
 
 logger = logging.getLogger("gongzhi.worker")
+PURGE_EVERY = 3600.0  # seconds between clean-ups of expired messages and idempotency answers
 
 
 class Worker:
@@ -60,9 +62,13 @@ class Worker:
 
     def run_forever(self, on_idle: Callable[[float], None] | None = None) -> None:
         listener = self._listen() if self.engine.db.dialect == "postgresql" else None
+        last_purge = 0.0
         try:
             while not self._stop.is_set():
                 self.run_once()
+                if time.monotonic() - last_purge > PURGE_EVERY:
+                    jobs.purge(self.engine)
+                    last_purge = time.monotonic()
                 delay = self._sleep_time()
                 if on_idle:
                     on_idle(delay)

@@ -251,3 +251,24 @@ def test_early_message_correlated_by_property(engine: Engine, people: Any, start
     inst = engine.start("approval", people.clerk, {**start_vars, "case_no": "C-3"})
     view = engine.complete(inst.open_tasks[0].id, people.clerk, {"approved": True})
     assert [t.element_id for t in view.open_tasks] == ["archive"]
+
+
+def test_nul_characters_are_refused_everywhere(engine: Engine, people: Any, start_vars: dict) -> None:
+    with pytest.raises(NotSerializable):
+        engine.start("approval", people.clerk, {**start_vars, "title": "修\x00路灯"})
+    with pytest.raises(UnknownProcess):
+        engine.start("appro\x00val", people.clerk, start_vars)
+    with pytest.raises(UnknownTask):
+        engine.complete("task\x00id", people.clerk, {})
+    with pytest.raises(UnknownInstance):
+        engine.instance("inst\x00", people.clerk)
+    with pytest.raises(InvalidInput):
+        engine.send_message("confirmation", people.clerk, {}, business_key="B\x00")
+
+
+def test_deploying_needs_admin_or_the_deploy_permission(make_engine: Callable[..., Engine], people: Any) -> None:
+    engine = make_engine()
+    with pytest.raises(NotAllowed):
+        engine.deploy([FIXTURES / "approval"], actor=people.clerk)
+    deployer = type(people.clerk)("ops", "运维", frozenset(), "", frozenset({"deploy"}))
+    assert engine.deploy([FIXTURES / "approval"], actor=deployer).created[0]["key"] == "approval"

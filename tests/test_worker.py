@@ -253,3 +253,21 @@ def test_a_process_starts_another_and_waits_for_its_end(make_engine: Callable[..
     assert done.status == "completed"
     outcome = done.variables["child_outcome"]
     assert (outcome["instance_id"], outcome["status"], outcome["variables"]["result"]) == (child.id, "completed", "已修复")
+
+
+def test_purge_forgets_expired_messages_and_old_idempotency_answers(engine: Engine, clock: MovableClock,
+                                                                   people: Any) -> None:
+    from gongzhi.runtime.jobs import purge
+    from gongzhi.store.models import IdempotencyRecord, Message
+
+    engine.send_message("confirmation", people.leader, {}, business_key="nobody", ttl_seconds=60)
+    with engine.db.write() as session:
+        session.add(IdempotencyRecord(actor_id="a", key="k", operation="POST /x", request_hash="h", status="done",
+                                      response_status=201, response_body="{}", created_at=clock.now(),
+                                      updated_at=clock.now()))
+    assert purge(engine) == 0
+    clock.advance(days=2)
+    assert purge(engine) == 2
+    with engine.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+        assert [m.status for m in session.scalars(select(Message))] == ["expired"]

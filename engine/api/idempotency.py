@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import IdempotencyConflict
 from ..identity import Actor
 from .context import state
-from .models import IdempotencyRecord
+from ..store.models import IdempotencyRecord
 from .problems import ApiError
 
 if TYPE_CHECKING:  # pragma: no cover

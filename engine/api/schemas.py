@@ -290,3 +290,19 @@ class ProblemSchema(Out):
 
 
 __all__ = [name for name in list(globals()) if name.endswith("Schema") and name != "Schema"]
+
+
+class IncidentSchema(Out):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["timer", "service", "delivery", "message"]})
+    instance_id = fields.String(allow_none=True, required=True)
+    element_id = fields.String(allow_none=True, required=True)
+    region = fields.String(required=True)
+    error = fields.String(required=True)
+    created_at = fields.String(required=True)
+    resolved_at = fields.String(allow_none=True, required=True)
+    resolved_by = fields.String(allow_none=True, required=True)
+
+
+class IncidentListSchema(Out):
+    items = fields.List(fields.Nested(IncidentSchema), required=True)

@@ -99,6 +99,8 @@ class Repository:
 
     @staticmethod
     def latest(session: Session, key: str, kind: str = "process") -> DefinitionVersion:
+        if not isinstance(key, str) or "\x00" in key or len(key) > 128:
+            raise UnknownProcess(str(key)) if kind == "process" else UnknownDecision(str(key))
         row = session.scalar(
             select(DefinitionVersion)
             .where(DefinitionVersion.kind == kind, DefinitionVersion.key == key)

@@ -51,11 +51,12 @@ from ..errors import (
     UnknownTask,
 )
 from ..identity import ADMIN_GROUP, SYSTEM, Actor, normalize_region
+from ..masking import mask_event, rule_from_config
 from ..plugin_manager import Registry, get_plugin_manager
 from ..services import Channel, InstanceEvent, ServiceCall, ServiceTask
 from ..store.db import Database
 from ..store.models import Incident, Instance, Job, Message, TaskRow
-from . import audit, jobs, messages, queries, sync
+from . import audit, catalog, jobs, messages, queries, sync
 from .forms import validate_form
 from .snapshot import correlation_key, snapshot
 from .state import CommandLog, ScriptEngine, StateCodec, current_log
@@ -123,6 +124,7 @@ class Engine:
         self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions(), engine=self)
         self._codecs: dict[int, StateCodec] = {}
         self._live = _LiveCache(self.config.cache_size)
+        self._masking_rule = rule_from_config(self.config.extra)
 
     # --- set-up ------------------------------------------------------------------
 
@@ -167,7 +169,12 @@ class Engine:
 
     def deploy(self, paths: Sequence[str | Path] | None = None, actor: Actor = SYSTEM,
                sources: Sequence[SourceFile] | None = None) -> DeployResult:
-        """Validate and deploy; unchanged processes and decisions create no new version."""
+        """Validate and deploy; unchanged processes and decisions create no new version.
+
+        Needs the ``admin`` group or the ``deploy`` permission.
+        """
+        if not actor.is_admin and "deploy" not in actor.permissions:
+            raise NotAllowed("部署流程定义需要管理员或 deploy 权限")
         files = list(sources) if sources is not None else load_sources(paths or self.definition_paths())
         now = self.clock.now()
         with self._write() as session:
@@ -191,7 +198,7 @@ class Engine:
         region = normalize_region(actor.region if region is None else region)
         if not actor.can_see(region):
             raise NotAllowed(f"不能在管辖范围以外的区域 '{region}' 发起流程", region=region)
-        if business_key is not None and (not isinstance(business_key, str) or not business_key.strip()):
+        if business_key is not None and (not queries.plain_id(business_key) or not business_key.strip()):
             raise InvalidInput("business_key 必须是非空字符串", errors=[{"field": "business_key", "message": "非空字符串"}])
         with self._write() as session:
             version = self.repository.latest(session, process_key)
@@ -310,6 +317,9 @@ class Engine:
     def _check_message(variables: dict[str, Any], business_key: str | None, instance_id: str | None,
                        correlation: Mapping[str, Any] | None) -> str | None:
         check_json(variables)
+        for field, value in (("business_key", business_key), ("instance_id", instance_id)):
+            if value is not None and not queries.plain_id(value):
+                raise InvalidInput(f"{field} 无效", errors=[{"field": field, "message": "1–128 个字符，不含空字符"}])
         if correlation is not None:
             check_json(dict(correlation), "correlation")
         if not business_key and not instance_id and not correlation:
@@ -371,6 +381,18 @@ class Engine:
 
     # --- queries ---------------------------------------------------------------------
 
+    def definitions(self) -> list[dict[str, Any]]:
+        """Every deployed process: key, name, latest version and how many versions exist."""
+        return catalog.definitions(self)
+
+    def definition(self, key: str) -> dict[str, Any]:
+        """A deployed process with its versions and the start form of the latest one."""
+        return catalog.definition(self, key)
+
+    def definition_xml(self, key: str, version: int | None = None) -> tuple[str, bytes]:
+        """(file name, BPMN XML) of a process version (default: the latest), for modelers."""
+        return catalog.definition_xml(self, key, version)
+
     def instance(self, instance_id: str, actor: Actor) -> InstanceView:
         with self.db.read() as session:
             return self._view(session, self._load(session, instance_id, actor, take=False))
@@ -391,9 +413,14 @@ class Engine:
             return queries.tasks(session, actor, self.clock.now(), **filters)
 
     def history(self, instance_id: str, actor: Actor) -> list[dict[str, Any]]:
+        """The instance's audit trail; residents' personal data masked unless the actor has ``pii``."""
         with self.db.read() as session:
             self._visible_instance(session, instance_id, actor)
-            return queries.history(session, instance_id)
+            events = queries.history(session, instance_id)
+        if "pii" in actor.permissions or actor is SYSTEM:
+            return events
+        rule = self._masking_rule
+        return [mask_event(e, rule) for e in events]
 
     def evaluate_decision(self, decision: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Evaluate the latest deployed version of a DMN decision (by id or name)."""
@@ -428,7 +455,7 @@ class Engine:
         return codec
 
     def _visible_instance(self, session: Session, instance_id: str, actor: Actor) -> Instance:
-        row = session.get(Instance, instance_id) if isinstance(instance_id, str) else None
+        row = session.get(Instance, instance_id) if queries.plain_id(instance_id) else None
         if row is None or not actor.can_see(row.region):
             raise UnknownInstance(str(instance_id))
         return row

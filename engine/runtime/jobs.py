@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
@@ -22,12 +22,12 @@ from ..clock import utc
 from ..errors import Conflict, GongzhiError
 from ..identity import SYSTEM
 from ..services import Delivery
-from ..store.models import Incident, Instance, Job
+from ..store.models import IdempotencyRecord, Incident, Instance, Job, Message
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
 
-__all__ = ["acquire", "run_job", "next_due", "open_incidents", "retry_incident", "describe"]
+__all__ = ["acquire", "run_job", "next_due", "purge", "open_incidents", "retry_incident", "describe"]
 
 logger = logging.getLogger("gongzhi.worker")
 
@@ -51,6 +51,17 @@ def acquire(engine: "Engine", worker_id: str, limit: int, kinds: tuple[str, ...]
             lease = now + timedelta(seconds=engine.config.job_lease_seconds)
             session.execute(update(Job).where(Job.id.in_(ids)).values(locked_by=worker_id, locked_until=lease))
     return ids
+
+
+def purge(engine: "Engine") -> int:
+    """Forget what is only kept for a while: expired early messages and old idempotency answers."""
+    now = engine.clock.now()
+    with engine.db.write() as session:
+        keys = session.execute(delete(IdempotencyRecord).where(
+            IdempotencyRecord.created_at < now - timedelta(seconds=engine.config.idempotency_ttl_seconds)))
+        messages = session.execute(update(Message).where(Message.status == "buffered", Message.expires_at <= now)
+                                   .values(status="expired"))
+    return keys.rowcount + messages.rowcount
 
 
 def next_due(engine: "Engine") -> datetime | None:

@@ -58,8 +58,13 @@ def in_region(column: Any, actor: Actor) -> Any:
     return or_(column == actor.region, column.like(actor.region + "/%"))
 
 
+def plain_id(value: Any) -> bool:
+    """A string that can be looked up in any database (ids are short; NUL is refused by PostgreSQL)."""
+    return isinstance(value, str) and 0 < len(value) <= 128 and "\x00" not in value
+
+
 def visible_task(session: Session, task_id: str, actor: Actor) -> TaskRow:
-    row = session.get(TaskRow, task_id) if isinstance(task_id, str) else None
+    row = session.get(TaskRow, task_id) if plain_id(task_id) else None
     if row is None or not actor.can_see(row.region):
         raise UnknownTask(str(task_id))
     return row

@@ -37,10 +37,6 @@ class TaskView:
     instructions: str | None = None
     data: dict[str, Any] | None = None
 
-    @property
-    def overdue_at(self) -> datetime | None:
-        return self.due_at
-
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         for key in ("created_at", "due_at", "completed_at"):
@@ -79,7 +75,11 @@ class Page(Generic[T]):
 
 def check_json(value: Any, path: str = "variables") -> None:
     """Raise NotSerializable naming the first value that is not plain JSON."""
-    if value is None or isinstance(value, (str, bool, int)):
+    if isinstance(value, str):
+        if "\x00" in value:  # PostgreSQL cannot store it; refuse it everywhere alike
+            raise NotSerializable(path, "包含空字符 (U+0000) 的字符串")
+        return
+    if value is None or isinstance(value, (bool, int)):
         return
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -87,8 +87,8 @@ def check_json(value: Any, path: str = "variables") -> None:
         return
     if isinstance(value, dict):
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise NotSerializable(f"{path}.{key!r}", f"键类型 {type(key).__name__}")
+            if not isinstance(key, str) or "\x00" in key:
+                raise NotSerializable(f"{path}.{key!r}", f"键 {key!r} 不是不含空字符的字符串")
             check_json(item, f"{path}.{key}")
         return
     if isinstance(value, list):

@@ -12,7 +12,7 @@ CONTRACT = {
     ("get", "/process-instances/{instance_id}/history"), ("post", "/process-instances/{instance_id}/cancel"),
     ("get", "/tasks"), ("get", "/tasks/{task_id}"), ("post", "/tasks/{task_id}/claim"),
     ("post", "/tasks/{task_id}/complete"), ("post", "/messages"), ("post", "/decisions/{decision_id}/evaluate"),
-    ("get", "/reports"), ("get", "/reports/{name}"),
+    ("get", "/reports"), ("get", "/reports/{name}"), ("get", "/incidents"), ("post", "/incidents/{incident_id}/retry"),
 }
 
 

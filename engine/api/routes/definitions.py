@@ -10,7 +10,6 @@ from flask import Response
 from ...definitions.sources import KINDS, SourceFile
 from ...errors import InvalidInput, NotAllowed
 from ...identity import Actor
-from .. import catalog
 from ..blueprint import api
 from ..context import state
 from ..schemas import (
@@ -28,20 +27,20 @@ DEPLOY_PERMISSION = "deploy"
 
 @api.route("GET", "/process-definitions", summary="已部署的流程定义", tag=TAG, response=DefinitionListSchema)
 def list_definitions(**_: Any) -> dict[str, Any]:
-    items = catalog.definitions(state().engine)
+    items = state().engine.definitions()
     return {"items": items, "total": len(items)}
 
 
 @api.route("GET", "/process-definitions/<key>", summary="流程定义详情（含启动表单 start_form 与版本）", tag=TAG,
            response=DefinitionDetailSchema)
 def get_definition(key: str, **_: Any) -> dict[str, Any]:
-    return catalog.definition(state().engine, key)
+    return state().engine.definition(key)
 
 
 @api.route("GET", "/process-definitions/<key>/xml", summary="流程的 BPMN XML（供建模工具使用）", tag=TAG,
            query=VersionQuerySchema, produces=("application/xml",))
 def get_definition_xml(key: str, query: dict[str, Any], **_: Any) -> Response:
-    name, content = catalog.definition_xml(state().engine, key, query.get("version"))
+    name, content = state().engine.definition_xml(key, query.get("version"))
     response = Response(content, mimetype="application/xml")
     response.headers["Content-Disposition"] = f'inline; filename="{PurePosixPath(name).name}"'
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...identity import Actor
+from ...masking import STRUCTURAL_EVENT_KEYS
 from ..blueprint import api
 from ..context import mask_for, state
 from ..schemas import (
@@ -18,11 +19,6 @@ from ..schemas import (
 from . import present
 
 TAG = "流程实例"
-STRUCTURAL_EVENT_KEYS = frozenset({
-    "action", "actor", "at", "chain", "seq", "hash", "prev_hash", "instance_id", "process_key", "element_id", "task_id",
-    "message", "message_id", "decision_id", "decision_name", "decision_version", "version", "matched_rules", "status",
-})
-
 
 @api.route("POST", "/process-instances", summary="发起流程", tag=TAG, body=StartInstanceSchema,
            response=InstanceSchema, status=201, idempotent=True, errors=(403, 404, 409),

@@ -1,10 +1,4 @@
-"""Read-only views of deployed process definitions.
-
-The runtime has no query for these yet, so the API reads the definition
-tables directly (read-only; no command logic lives here). Once ``Engine``
-offers ``definitions()``/``definition(key)``/``definition_xml(key)`` these
-functions should become one-line calls to it.
-"""
+"""Read-only views of deployed process definitions, behind ``Engine.definitions()`` and friends."""
 
 from __future__ import annotations
 
@@ -16,13 +10,12 @@ from ..clock import utc
 from ..definitions.model import DefinitionSet
 from ..definitions.sources import SourceFile
 from ..errors import NotFound, UnknownProcess
-from ..runtime.engine import Engine
 from ..store.models import DefinitionFile, DefinitionVersion
 
 __all__ = ["definitions", "definition", "definition_xml"]
 
 
-def _versions(engine: Engine, key: str | None = None) -> list[DefinitionVersion]:
+def _versions(engine: Any, key: str | None = None) -> list[DefinitionVersion]:
     query = select(DefinitionVersion).where(DefinitionVersion.kind == "process")
     if key is not None:
         query = query.where(DefinitionVersion.key == key)
@@ -30,7 +23,7 @@ def _versions(engine: Engine, key: str | None = None) -> list[DefinitionVersion]
         return list(session.scalars(query.order_by(DefinitionVersion.key, DefinitionVersion.version)))
 
 
-def definitions(engine: Engine) -> list[dict[str, Any]]:
+def definitions(engine: Any) -> list[dict[str, Any]]:
     """Every deployed process: key, name and latest version."""
     latest: dict[str, tuple[DefinitionVersion, int]] = {}
     for row in _versions(engine):
@@ -42,7 +35,7 @@ def definitions(engine: Engine) -> list[dict[str, Any]]:
     ]
 
 
-def definition(engine: Engine, key: str) -> dict[str, Any]:
+def definition(engine: Any, key: str) -> dict[str, Any]:
     """A process with its versions and the start form of the latest one."""
     rows = _versions(engine, key)
     if not rows:
@@ -58,7 +51,7 @@ def definition(engine: Engine, key: str) -> dict[str, Any]:
     }
 
 
-def definition_xml(engine: Engine, key: str, version: int | None = None) -> tuple[str, bytes]:
+def definition_xml(engine: Any, key: str, version: int | None = None) -> tuple[str, bytes]:
     """(file name, BPMN XML) of the file that defines process ``key``."""
     rows = _versions(engine, key)
     if not rows:
