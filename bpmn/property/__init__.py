@@ -1,0 +1,1 @@
+"""物业服务质量红黑榜 definitions (package data)."""

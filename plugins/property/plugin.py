@@ -1,0 +1,49 @@
+"""The red/black-list plugin: roster, service tasks and reports through Gongzhi's hooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gongzhi import Report, ServiceTask, hookimpl
+from gongzhi.plugins.whistle.services import Notifier, Outbox
+
+from .records import PropertyConfig
+from .reports import reports
+from .roster import Roster
+from .services import service_tasks
+
+__all__ = ["PropertyPlugin", "plugin"]
+
+
+class PropertyPlugin:
+    """Register with ``Engine(plugins=[PropertyPlugin(...)])`` or through the ``gongzhi`` entry point.
+
+    ``roster``: a :class:`Roster` or a YAML path (default: the bundled 青禾区 roster);
+    ``notifier``: receives publications and notices (default: an in-memory :class:`Outbox`);
+    ``config``: what counts as a complaint, survey answer points.
+    The scoring weights, thresholds and consequences are DMN tables in ``bpmn/property``.
+    """
+
+    def __init__(self, roster: Roster | str | Path | None = None, notifier: Notifier | None = None,
+                 config: PropertyConfig | None = None) -> None:
+        self._roster = roster if isinstance(roster, Roster) else None
+        self._roster_path = None if isinstance(roster, Roster) else roster
+        self.notifier: Notifier = notifier or Outbox()
+        self.config = config or PropertyConfig()
+
+    @property
+    def roster(self) -> Roster:
+        if self._roster is None:
+            self._roster = Roster.load(self._roster_path)
+        return self._roster
+
+    @hookimpl
+    def gongzhi_register_service_tasks(self) -> list[ServiceTask]:
+        return service_tasks(lambda: self.roster, self.notifier, self.config)
+
+    @hookimpl
+    def gongzhi_register_reports(self) -> list[Report]:
+        return reports()
+
+
+plugin = PropertyPlugin()
