@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from ..errors import DefinitionInvalid, Problem
 from ..sandbox import check_source
 from .model import FORM_PROPERTY, DefinitionSet
-from .xmlindex import NS, BpmnIndex, Element
+from .xmlindex import NS, Element
 
 __all__ = ["validate", "Check"]
 

@@ -6,7 +6,7 @@ only what changed is written and nothing has to be read back first.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, update

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
