@@ -57,9 +57,11 @@ def test_rule3_built_wheel_contains_every_folder(tmp_path: Path) -> None:
     packages = {str(Path(n).parent).replace("/", ".") for n in names if n.endswith("__init__.py")}
     assert packages == set(_package_folders())
     # Definition files travel as package data, and nothing from the repo root leaks in as a top-level package.
-    sources = {n for n in names if n.endswith((".bpmn", ".dmn"))}
-    bundled = {f"gongzhi/bpmn/{p.relative_to(ROOT / 'bpmn').as_posix()}" for p in (ROOT / "bpmn").rglob("*.bpmn")}
-    assert bundled <= sources
+    data = (".bpmn", ".dmn", ".json", ".yaml")
+    for folder, package in (("bpmn", "gongzhi/bpmn"), ("plugins", "gongzhi/plugins")):
+        shipped = {f"{package}/{p.relative_to(ROOT / folder).as_posix()}" for p in (ROOT / folder).rglob("*")
+                   if p.suffix in data and "__pycache__" not in p.parts}
+        assert shipped and shipped <= set(names), shipped - set(names)
     assert not any(n.split("/")[0] in ("engine", "plugins", "adapters", "bpmn", "tests") for n in names)
     assert "gongzhi/store/migrations/versions/0001_initial_schema.py" in names
 
