@@ -8,6 +8,7 @@ import random
 import shutil
 import signal
 import time
+from datetime import timedelta
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -271,3 +272,16 @@ def test_purge_forgets_expired_messages_and_old_idempotency_answers(engine: Engi
     with engine.db.read() as session:
         assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
         assert [m.status for m in session.scalars(select(Message))] == ["expired"]
+
+
+def test_an_idle_worker_waits_for_a_lease_to_end_not_for_the_held_job(engine: Engine, clock: MovableClock,
+                                                                     people: Any, start_vars: dict) -> None:
+    from gongzhi.runtime.jobs import acquire, next_due
+
+    engine.start("approval", people.clerk, start_vars)
+    clock.advance(hours=2)
+    assert next_due(engine) <= clock.now()  # a due timer: work now
+    assert acquire(engine, "other-worker", 10) != []
+    # Another worker holds it: the next chance is when its lease runs out, not "now" (no busy loop).
+    assert next_due(engine) == clock.now() + timedelta(seconds=engine.config.job_lease_seconds)
+    assert Worker(engine)._sleep_time() == engine.config.worker_poll_seconds

@@ -65,10 +65,17 @@ def purge(engine: "Engine") -> int:
 
 
 def next_due(engine: "Engine") -> datetime | None:
-    """When the next pending job is due (leased ones count from their lease's end)."""
+    """When this worker could next find work: the earliest due job nobody holds, or the earliest
+    lease to run out (a job another worker holds is not ours to wait for before that)."""
+    now = engine.clock.now()
+    pending = Job.status == "pending"
     with engine.db.read() as session:
-        due = session.scalar(select(Job.due_at).where(Job.status == "pending").order_by(Job.due_at).limit(1))
-    return utc(due) if due else None
+        free = session.scalar(select(Job.due_at).where(pending, or_(Job.locked_until.is_(None), Job.locked_until < now))
+                              .order_by(Job.due_at).limit(1))
+        held = session.scalar(select(Job.locked_until).where(pending, Job.locked_until >= now)
+                              .order_by(Job.locked_until).limit(1))
+    moments = [utc(m) for m in (free, held) if m is not None]
+    return min(moments) if moments else None
 
 
 def run_job(engine: "Engine", job_id: int, worker_id: str) -> str:
