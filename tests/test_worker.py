@@ -8,8 +8,8 @@ import random
 import shutil
 import signal
 import time
-from datetime import timedelta
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
