@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from gongzhi.cli import main
 
+WHISTLE = "══ 吹哨报到"
+CONSULTATION = "══ 请你来商量"
+PROPERTY = "══ 物业服务质量红黑榜"
 
-def test_demo_tells_the_whistle_story() -> None:
+
+@pytest.fixture(scope="module")
+def out() -> str:
     result = CliRunner().invoke(main, ["demo"])
     assert result.exit_code == 0, result.output
-    out = result.output
+    return result.output
+
+
+def section(out: str, title: str, following: str | None = None) -> str:
+    start = out.index(title)
+    return out[start:out.index(following, start) if following else len(out)]
+
+
+def in_order(text: str, *parts: str) -> None:
+    """Each part occurs in ``text`` after the previous one."""
+    at = 0
+    for part in parts:
+        found = text.find(part, at)
+        assert found >= 0, f"{part!r} not found after position {at}"
+        at = found + len(part)
+
+
+def test_the_stories_run_in_order(out: str) -> None:
+    assert out.index(WHISTLE) < out.index(CONSULTATION) < out.index(PROPERTY)
+
+
+def test_demo_tells_the_whistle_story(out: str) -> None:
+    out = section(out, WHISTLE, CONSULTATION)
     # Read back from the audit trail: who did what, in order.
     sign = out.index("生态环境分局 刘科长 完成「签收或退单」")
     overrule = out.index("东湖街道吹哨中心 完成「街道异议审核」（审核结论：驳回退单")
@@ -21,3 +49,78 @@ def test_demo_tells_the_whistle_story() -> None:
     figures = out[out.index("吹哨报到·部门考核"):]
     assert "部门 | 响应率 | 按时签收率 | 办结率" in figures
     assert "生态环境分局 | 1.0 | 1.0 | 1.0" in figures and "市场监管局 | 1.0 | 0.0 | 1.0" in figures
+
+
+def test_demo_tells_the_community_council_story(out: str) -> None:
+    out = section(out, CONSULTATION, PROPERTY)
+    in_order(
+        out,
+        "居民王秀英 发起「社区协商」",
+        "规则判定「三会分类」", "tier_name=社区党群议事会",
+        "翠苑社区党委书记 完成「审核议题」（审核结论：受理）",
+        # First meeting: 5 of 9 is below two thirds, so no vote and a new notice.
+        "完成「会议签到」（实到人数：5）", "quorum_met=否；required_present=6",
+        "完成「发布通知并邀请参会」",
+        "完成「会议签到」（实到人数：7）", "quorum_met=是",
+        "表决事项（协商意见）：在 3 处车棚加装 40 个充电桩", "passed=是",
+        # An objection during publicity is upheld: a third meeting and a second vote.
+        "居民李大爷 收到消息", "完成「异议复核」（复核意见（答复异议人）：异议成立：重新选址后再次表决；异议成立：是）",
+        "完成「会议签到」（实到人数：8）",
+        "表决事项（协商意见）：在 2 处远离幼儿园的车棚加装 40 个充电桩", "passed=是",
+        # A second objection is rejected; publicity runs its course.
+        "居民赵先生 收到消息", "维持原方案；异议成立：否）",
+        "系统 计时到期「公示期满」",
+        "翠苑物业经理 完成「落实实施任务」",
+        "居务监督委员会主任 完成「监督检查」（监督意见：车棚缺少消防器材；落实到位：否）",
+        "完成「整改落实」",
+        "居务监督委员会主任 完成「监督检查」（监督意见：已落实到位；落实到位：是）",
+        "居民王秀英 完成「居民满意度评议」（满意度（1–5 分）：5）",
+        "居民王秀英 办结",
+    )
+    assert out.count("quorum_met=否") == 1 and out.count("完成「会议纪要与表决」") == 2
+    # The figures: the council topic finished, a second topic declined at review.
+    figures = out[out.index("▸ 协商议题统计"):]
+    in_order(figures, "协商形式 | 三会分类 | 议题状态 | 议题数",
+             "社区协商 | 社区党群议事会 | 已办结 | 1", "社区协商 | 小微事务恳谈会 | 不予受理 | 1")
+    summary = figures[figures.index("▸ 议题办理、实施与满意度"):]
+    assert "形成协商意见（件） | 办理时长中位数（天） | 实施任务 | 按期完成 | 实施按时率 | 满意度评议 | 平均分 | 满意率" in summary
+    assert summary.splitlines()[2].startswith("  1 | ") and summary.splitlines()[2].endswith(" | 1 | 1 | 1.0 | 1 | 5.0 | 1.0")
+
+
+def test_demo_tells_the_red_black_list_story(out: str) -> None:
+    out = section(out, PROPERTY)
+    in_order(
+        out,
+        "区住建局房管科 发起「物业服务质量考评（红黑榜）」",
+        "系统 后台调用完成「汇总吹哨投诉数据」",
+        # 翠苑二区's forms and grade: three complaints filed between the reviews, one closed (80 − 2 × 3).
+        "东湖街道物业办 完成「街道治理成效评分」（评分说明：翠苑二区",
+        "规则判定「投诉办理得分」", "→ 74",
+        "规则判定「定级（红黑榜、星级）」", "list=黑榜",
+        "区住建局房管科 完成「区住建局审核」（审核意见：请街道复核黑榜小区的现场记录；审核结论：退回街道）",
+        "东湖街道物业办 完成「街道审核」",
+        "区住建局房管科 完成「区住建局审核」（审核意见：同意公示；审核结论：通过）",
+        "系统 计时到期「公示期满」",
+        "完成「公示异议复核」（公示期异议：", "verdict=不予采纳",
+        "action=清退；priority_purchase=否；reason=连续两期列入黑榜",
+        "系统 后台调用完成「启动清退程序」",
+        # The expulsion, narrated after the review.
+        "发起「物业企业清退」",
+        "调用服务「通知业主委员会」",
+        "翠苑二区业委会 完成「业委会确认并组织选聘」", "选聘方式：国有物业托底接管",
+        "完成「选聘新物业企业」", "城投国有物业服务有限公司",
+        "区住建局房管科 完成「监督退场交接」",
+        "系统 后台调用完成「启动试用期考评」",
+    )
+    heading = "榜单 | 名次 | 小区 | 物业企业 | 综合得分 | 等级 | 星级 | 理由 | 后果 | 政府购买服务优先"
+    first = section(out, "▸ 物业服务质量红黑榜（2026Q4）", "▸ 物业服务质量红黑榜（2027Q1）")
+    second = section(out, "▸ 物业服务质量红黑榜（2027Q1）")
+    assert heading in first and heading in second
+    # 2026Q4: the whistle story's closed case counts for 翠苑一区 (complaint score 98, not 100: 94.6, not 94.8).
+    assert "红榜 | 1 | 翠苑一区 | 青禾物业服务有限公司 | 94.6 | A | 5 |" in first
+    assert "黑榜 | 1 | 翠苑二区 | 安居物业管理有限公司 | 61.6 | D | 2 | 综合得分低于黑榜线（70 分） | 整改约谈 | 否" in first
+    assert "黑榜 | 2 | 山前雅苑 | 恒信物业管理有限公司 | 85.8 | D | 1 | 一票否决：媒体曝光 | 整改约谈 | 否" in first
+    # 2027Q1: black again, expelled; 山前雅苑 is off the list.
+    assert "红榜 | 2 | 翠苑一区 | 青禾物业服务有限公司 | 94.8 | A | 5 |" in second
+    assert "黑榜 | 1 | 翠苑二区 | 安居物业管理有限公司 | 59 | D | 1 | 综合得分低于黑榜线（70 分） | 清退 | 否" in second
+    assert "山前雅苑" not in second and second.count("黑榜 |") == 1

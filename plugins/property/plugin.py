@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from gongzhi import Report, ServiceTask, hookimpl
 from gongzhi.plugins.whistle.services import Notifier, Outbox
@@ -44,6 +45,12 @@ class PropertyPlugin:
     @hookimpl
     def gongzhi_register_reports(self) -> list[Report]:
         return reports()
+
+    @hookimpl
+    def gongzhi_register_demos(self) -> list[Any]:
+        from .demo import demos
+
+        return demos()
 
 
 plugin = PropertyPlugin()
