@@ -75,5 +75,10 @@ def gongzhi_calendar() -> Any:
 
 
 @hookspec
+def gongzhi_engine_ready(engine: Any) -> None:
+    """An engine (web process or worker) is set up: plugins whose channels need it keep a reference."""
+
+
+@hookspec
 def gongzhi_instance_event(event: "InstanceEvent") -> None:
     """An instance moved: started, task completed, timer fired, closed."""

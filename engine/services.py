@@ -53,12 +53,14 @@ class InstanceEvent:
     data: Mapping[str, Any] = field(default_factory=dict)
     region: str = ""
     status: str = "running"
+    business_key: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "instance_id": self.instance_id, "process_key": self.process_key,
             "at": self.at.isoformat(), "actor_id": self.actor_id, "element_id": self.element_id,
-            "task_id": self.task_id, "region": self.region, "status": self.status, "data": dict(self.data),
+            "task_id": self.task_id, "region": self.region, "status": self.status, "business_key": self.business_key,
+            "data": dict(self.data),
         }
 
 

@@ -12,6 +12,7 @@ from ..masking import rule_from_config
 from ..runtime.engine import Engine
 from .blueprint import blueprint
 from .context import EXTENSION, ApiState
+from .portal_adapters import mount_adapters
 from .problems import register_error_handlers
 from .reports import collect_reports
 
@@ -40,6 +41,7 @@ def init_app(app: Flask, engine: Engine, *, url_prefix: str = URL_PREFIX, max_co
         reports=dict(collect_reports(engine.pm)), url_prefix=url_prefix,
     )
     app.register_blueprint(blueprint, url_prefix=url_prefix)
+    mount_adapters(app, engine)  # portal adapters under /adapters/{name}/
 
 
 def create_app(config: Config | Mapping[str, Any] | None = None, plugins: Sequence[Any] = (),

@@ -77,6 +77,7 @@ class Engine(Pipeline):
         self._codecs: dict[int, StateCodec] = {}
         self._live = _LiveCache(self.config.cache_size)
         self._masking_rule = rule_from_config(self.config.extra)
+        self.pm.hook.gongzhi_engine_ready(engine=self)  # last: plugins may keep the finished engine
 
     # --- set-up ------------------------------------------------------------------
 

@@ -153,7 +153,7 @@ class Pipeline:
             if row.parent_id and row.reply_message:
                 self._reply_to_parent(session, row, workflow, now)
         event = InstanceEvent(action, row.id, row.process_key, now, actor.id, element_id, task_id,
-                              region=row.region, status=row.status)
+                              region=row.region, status=row.status, business_key=row.business_key)
         self._outbox(session, event)
         session.flush()  # one write of the instance row: the optimistic version check happens here
         sync.write_rows(session, self.script_engine, live.bundle, row, before, after, actor, now)

@@ -1,0 +1,37 @@
+"""Mounting portal adapters: every ``gongzhi_register_adapters`` result under ``/adapters/{name}/``.
+
+An adapter is any object with ``name`` and ``blueprint(engine)`` returning a Flask
+blueprint (see ``gongzhi.adapters.base.Adapter``). Names are unique (a second
+adapter with the same name stops the start-up, naming both plugins); disable one
+with ``GONGZHI_DISABLE_PLUGINS`` to replace it. (This module is not called
+``adapters.py``: nothing under ``engine/`` may carry that name.)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+
+from ..errors import ConfigurationError
+from ..plugin_manager import Registry
+from ..runtime.engine import Engine
+
+__all__ = ["mount_adapters", "ADAPTER_PREFIX"]
+
+ADAPTER_PREFIX = "/adapters"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+
+
+def mount_adapters(app: Flask, engine: Engine, prefix: str = ADAPTER_PREFIX) -> dict[str, Any]:
+    """Tell plugins the engine is ready, then mount each adapter's blueprint; returns the adapters by name."""
+    engine.pm.hook.gongzhi_engine_ready(engine=engine)
+    adapters: Registry[Any] = Registry.collect(engine.pm, "gongzhi_register_adapters", "adapter")
+    for name, adapter in adapters.items():
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ConfigurationError(f"adapter name '{name}' must be lower-case letters, digits, '-' or '_'")
+        blueprint = adapter.blueprint(engine)
+        app.register_blueprint(blueprint, url_prefix=f"{prefix}/{name}", name=f"gongzhi_adapter_{name.replace('-', '_')}")
+    app.extensions["gongzhi_adapters"] = dict(adapters)
+    return dict(adapters)
