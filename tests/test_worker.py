@@ -285,3 +285,14 @@ def test_an_idle_worker_waits_for_a_lease_to_end_not_for_the_held_job(engine: En
     # Another worker holds it: the next chance is when its lease runs out, not "now" (no busy loop).
     assert next_due(engine) == clock.now() + timedelta(seconds=engine.config.job_lease_seconds)
     assert Worker(engine)._sleep_time() == engine.config.worker_poll_seconds
+
+
+def test_a_message_with_no_time_to_live_is_delivered_now_or_refused(engine: Engine, people: Any, start_vars: dict) -> None:
+    from gongzhi import NotFound
+    from gongzhi.store.models import Message
+
+    engine.start("approval", people.clerk, start_vars, business_key="N-1")
+    with pytest.raises(NotFound):
+        engine.send_message("confirmation", people.leader, {}, business_key="N-1", ttl_seconds=0)
+    with engine.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Message)) == 0  # nothing kept for later

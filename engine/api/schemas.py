@@ -73,7 +73,7 @@ class MessageSchema(Strict):
     message_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
                                metadata={"description": "消息编号：重复投递同一编号只处理一次"})
     ttl_seconds = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=366 * 86400),
-                               metadata={"description": "暂无实例等待时，消息保留的秒数（默认按配置）"})
+                               metadata={"description": "暂无实例等待时，消息保留的秒数（默认按配置）；0 表示只投递给正在等待的实例，否则 404"})
 
     @validates_schema
     def _target(self, data: dict[str, Any], **_: Any) -> None:

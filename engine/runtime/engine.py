@@ -233,7 +233,9 @@ class Engine(Pipeline):
                      ttl_seconds: float | None = None) -> messages.MessageReceipt:
         """Deliver a message, or keep it until an instance with that key waits for it.
 
-        The same ``message_id`` twice is accepted once: the second call returns the first receipt.
+        Kept for ``ttl_seconds`` (default ``MESSAGE_TTL_SECONDS``); ``ttl_seconds=0`` means
+        now or never: NotFound when no instance waits. The same ``message_id`` twice is
+        accepted once: the second call returns the first receipt.
         """
         variables = dict(variables or {})
         key = self._check_message(variables, business_key, instance_id, correlation)
@@ -254,6 +256,8 @@ class Engine(Pipeline):
             try:
                 target = queries.subscriber(session, message_name, actor, business_key, instance_id, key)
             except NotFound:
+                if ttl <= 0:
+                    raise  # "now or never": nothing is kept (the transaction rolls back)
                 session.flush()
                 return messages.receipt_of(record)
             live = self._load(session, target)
