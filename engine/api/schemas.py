@@ -306,3 +306,35 @@ class IncidentSchema(Out):
 
 class IncidentListSchema(Out):
     items = fields.List(fields.Nested(IncidentSchema), required=True)
+
+
+class DecisionColumnSchema(Out):
+    label = fields.String(required=True)
+    expression = fields.String()
+    name = fields.String()
+    type = fields.String(allow_none=True)
+
+
+class DecisionRuleSchema(Out):
+    id = fields.String(required=True)
+    number = fields.Integer(required=True)
+    description = fields.String(required=True)
+    when = fields.List(fields.String(), required=True)
+    then = fields.List(fields.String(), required=True)
+
+
+class DecisionInfoSchema(Out):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    version = fields.Integer(required=True)
+    file = fields.String(required=True)
+    requires = fields.List(fields.String(), required=True)
+    hit_policy = fields.String()
+    inputs = fields.List(fields.Nested(DecisionColumnSchema))
+    outputs = fields.List(fields.Nested(DecisionColumnSchema))
+    rules = fields.List(fields.Nested(DecisionRuleSchema))
+    expression = fields.String()
+
+
+class DecisionListSchema(Out):
+    items = fields.List(fields.Nested(DecisionInfoSchema), required=True)

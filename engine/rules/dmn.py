@@ -278,7 +278,8 @@ class _Loader:
                 decision.id,
                 "structure",
             )
-        rule = Rule(rule_id, index, [], [], [], [], element.sourceline)
+        rule = Rule(rule_id, index, [], [], [], [], element.sourceline,
+                    description=(_text(element, self.ns, "description") or "").strip())
         for entry, clause in zip(entries, table.inputs, strict=False):
             text = _text(entry, self.ns) or ""
             rule.input_cells.append(Cell(text, entry.sourceline))

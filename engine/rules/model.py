@@ -76,6 +76,7 @@ class Rule:
     line: int | None
     # (column index, test) for the cells that are not "-": the hot loop skips the rest
     checks: list[tuple[int, Callable[[Any, dict[str, Any]], Any]]] = field(default_factory=list)
+    description: str = ""  # the modeler's annotation column: why the rule exists
 
 
 @dataclass

@@ -67,3 +67,30 @@ def definition_xml(engine: Any, key: str, version: int | None = None) -> tuple[s
         if found is not None:
             return found[0], next(s.content for s in sources if s.name == found[0])
     return sources[0].name, sources[0].content
+
+
+def decisions(engine: Any) -> list[dict[str, Any]]:
+    """Every deployed decision (latest version): what it reads, what it gives, and its rules."""
+    with engine.db.read() as session:
+        keys = session.scalars(select(DefinitionVersion.key).where(DefinitionVersion.kind == "decision").distinct())
+        deployed = [engine.repository.decision(session, key) for key in sorted(keys)]
+    return [_describe(d) for d in deployed]
+
+
+def _describe(deployed: Any) -> dict[str, Any]:
+    decision = deployed.model.decisions[deployed.decision_id]
+    out: dict[str, Any] = {"id": decision.id, "name": decision.name, "version": deployed.version, "file": deployed.file,
+                           "requires": list(decision.required_decisions)}
+    table = decision.logic
+    if hasattr(table, "rules"):
+        out.update({
+            "hit_policy": table.hit_policy + (f" {table.aggregation}" if table.aggregation else ""),
+            "inputs": [{"label": i.label, "expression": i.expression_text, "type": i.type_ref} for i in table.inputs],
+            "outputs": [{"label": o.label, "name": o.name, "type": o.type_ref} for o in table.outputs],
+            "rules": [{"id": r.id, "number": r.index, "description": r.description,
+                       "when": [c.text for c in r.input_cells], "then": [c.text for c in r.output_cells]}
+                      for r in table.rules],
+        })
+    else:
+        out["expression"] = table.text
+    return out

@@ -350,6 +350,10 @@ class Engine(Pipeline):
         """(file name, BPMN XML) of a process version (default: the latest), for modelers."""
         return catalog.definition_xml(self, key, version)
 
+    def decisions(self) -> list[dict[str, Any]]:
+        """Every deployed decision with its inputs, outputs and rules (id, number, description, cells)."""
+        return catalog.decisions(self)
+
     def instance(self, instance_id: str, actor: Actor) -> InstanceView:
         with self.db.read() as session:
             return self._view(session, self._load(session, instance_id, actor, take=False))

@@ -13,6 +13,7 @@ CONTRACT = {
     ("get", "/tasks"), ("get", "/tasks/{task_id}"), ("post", "/tasks/{task_id}/claim"),
     ("post", "/tasks/{task_id}/complete"), ("post", "/messages"), ("post", "/decisions/{decision_id}/evaluate"),
     ("get", "/reports"), ("get", "/reports/{name}"), ("get", "/incidents"), ("post", "/incidents/{incident_id}/retry"),
+    ("get", "/decisions"),
 }
 
 

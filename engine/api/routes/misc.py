@@ -15,6 +15,7 @@ from ..openapi import build_spec
 from ..operations import json_response
 from ..reports import run_report, to_csv
 from ..schemas import (
+    DecisionListSchema,
     DecisionResultSchema,
     EvaluateDecisionSchema,
     HealthSchema,
@@ -57,6 +58,12 @@ def correlate(actor: Actor, body: dict[str, Any], **_: Any) -> tuple[dict[str, A
            "expires_at": receipt.expires_at,
            "instance": present.instance(instance, mask_for(actor), engine.clock.now()) if instance is not None else None}
     return out, 202 if receipt.status == "buffered" else 200
+
+
+@api.route("GET", "/decisions", summary="已部署的决策表：输入、输出与每条规则", tag="决策", response=DecisionListSchema,
+           description="每个决策的最新版本；规则含编号、说明（建模器的注释列）与单元格原文。")
+def list_decisions(**_: Any) -> dict[str, Any]:
+    return {"items": state().engine.decisions()}
 
 
 @api.route("POST", "/decisions/<decision_id>/evaluate", summary="计算已部署的 DMN 决策", tag="决策",
