@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
+from .errors import NotAllowed
+
 __all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult", "Report"]
 
 
@@ -106,10 +108,12 @@ class Demo:
 
 @dataclass(frozen=True)
 class Report:
-    """A domain report, served under ``/api/v1/reports/{name}``: ``run(engine, **params)`` returns rows.
+    """A domain report, served under ``/api/v1/reports/{name}``: ``run(engine, actor, **params)`` returns rows.
 
     ``params`` documents the accepted parameters (name -> description); ``columns``
-    fixes the CSV column order.
+    fixes the CSV column order. ``scope(actor, params)`` narrows the parameters to
+    what a non-admin actor may see (e.g. their own street) or raises NotAllowed;
+    a report without one is for admins only.
     """
 
     name: str
@@ -118,8 +122,13 @@ class Report:
     params: Mapping[str, str]
     columns: tuple[str, ...]
     compute: Callable[..., list[dict[str, Any]]]
+    scope: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
 
-    def run(self, engine: Any, **params: Any) -> list[dict[str, Any]]:
+    def run(self, engine: Any, actor: Any = None, **params: Any) -> list[dict[str, Any]]:
+        if actor is not None and not actor.is_admin:
+            if self.scope is None:
+                raise NotAllowed(f"报表“{self.title}”不按区域限定，只有管理员可以查看", report=self.name)
+            params = self.scope(actor, dict(params))
         return self.compute(engine, **params)
 
     def to_csv(self, rows: Iterable[Mapping[str, Any]]) -> str:

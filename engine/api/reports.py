@@ -25,6 +25,7 @@ import orjson
 from ..errors import GongzhiError, InvalidInput, NotAllowed
 from ..identity import Actor
 from ..plugin_manager import Registry
+from ..services import Report as CoreReport
 
 __all__ = ["Report", "collect_reports", "run_report", "to_csv"]
 
@@ -55,6 +56,8 @@ def run_report(report: Any, engine: Any, actor: Actor, params: Mapping[str, str]
     if declared:
         params = {k: v for k, v in params.items() if k in declared}
     try:
+        if isinstance(report, CoreReport):
+            return report.run(engine, actor, **params)
         if "actor" in inspect.signature(report.run).parameters:
             return report.run(engine, actor, dict(params))
         if not actor.is_admin:

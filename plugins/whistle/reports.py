@@ -42,7 +42,7 @@ from typing import Any, Callable, Mapping
 import orjson
 from sqlalchemy import select
 
-from gongzhi import Report
+from gongzhi import NotAllowed, Report
 from gongzhi.calendar import CST
 from gongzhi.clock import utc
 
@@ -330,6 +330,19 @@ _ANNUAL_COLUMNS = ("rank", "year", "department", "department_name", "responses",
                    "vetoes", "score")
 
 
+def own_street(actor: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Street staff and those below them see their own street's cases; the district sees all."""
+    parts = actor.region.split("/") if actor.region else []
+    if len(parts) >= 2:
+        street = "/".join(parts[:2])
+        if params.get("street") and params["street"].strip("/") != street:
+            raise NotAllowed(f"只能查看本街道（{street}）的统计", street=params["street"])
+        params["street"] = street
+    elif not parts:
+        raise NotAllowed("没有管辖区域，不能查看统计")
+    return params
+
+
 def reports(config: ReportConfig, directory: Callable[[], Any] | None = None) -> list[Report]:
     """The whistle reports, bound to ``config`` and department/street names from the directory."""
 
@@ -350,7 +363,7 @@ def reports(config: ReportConfig, directory: Callable[[], Any] | None = None) ->
 
     return [
         Report("whistle-departments", "吹哨报到·部门考核", "各职能部门的响应率、解决率、满意率、综合得分、办结率、按时签收率、按时办结率、退单与升级",
-               {**_PERIOD, "street": "只统计某街道的案件（区域路径）"}, _DEPT_COLUMNS, departments),
+               {**_PERIOD, "street": "只统计某街道的案件（区域路径）"}, _DEPT_COLUMNS, departments, scope=own_street),
         Report("whistle-streets", "吹哨报到·街道统计", "各街道的案件量、办结率、部门响应与居民评价", _PERIOD, _STREET_COLUMNS, streets),
         Report("whistle-annual", "吹哨报到·以下评上年度评价", "街道评价与社区评价合成的部门年度得分与排名",
                {"year": "年份 YYYY"}, _ANNUAL_COLUMNS, annual),

@@ -325,3 +325,20 @@ def test_reports_are_registered_and_export_csv(month):
     assert registered["whistle-annual"].run(month.w.engine, year=2025)[0]["rank"] == 1
     streets = registered["whistle-streets"].run(month.w.engine, month="2025-03")
     assert {r["street"]: r["street_name"] for r in streets} == {"990101/001": "东湖街道", "990101/002": "西山街道"}
+
+
+def test_department_report_is_scoped_to_the_actors_street(month):
+    from gongzhi import Actor, NotAllowed
+
+    engine = month.w.engine
+    [report] = [r for hook in engine.pm.hook.gongzhi_register_reports() for r in hook if r.name == "whistle-departments"]
+    east = Actor.of("s-east", "东湖街道", ["street"], "990101/001")
+    district = Actor.of("d", "区督查室", ["district"], "990101")
+    mine = report.run(engine, east, month="2025-03")
+    assert mine == report.run(engine, None, month="2025-03", street="990101/001")  # what an admin asks for that street
+    assert mine != report.run(engine, district, month="2025-03")  # the district sees both streets
+    with pytest.raises(NotAllowed):
+        report.run(engine, east, month="2025-03", street="990101/002")
+    [streets] = [r for hook in engine.pm.hook.gongzhi_register_reports() for r in hook if r.name == "whistle-streets"]
+    with pytest.raises(NotAllowed):
+        streets.run(engine, east, month="2025-03")  # not scoped: admins only
