@@ -271,3 +271,15 @@ def test_deploying_needs_admin_or_the_deploy_permission(make_engine: Callable[..
         engine.deploy([FIXTURES / "approval"], actor=people.clerk)
     deployer = type(people.clerk)("ops", "运维", frozenset(), "", frozenset({"deploy"}))
     assert engine.deploy([FIXTURES / "approval"], actor=deployer).created[0]["key"] == "approval"
+
+
+def test_a_finished_instance_keeps_only_its_final_variables(engine: Engine, people: Any, start_vars: dict) -> None:
+    inst = engine.start("approval", people.clerk, start_vars)
+    running_size = len(stored(engine, inst.id)[1])
+    done = engine.complete(inst.open_tasks[0].id, people.clerk, {"approved": False, "comment": "预算不足"})
+    lock_version, state, status = stored(engine, inst.id)
+    assert status == "completed" and len(state) < running_size / 3
+    again = engine.instance(inst.id, people.leader)
+    assert again.variables == done.variables and again.variables["comment"] == "预算不足"
+    assert engine.task(inst.open_tasks[0].id, people.clerk).status == "completed"
+    assert engine.verify_audit().ok

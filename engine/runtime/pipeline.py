@@ -136,9 +136,11 @@ class Pipeline:
         now = self.clock.now()
         after = snapshot(workflow)
         row.status = status or ("completed" if workflow.is_completed() else "running")
-        row.state = self._codec(live.bundle).dumps(workflow)
+        final = queries.variables(workflow)
+        row.state = (self._codec(live.bundle).dumps(workflow) if row.status == "running"
+                     else StateCodec.dumps_finished(final))
         row.updated_at = now
-        changed = queries.changed(before_vars, queries.variables(workflow))
+        changed = queries.changed(before_vars, final)
         audit.append(session, row.id, actor, action, now, instance=row, process_key=row.process_key,
                      element_id=element_id, task_id=task_id, changed=changed or None, **details)
         for decision in log.decisions:
@@ -205,7 +207,8 @@ class Pipeline:
 
     def _publish(self, session: Session) -> None:
         for instance_id, lock_version, workflow, event in session.info.pop("gongzhi_pending", []):
-            self._live.put(instance_id, lock_version, workflow)
+            if event.status == "running":  # a finished instance never moves again: nothing to keep warm
+                self._live.put(instance_id, lock_version, workflow)
             try:
                 self.pm.hook.gongzhi_instance_event(event=event)
             except Exception:  # an observer must not undo a committed command
