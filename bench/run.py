@@ -483,7 +483,7 @@ def populate_worklists(url: str, open_tasks: int, completed_tasks: int, seed: in
                 tid = f"{t:08d}-0000-4000-9000-{i:012d}"
                 created = now - timedelta(days=rnd.random() * (30 if is_open else 365))
                 if is_open:
-                    candidates.append((tid, group, regions[i]))
+                    candidates.append((tid, group, regions[i], created))
                 yield (tid, instance_ids[i], "whistle_dispatch", element, element, "open" if is_open else "completed",
                        regions[i], json.dumps([group]), None, f"{element}.json", created,
                        created + timedelta(days=3), None if is_open else created + timedelta(hours=5),
@@ -492,7 +492,7 @@ def populate_worklists(url: str, open_tasks: int, completed_tasks: int, seed: in
         _copy_rows(conn, "gz_task", ["id", "instance_id", "process_key", "element_id", "name", "status", "region",
                                      "candidate_groups", "assignee", "form", "created_at", "due_at", "completed_at",
                                      "completed_by"], tasks())
-        _copy_rows(conn, "gz_task_candidate", ["task_id", "group_name", "region"], iter(candidates))
+        _copy_rows(conn, "gz_task_candidate", ["task_id", "group_name", "region", "created_at"], iter(candidates))
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE gz_instance")

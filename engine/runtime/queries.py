@@ -118,10 +118,12 @@ def tasks(session: Session, actor: Actor, now: datetime, *, mine: bool = False, 
           process_key: str | None = None, instance_id: str | None = None, overdue: bool | None = None,
           status: str = "open", page: int = 1, per_page: int = 20) -> Page[TaskView]:
     page, per_page = _page(page, per_page)
+    if candidate_group and not actor.is_admin and candidate_group not in actor.groups:
+        return Page([], 0, page, per_page)
+    if candidate_group and status == "open" and not (mine or process_key or instance_id or overdue is not None):
+        return _group_list(session, actor, candidate_group, page, per_page)
     query = select(TaskRow).where(TaskRow.status == status, in_region(TaskRow.region, actor))
     if candidate_group:
-        if not actor.is_admin and candidate_group not in actor.groups:
-            return Page([], 0, page, per_page)
         query = query.where(TaskRow.id.in_(
             select(TaskCandidate.task_id).where(TaskCandidate.group_name == candidate_group,
                                                 in_region(TaskCandidate.region, actor))))
@@ -143,6 +145,17 @@ def tasks(session: Session, actor: Actor, now: datetime, *, mine: bool = False, 
         query = query.where(or_(TaskRow.due_at.is_(None), TaskRow.due_at >= now))
     rows, total = _run_page(session, query.order_by(TaskRow.created_at, TaskRow.id), page, per_page)
     return Page([task_view(r) for r in rows], total, page, per_page)
+
+
+def _group_list(session: Session, actor: Actor, group: str, page: int, per_page: int) -> Page[TaskView]:
+    """A group's open work, counted and paged on the candidate index alone (rows exist only while open)."""
+    where = (TaskCandidate.group_name == group, in_region(TaskCandidate.region, actor))
+    total = session.scalar(select(func.count()).select_from(TaskCandidate).where(*where)) or 0
+    ids = session.scalars(select(TaskCandidate.task_id).where(*where)
+                          .order_by(TaskCandidate.created_at, TaskCandidate.task_id)
+                          .limit(per_page).offset((page - 1) * per_page)).all()
+    rows = {r.id: r for r in session.scalars(select(TaskRow).where(TaskRow.id.in_(ids)))} if ids else {}
+    return Page([task_view(rows[i]) for i in ids if i in rows], total, page, per_page)
 
 
 def instances(session: Session, actor: Actor, *, process_key: str | None = None, status: str | None = None,

@@ -62,7 +62,7 @@ def _user_tasks(session: Session, engine: Any, bundle: ProcessBundle, row: Insta
             "candidate_groups": groups, "assignee": None, "form": meta.form_name if meta else None, "created_at": now,
             "due_at": _due(engine, task, meta, now), "completed_at": None, "completed_by": None,
         })
-        candidates.extend({"task_id": task_id, "group_name": g, "region": row.region} for g in groups)
+        candidates.extend({"task_id": task_id, "group_name": g, "region": row.region, "created_at": now} for g in groups)
     if tasks:
         session.execute(insert(TaskRow), tasks)
     if candidates:

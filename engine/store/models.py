@@ -123,10 +123,16 @@ class TaskCandidate(Base):
     """One row per (open task, candidate group): the index behind group work lists."""
 
     __tablename__ = "gz_task_candidate"
-    __table_args__ = (Index("ix_gz_candidate_group_region", "group_name", "region"),)
+    __table_args__ = (
+        # Work lists page through this index alone: group, region prefix (pattern ops on PostgreSQL,
+        # so LIKE 'a/b/%' can use it), then age.
+        Index("ix_gz_candidate_worklist", "group_name", "region", "created_at", "task_id",
+              postgresql_ops={"region": "varchar_pattern_ops"}),
+    )
     task_id: Mapped[str] = mapped_column(ForeignKey("gz_task.id", ondelete="CASCADE"), primary_key=True)
     group_name: Mapped[str] = mapped_column(String(128), primary_key=True)
     region: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
 
 
 class Job(Base):
