@@ -68,11 +68,14 @@ def _plugins(outbox: Any) -> list[Any]:
     from gongzhi.plugins.property import PropertyPlugin
     from gongzhi.plugins.whistle import WhistlePlugin
 
-    return [WhistlePlugin(notifier=outbox), ConsultationPlugin(), PropertyPlugin(notifier=outbox)]
+    from gongzhi.adapters.open311 import Open311Adapter
+
+    open311 = Open311Adapter(importlib.import_module(f"{PACKAGE}.open311").open311_settings())
+    return [WhistlePlugin(notifier=outbox), ConsultationPlugin(), PropertyPlugin(notifier=outbox), open311]
 
 
 def _engine(url: str, clock: MovableClock, outbox: Any) -> Engine:
-    return Engine({"database_url": url, "disable_plugins": ["whistle", "consultation", "property"]}, clock=clock,
+    return Engine({"database_url": url, "disable_plugins": ["whistle", "consultation", "property", "open311"]}, clock=clock,
                   plugins=_plugins(outbox))
 
 
