@@ -85,3 +85,11 @@ def test_history_masks_personal_data_without_the_pii_permission(engine: Engine, 
     officer = type(people.leader)("officer", "专员", frozenset({"leader"}), "110105", frozenset({"pii"}))
     assert engine.history(inst.id, officer)[0]["variables"]["phone"] == "13812341234"
     assert engine.verify_audit().ok  # masking is a view: the stored chain is untouched
+
+
+def test_changes_of_nested_records_are_logged_leaf_by_leaf() -> None:
+    from gongzhi.runtime.queries import changed
+
+    before = {"case": {"status": "办理中", "departments": ["城管"], "notes": "x" * 500}, "n": 1, "gone": 2}
+    after = {"case": {"status": "已办结", "departments": ["城管"], "notes": "x" * 500}, "n": 1, "new": True}
+    assert changed(before, after) == {"case": {"status": "已办结"}, "new": True, "gone": None}

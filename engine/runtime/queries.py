@@ -44,7 +44,17 @@ def variables(workflow: Any) -> dict[str, Any]:
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    diff = {k: v for k, v in after.items() if before.get(k, _MISSING) != v}
+    """What a command changed: new or changed names with their values, removed ones as None.
+
+    Nested objects are compared key by key, so a large record that gained one
+    field is logged as that field alone, not repeated whole in every event.
+    """
+    diff: dict[str, Any] = {}
+    for key, value in after.items():
+        old = before.get(key, _MISSING)
+        if old == value:
+            continue
+        diff[key] = changed(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
     diff.update({k: None for k in before if k not in after})
     return diff
 
