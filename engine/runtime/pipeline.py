@@ -153,7 +153,7 @@ class Pipeline:
         if row.status != "running":
             audit.append(session, row.id, actor, row.status, now, instance=row)
             if row.parent_id and row.reply_message:
-                self._reply_to_parent(session, row, workflow, now)
+                self._reply_to_parent(session, row, final, now)
         event = InstanceEvent(action, row.id, row.process_key, now, actor.id, element_id, task_id,
                               region=row.region, status=row.status, business_key=row.business_key)
         self._outbox(session, event)
@@ -179,10 +179,9 @@ class Pipeline:
             waiting_before = set(waiting) - {message.name}
         return delivered
 
-    def _reply_to_parent(self, session: Session, row: Instance, workflow: BpmnWorkflow, now: datetime) -> None:
+    def _reply_to_parent(self, session: Session, row: Instance, final: dict[str, Any], now: datetime) -> None:
         """Tell the parent instance how this one ended, through a job (never inside this transaction)."""
-        payload = {"instance_id": row.id, "process_key": row.process_key, "status": row.status,
-                   "variables": queries.variables(workflow)}
+        payload = {"instance_id": row.id, "process_key": row.process_key, "status": row.status, "variables": final}
         session.info["gongzhi_new_jobs"] = True
         session.add(Job(kind="message", instance_id=row.id, task_id=None, element_id=None, due_at=now, status="pending",
                         attempts=0, created_at=now,
