@@ -23,6 +23,11 @@ from .snapshot import WaitState
 
 __all__ = ["write_rows"]
 
+# Plain Core on the tables: this runs in every command, and ORM-enabled statements would pay
+# for synchronising the session they never need.
+TASKS, CANDIDATES = TaskRow.__table__, TaskCandidate.__table__
+JOBS, SUBSCRIPTIONS = Job.__table__, MessageSubscription.__table__
+
 _EMPTY = WaitState()
 
 
@@ -38,19 +43,16 @@ def write_rows(session: Session, engine: Any, bundle: ProcessBundle, row: Instan
 def _user_tasks(session: Session, engine: Any, bundle: ProcessBundle, row: Instance, before: WaitState,
                 after: WaitState, actor: Actor, now: datetime) -> None:
     gone = set(before.user_tasks) - set(after.user_tasks)
-    for task_id in gone:
-        task = before.user_tasks[task_id]
-        done = task.state == TaskState.COMPLETED
-        session.execute(
-            update(TaskRow).where(TaskRow.id == task_id).values(
-                status="completed" if done else "cancelled",
-                completed_at=now,
-                completed_by=actor.id if done else None,
-            )
-        )
+    done = sorted(t for t in gone if before.user_tasks[t].state == TaskState.COMPLETED)
+    withdrawn = sorted(gone - set(done))
+    if done:
+        session.execute(update(TASKS).where(TASKS.c.id.in_(done))
+                        .values(status="completed", completed_at=now, completed_by=actor.id))
+    if withdrawn:
+        session.execute(update(TASKS).where(TASKS.c.id.in_(withdrawn))
+                        .values(status="cancelled", completed_at=now, completed_by=None))
     if gone:
-        session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(gone)))
-    # Core inserts, not the ORM unit of work: this is the hot path of every command.
+        session.execute(delete(CANDIDATES).where(CANDIDATES.c.task_id.in_(gone)))
     tasks, candidates = [], []
     for task_id in set(after.user_tasks) - set(before.user_tasks):
         task = after.user_tasks[task_id]
@@ -64,9 +66,9 @@ def _user_tasks(session: Session, engine: Any, bundle: ProcessBundle, row: Insta
         })
         candidates.extend({"task_id": task_id, "group_name": g, "region": row.region, "created_at": now} for g in groups)
     if tasks:
-        session.execute(insert(TaskRow), tasks)
+        session.execute(insert(TASKS), tasks)
     if candidates:
-        session.execute(insert(TaskCandidate), candidates)
+        session.execute(insert(CANDIDATES), candidates)
 
 
 def _groups(engine: Any, task: Any, meta: Any) -> list[str]:
@@ -106,7 +108,7 @@ def _timers(session: Session, row: Instance, before: WaitState, after: WaitState
     for task_id in set(before.timers) - set(after.timers):
         fired = before.timer_tasks[task_id].state == TaskState.COMPLETED
         session.execute(
-            update(Job).where(Job.instance_id == row.id, Job.task_id == task_id, Job.status == "pending")
+            update(JOBS).where(JOBS.c.instance_id == row.id, JOBS.c.task_id == task_id, JOBS.c.status == "pending")
             .values(status="done" if fired else "dropped")
         )
     for task_id, due in after.timers.items():
@@ -114,7 +116,7 @@ def _timers(session: Session, row: Instance, before: WaitState, after: WaitState
             _add_job(session, "timer", row, task_id, after.timer_tasks[task_id].task_spec.bpmn_id, due, now)
         elif before.timers[task_id] != due:  # a cycle timer fired and rescheduled itself once
             session.execute(
-                update(Job).where(Job.instance_id == row.id, Job.task_id == task_id, Job.status == "pending")
+                update(JOBS).where(JOBS.c.instance_id == row.id, JOBS.c.task_id == task_id, JOBS.c.status == "pending")
                 .values(due_at=due)
             )
 
@@ -124,23 +126,23 @@ def _services(session: Session, row: Instance, before: WaitState, after: WaitSta
         _add_job(session, "service", row, task_id, after.services[task_id].task_spec.bpmn_id, now, now)
     gone = set(before.services) - set(after.services)
     if gone:  # finished by the worker, or withdrawn with the instance
-        session.execute(update(Job).where(Job.instance_id == row.id, Job.task_id.in_(gone), Job.status == "pending")
+        session.execute(update(JOBS).where(JOBS.c.instance_id == row.id, JOBS.c.task_id.in_(gone), JOBS.c.status == "pending")
                         .values(status="dropped"))
 
 
 def _subscriptions(session: Session, row: Instance, before: WaitState, after: WaitState) -> None:
     gone = set(before.messages) - set(after.messages)
     if gone:
-        session.execute(delete(MessageSubscription).where(
-            MessageSubscription.instance_id == row.id, MessageSubscription.message_name.in_(gone)))
+        session.execute(delete(SUBSCRIPTIONS).where(
+            SUBSCRIPTIONS.c.instance_id == row.id, SUBSCRIPTIONS.c.message_name.in_(gone)))
     new = [{"instance_id": row.id, "message_name": name, "element_id": after.messages[name][0],
             "correlation": after.messages[name][1]} for name in set(after.messages) - set(before.messages)]
     if new:
-        session.execute(insert(MessageSubscription), new)
+        session.execute(insert(SUBSCRIPTIONS), new)
 
 
 def _add_job(session: Session, kind: str, row: Instance, task_id: str, element_id: str, due: datetime,
              now: datetime) -> None:
-    session.execute(insert(Job).values(kind=kind, instance_id=row.id, task_id=task_id, element_id=element_id,
+    session.execute(insert(JOBS).values(kind=kind, instance_id=row.id, task_id=task_id, element_id=element_id,
                                        due_at=due, status="pending", attempts=0, payload={}, created_at=now))
     session.info["gongzhi_new_jobs"] = True
