@@ -8,9 +8,10 @@ be upgraded. PostgreSQL is the production database.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -64,12 +65,18 @@ class Database:
         else:
             raise ConfigurationError(f"unsupported database '{self.dialect}': use sqlite or postgresql")
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False, autoflush=False)
+        # Re-entrant: a write opened inside another one in the same thread behaves as before.
+        self._writer_lock: Any = threading.RLock() if self.dialect == "sqlite" else nullcontext()
         self._read_sessions = sessionmaker(self.reader, expire_on_commit=False, autoflush=False)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction: committed on success, rolled back on any error."""
-        with self._write_sessions() as session, session.begin():
+        """A write transaction: committed on success, rolled back on any error.
+
+        On SQLite, threads of one process queue on a lock instead of sleeping in SQLite's
+        busy handler, whose growing back-off made the slowest requests wait seconds.
+        """
+        with self._writer_lock, self._write_sessions() as session, session.begin():
             yield session
 
     @contextmanager
