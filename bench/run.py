@@ -502,8 +502,7 @@ def populate_worklists(url: str, open_tasks: int, completed_tasks: int, seed: in
             "populate_s": round(time.perf_counter() - start, 1)}
 
 
-def measure_worklists(open_tasks: int = 10_000, completed_tasks: int = 100_000, calls: int = 200,
-                      extra_index: bool = False) -> dict[str, Any]:
+def measure_worklists(open_tasks: int = 10_000, completed_tasks: int = 100_000, calls: int = 200) -> dict[str, Any]:
     """p50/p95 of the work list (engine call and GET /tasks in-process) and the plan PostgreSQL chose."""
     from sqlalchemy import event
 
@@ -521,12 +520,6 @@ def measure_worklists(open_tasks: int = 10_000, completed_tasks: int = 100_000, 
         app = create_app(engine=engine, setup=False)
         client = app.test_client()
         result: dict[str, Any] = {}
-        if extra_index:
-            with engine.db.writer.begin() as conn:
-                conn.exec_driver_sql(
-                    "CREATE INDEX IF NOT EXISTS ix_bench_candidate_group_region_pattern "
-                    "ON gz_task_candidate (group_name, region varchar_pattern_ops)")
-                conn.exec_driver_sql("ANALYZE gz_task_candidate")
         engine_ms, http_ms, totals = [], [], {}
         for i in range(calls):
             group, region = probes[i % len(probes)]
@@ -562,7 +555,7 @@ def measure_worklists(open_tasks: int = 10_000, completed_tasks: int = 100_000, 
     result.update({
         "calls": calls, "engine_p50_ms": pct(engine_ms, 50), "engine_p95_ms": pct(engine_ms, 95),
         "http_p50_ms": pct(http_ms, 50), "http_p95_ms": pct(http_ms, 95), "http_p99_ms": pct(http_ms, 99),
-        "matching_open_tasks": totals, "plans": plans, "extra_index": extra_index,
+        "matching_open_tasks": totals, "plans": plans,
     })
     return result
 

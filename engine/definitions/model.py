@@ -163,19 +163,20 @@ class DefinitionSet:
 
     def bundle(self, process_id: str) -> ProcessBundle:
         """Parse one process with its called subprocesses; raises DefinitionInvalid."""
-        file, proc = self.executable_processes()[process_id]
+        processes = self.executable_processes()
+        file, proc = processes[process_id]
         try:
             spec = self.parser.get_spec(process_id)
             subprocess_specs = self.parser.get_subprocess_specs(process_id)
         except ValidationException as exc:
             raise DefinitionInvalid([_spiff_problem(exc, file)]) from exc
         process_ids = [process_id, *subprocess_specs]
-        used_files = {self.executable_processes()[p][0] for p in process_ids if p in self.executable_processes()}
+        used_files = {processes[p][0] for p in process_ids if p in processes}
         tasks: dict[tuple[str, str], TaskMeta] = {}
         start_form = None
         async_ids: dict[str, set[str]] = {}
         for pid in process_ids:
-            pfile = self.executable_processes()[pid][0]
+            pfile = processes[pid][0]
             for el in self.indexes[pfile].in_process(pid):
                 form_file = self.resolve_form(pfile, el.properties[FORM_PROPERTY]) if FORM_PROPERTY in el.properties else None
                 if form_file:

@@ -47,6 +47,7 @@ class _Live:
     row: Instance
     bundle: ProcessBundle
     workflow: BpmnWorkflow
+    variables: dict[str, Any] | None = None  # set by ``_advance``, so the view need not merge them again
 
 
 class _LiveCache:
@@ -136,7 +137,7 @@ class Pipeline:
         now = self.clock.now()
         after = snapshot(workflow)
         row.status = status or ("completed" if workflow.is_completed() else "running")
-        final = queries.variables(workflow)
+        final = live.variables = queries.variables(workflow)
         row.state = (self._codec(live.bundle).dumps(workflow) if row.status == "running"
                      else StateCodec.dumps_finished(final))
         row.updated_at = now
@@ -214,7 +215,8 @@ class Pipeline:
                 logger.exception("gongzhi_instance_event hook failed for %s", instance_id)
 
     def _view(self, session: Session, live: _Live) -> InstanceView:
-        return queries.instance_view(session, live.row, live.bundle.version or 0, queries.variables(live.workflow))
+        variables = live.variables if live.variables is not None else queries.variables(live.workflow)
+        return queries.instance_view(session, live.row, live.bundle.version or 0, variables)
 
 
 
