@@ -22,10 +22,12 @@ from .errors import (
     ExecutionError,
     FormValidationError,
     GongzhiError,
+    DeadlineExceeded,
     HitPolicyViolation,
     IdempotencyConflict,
     InstanceNotRunning,
     InvalidInput,
+    LimitExceeded,
     NotAllowed,
     NotFound,
     NotSerializable,
@@ -100,6 +102,8 @@ __all__ = [
     "ServiceTaskError",
     "DecisionError",
     "HitPolicyViolation",
+    "LimitExceeded",
+    "DeadlineExceeded",
     "AuditChainBroken",
 ]
 

@@ -26,8 +26,10 @@ plain-language message a process designer can act on. The HTTP layer maps
     ├── ExecutionError              the process itself failed while running
     │   ├── ScriptError             a script task or expression raised
     │   ├── ServiceTaskError        a service-task handler raised
-    │   └── DecisionError           a DMN decision could not be evaluated
-    │       └── HitPolicyViolation  e.g. two rules matched a UNIQUE table
+    │   ├── DecisionError           a DMN decision could not be evaluated
+    │   │   └── HitPolicyViolation  e.g. two rules matched a UNIQUE table
+    │   └── LimitExceeded           runaway work stopped at a configured limit
+    │       └── DeadlineExceeded    the command ran past its deadline
     └── AuditChainBroken            the audit trail was tampered with
 """
 
@@ -61,6 +63,8 @@ __all__ = [
     "ServiceTaskError",
     "DecisionError",
     "HitPolicyViolation",
+    "LimitExceeded",
+    "DeadlineExceeded",
     "AuditChainBroken",
 ]
 
@@ -242,6 +246,21 @@ class DecisionError(ExecutionError):
 
 class HitPolicyViolation(DecisionError):
     pass
+
+
+class LimitExceeded(ExecutionError):
+    """Work a definition or a request asked for went past a configured limit; the command fails.
+
+    Context: ``limit`` (the setting's name, e.g. ``script_iterations``), ``maximum``
+    (its value), and where known ``value`` (what was asked for) and ``element_id``.
+    """
+
+    def __init__(self, message: str, *, limit: str, maximum: Any = None, **context: Any) -> None:
+        super().__init__(message, limit=limit, maximum=maximum, **context)
+
+
+class DeadlineExceeded(LimitExceeded):
+    """The command ran longer than ``COMMAND_DEADLINE_SECONDS`` and was stopped."""
 
 
 class AuditChainBroken(GongzhiError):

@@ -27,6 +27,7 @@ __all__ = [
     "Incident",
     "Message",
     "IdempotencyRecord",
+    "StuckCommand",
 ]
 
 
@@ -63,6 +64,9 @@ class DefinitionVersion(Base):
     start_form: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(128))
+    # Who may read the process's cases besides their owners and the people holding their tasks
+    # (computed at deploy; NULL for versions deployed before 0.2, filled in on first use).
+    viewer_groups: Mapped[list[Any] | None]
 
 
 class Instance(Base):
@@ -72,6 +76,7 @@ class Instance(Base):
         Index("ix_gz_instance_region", "region"),
         Index("ix_gz_instance_business_key", "business_key"),
         Index("ix_gz_instance_parent", "parent_id"),
+        Index("ix_gz_instance_owner", "owner"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     process_key: Mapped[str] = mapped_column(String(128))
@@ -80,8 +85,13 @@ class Instance(Base):
     business_key: Mapped[str | None] = mapped_column(String(128))
     region: Mapped[str] = mapped_column(String(255))
     started_by: Mapped[str] = mapped_column(String(128))
+    # The person the case belongs to (a resident who reported it): the token subject of the starter,
+    # or the resident an adapter started it for. Residents read only the cases they own.
+    owner: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # When retention erased the personal data of this finished case (None: not erased).
+    erased_at: Mapped[datetime | None]
     parent_id: Mapped[str | None] = mapped_column(String(36))  # the instance that started this one
     reply_message: Mapped[str | None] = mapped_column(String(128))  # sent to the parent when this one ends
     # The head of this instance's audit chain (see runtime.audit): updated with the state, so the
@@ -238,6 +248,9 @@ class Message(Base):
     correlation: Mapped[str | None] = mapped_column(String(512))
     instance_id: Mapped[str | None] = mapped_column(String(36))
     region: Mapped[str] = mapped_column(String(255))
+    # Who sent it ({"id", "name", "groups", "regions", "permissions"}): a buffered message is
+    # delivered only if this sender could have sent it at delivery time. NULL before 0.2.
+    sender: Mapped[dict[str, Any] | None]
     variables: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16))  # buffered | delivered | expired
     created_at: Mapped[datetime]
@@ -264,3 +277,23 @@ class IdempotencyRecord(Base):
     response_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class StuckCommand(Base):
+    """A command that ran past its deadline and has not ended, as its process reports it.
+
+    The process refreshes ``reported_at`` while the command is stuck and deletes
+    the row when it ends; ``/health`` on any worker reads the fresh rows, so it
+    tells the truth whichever worker answers. A row whose process died stops
+    being refreshed and goes stale.
+    """
+
+    __tablename__ = "gz_stuck_command"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)  # host:pid:sequence
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    command: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[str | None] = mapped_column(String(36))
+    started_at: Mapped[datetime]
+    deadline_at: Mapped[datetime]
+    reported_at: Mapped[datetime]
