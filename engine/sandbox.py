@@ -64,6 +64,9 @@ GLOBALS: dict[str, Any] = {
     "math": math, "datetime": datetime, "date": date, "timedelta": timedelta, "timezone": timezone, "Decimal": Decimal,
 }
 RESERVED = frozenset(GLOBALS)
+# What a variable may not be called: the sandbox's globals and builtins, and the engine's helper
+# functions (a case variable of that name would shadow them in every later script).
+RESERVED_NAMES = RESERVED | frozenset(_BUILTINS) | frozenset({"add_working_days", "now"})
 
 
 def _check(result: Any, source: str) -> CodeType:

@@ -8,11 +8,11 @@ from typing import Any
 from flask import current_app, g, request
 
 from ..identity import Actor
-from ..masking import PII_PERMISSION, MaskingRule, mask_data, mask_text, mask_value
+from ..masking import PII_PERMISSION, Masker, MaskingRule
 from ..runtime.engine import Engine
 from ..tokens import InvalidToken, actor_from_token
 
-__all__ = ["ApiState", "Masker", "state", "current_actor", "mask_for", "EXTENSION"]
+__all__ = ["ApiState", "state", "current_actor", "mask_for", "EXTENSION"]
 
 EXTENSION = "gongzhi"
 
@@ -58,24 +58,9 @@ def current_actor() -> Actor:
     return actor
 
 
-class Masker:
-    """Masks process data for actors without the ``pii`` permission; a no-op for those with it."""
-
-    def __init__(self, actor: Actor | None, rule: MaskingRule) -> None:
-        self.active = actor is None or PII_PERMISSION not in actor.permissions
-        self.rule = rule
-
-    def data(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return mask_data(value, self.rule) if self.active else value
-
-    def text(self, value: str | None) -> str | None:
-        return mask_text(value) if self.active and value else value
-
-    def any(self, value: Any) -> Any:
-        if not self.active:
-            return value
-        return mask_value(None, value, self.rule)
-
-
-def mask_for(actor: Actor | None) -> Masker:
-    return Masker(actor, state().masking)
+def mask_for(actor: Actor | None) -> Masker | None:
+    """How ``actor`` sees data the runtime has not masked already (report rows): None for
+    readers with ``pii``. Instances, tasks and history come masked from the runtime."""
+    if actor is not None and PII_PERMISSION in actor.permissions:
+        return None
+    return Masker(rule=state().masking)

@@ -13,6 +13,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from ..errors import DefinitionInvalid, Problem
+from . import personal
 from .parser import GongzhiParser
 from .sources import SourceFile
 from .xmlindex import NS, BpmnIndex, Element, parse_xml
@@ -20,6 +21,10 @@ from .xmlindex import NS, BpmnIndex, Element, parse_xml
 __all__ = ["DefinitionSet", "ProcessBundle", "TaskMeta"]
 
 FORM_PROPERTY = "formJsonSchemaFilename"
+VIEWER_PROPERTY = "viewerGroups"  # on the process: who may read its cases (default: its lanes' groups)
+SENDER_PROPERTY = "senderGroups"  # on a message catch event or receive task: who may send it
+ANYONE = "*"  # senderGroups="*": anyone who can see the case's region
+_CATCHES = ("intermediateCatchEvent", "boundaryEvent", "receiveTask", "startEvent")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class TaskMeta:
     groups_expression: str | None
     due_expression: str | None
     instructions: str | None
+    reveal: tuple[str, ...] = ()  # declared personal variables the task's holder sees unmasked
 
 
 @dataclass
@@ -49,6 +55,9 @@ class ProcessBundle:
     files: list[SourceFile]
     version_id: int | None = None
     version: int | None = None
+    personal: personal.PersonalData = personal.PersonalData()
+    viewer_groups: frozenset[str] = frozenset()  # declared, or the groups of the lanes
+    message_senders: dict[str, tuple[str, ...]] | None = None  # catch element id -> groups allowed to send
 
     @cached_property
     def content_hash(self) -> str:
@@ -57,6 +66,10 @@ class ProcessBundle:
 
     def meta(self, process_id: str, element_id: str) -> TaskMeta | None:
         return self.tasks.get((process_id, element_id))
+
+    def senders(self, element_id: str) -> tuple[str, ...]:
+        """The groups that may send the message caught at ``element_id`` (empty: admins only)."""
+        return (self.message_senders or {}).get(element_id, ())
 
 
 class DefinitionSet:
@@ -86,13 +99,23 @@ class DefinitionSet:
     def _read_bpmn(self, source: SourceFile) -> None:
         root = self._xml(source)
         if root is not None:
-            self.indexes[source.name] = BpmnIndex.build(source.name, root)
+            index = self.indexes[source.name] = BpmnIndex.build(source.name, root)
+            for proc in index.processes.values():
+                _, bad = personal.parse_property(proc.properties.get(personal.PROPERTY, ""))
+                for entry in bad:
+                    self.problems.append(Problem(
+                        source.name, f"流程 “{proc.name or proc.id}” 的 {personal.PROPERTY} 项 '{entry}' 无效："
+                        f"应写成 变量路径:类别，类别为 {'、'.join(personal.KINDS)} 之一",
+                        element_id=proc.id, line=proc.line, code="personal-data"))
 
     def _read_form(self, source: SourceFile) -> None:
         try:
             self.forms[source.name] = orjson.loads(source.content)
         except orjson.JSONDecodeError as exc:
             self.problems.append(Problem(source.name, f"JSON 格式错误：{exc}", code="json-syntax"))
+            return
+        if isinstance(self.forms[source.name], dict):
+            self.problems.extend(personal.form_problems(source.name, self.forms[source.name]))
 
     def _read_dmn(self, source: SourceFile) -> None:
         from ..rules import load_dmn
@@ -175,12 +198,26 @@ class DefinitionSet:
         tasks: dict[tuple[str, str], TaskMeta] = {}
         start_form = None
         async_ids: dict[str, set[str]] = {}
+        declared = personal.PersonalData()
+        lanes: set[str] = set()
+        viewers: set[str] = set()
+        senders: dict[str, tuple[str, ...]] = {}
         for pid in process_ids:
-            pfile = processes[pid][0]
+            pfile, process = processes[pid]
+            declared = declared.merge(personal.parse_property(process.properties.get(personal.PROPERTY, ""))[0])
+            viewers.update(_groups(process.properties.get(VIEWER_PROPERTY, "")))
             for el in self.indexes[pfile].in_process(pid):
                 form_file = self.resolve_form(pfile, el.properties[FORM_PROPERTY]) if FORM_PROPERTY in el.properties else None
                 if form_file:
                     used_files.add(form_file)
+                    if isinstance(self.forms[form_file], dict):
+                        declared = declared.merge(personal.from_form(self.forms[form_file]))
+                if el.tag == "lane":
+                    lanes.add(lane_group(el.id))
+                if el.tag in _CATCHES and el.node is not None and el.node.find(".//bpmn:messageEventDefinition", NS) \
+                        is not None or el.tag == "receiveTask":
+                    own = _groups(el.properties.get(SENDER_PROPERTY, ""))
+                    senders[el.id] = own or ((lane_group(el.lane_id),) if el.lane_id else ())
                 if el.tag in ("userTask", "manualTask"):
                     tasks[(pid, el.id)] = self._task_meta(el, form_file)
                 elif el.tag == "serviceTask" and el.properties.get("async", "").lower() == "true":
@@ -200,6 +237,9 @@ class DefinitionSet:
             tasks=tasks,
             start_form=start_form,
             files=sorted((self.sources[f] for f in used_files), key=lambda s: s.name),
+            personal=declared,
+            viewer_groups=frozenset(viewers or lanes),
+            message_senders=senders,
         )
 
     def _task_meta(self, el: Element, form_file: str | None) -> TaskMeta:
@@ -220,7 +260,12 @@ class DefinitionSet:
             groups_expression=props.get("candidateGroupsExpression") or None,
             due_expression=props.get("dueDateExpression") or None,
             instructions=instructions,
+            reveal=_groups(props.get(personal.REVEAL_PROPERTY, "")),
         )
+
+
+def _groups(value: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(g.strip() for g in value.split(",") if g.strip()))
 
 
 def lane_group(lane_id: str) -> str:

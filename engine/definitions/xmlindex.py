@@ -66,7 +66,8 @@ class BpmnIndex:
 
     def _add_process(self, proc: etree._Element) -> None:
         pid = proc.get("id", "")
-        self.processes[pid] = Element(pid, "process", proc.get("name", ""), proc.sourceline or 0, pid, node=proc)
+        self.processes[pid] = Element(pid, "process", proc.get("name", ""), proc.sourceline or 0, pid,
+                                      _properties(proc), node=proc)
         lanes = {}
         for lane in proc.iter(f"{{{BPMN}}}lane"):
             self._add(lane, pid)
@@ -88,16 +89,20 @@ class BpmnIndex:
         return None
 
     def _add(self, node: etree._Element, process_id: str) -> Element:
-        props = {
-            p.get("name", ""): p.get("value", "")
-            for p in node.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
-        }
-        el = Element(node.get("id", ""), local(node.tag), node.get("name", ""), node.sourceline or 0, process_id, props, node=node)
+        el = Element(node.get("id", ""), local(node.tag), node.get("name", ""), node.sourceline or 0, process_id,
+                     _properties(node), node=node)
         self.elements[el.id] = el
         return el
 
     def in_process(self, process_id: str) -> list[Element]:
         return [e for e in self.elements.values() if e.process_id == process_id]
+
+
+def _properties(node: etree._Element) -> dict[str, str]:
+    return {
+        p.get("name", ""): p.get("value", "")
+        for p in node.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
+    }
 
 
 def parse_xml(file: str, content: bytes) -> etree._Element:

@@ -36,16 +36,20 @@ from ..errors import (
     NotFound,
     Problem,
     TaskNotOpen,
+    UnknownInstance,
+    UnknownTask,
 )
 from ..identity import ADMIN_GROUP, SYSTEM, Actor, normalize_region
-from ..masking import mask_event, rule_from_config
+from ..masking import rule_from_config
 from ..plugin_manager import Registry, get_plugin_manager
 from ..services import Channel, ServiceCall, ServiceTask
 from ..store.db import Database
 from ..store.models import Incident, Instance, Message, TaskRow
 from . import audit, catalog, jobs, messages, queries
-from .forms import validate_form
+from .access import Access
+from .forms import check_variable_names, validate_form
 from .pipeline import NOTIFY_CHANNEL, Pipeline, _Live, _LiveCache
+from .watchdog import Watchdog
 from .snapshot import correlation_key
 from .state import ScriptEngine, StateCodec
 from .views import InstanceView, Page, TaskView, check_json
@@ -76,13 +80,15 @@ class Engine(Pipeline):
         self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions(), engine=self)
         self._codecs: dict[int, StateCodec] = {}
         self._live = _LiveCache(self.config.cache_size)
-        self._masking_rule = rule_from_config(self.config.extra)
+        self.access = Access(self.config.resident_groups, rule_from_config(self.config.extra))
+        self.watchdog = Watchdog(self.db, self.clock, self.config.command_deadline_seconds)
         self.pm.hook.gongzhi_engine_ready(engine=self)  # last: plugins may keep the finished engine
 
     # --- set-up ------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the database connections (the engine can be used again; it reconnects)."""
+        self.watchdog.stop()
         self.db.dispose()
 
     def __enter__(self) -> "Engine":
@@ -140,20 +146,27 @@ class Engine(Pipeline):
 
     def start(self, process_key: str, actor: Actor, variables: Mapping[str, Any] | None = None, *,
               business_key: str | None = None, region: str | None = None, parent_id: str | None = None,
-              reply_message: str | None = None) -> InstanceView:
+              reply_message: str | None = None, owner: str | None = None) -> InstanceView:
         """Start the latest version of ``process_key`` with ``variables``.
 
-        An instance started by another one names it in ``parent_id``; when it
-        ends, message ``reply_message`` (if given) tells the parent how it ended.
+        The case belongs to ``owner`` (default: the actor); only an admin (an adapter acting for a
+        resident) may start a case for someone else. An instance started by another one names it in
+        ``parent_id``; when it ends, message ``reply_message`` (if given) tells the parent how it ended.
         """
         variables = dict(variables or {})
         check_json(variables)
+        check_variable_names(variables)
         region = normalize_region(actor.region if region is None else region)
         if not actor.can_see(region):
             raise NotAllowed(f"不能在管辖范围以外的区域 '{region}' 发起流程", region=region)
         if business_key is not None and (not queries.plain_id(business_key) or not business_key.strip()):
             raise InvalidInput("business_key 必须是非空字符串", errors=[{"field": "business_key", "message": "非空字符串"}])
-        with self._write() as session:
+        if owner is not None and owner != actor.id and not actor.is_admin:
+            raise NotAllowed("只有管理员（如接入渠道）可以代居民发起流程", owner=owner)
+        if owner is not None and not queries.plain_id(owner):
+            raise InvalidInput("owner 无效", errors=[{"field": "owner", "message": "1–128 个字符"}])
+
+        def load(session: Session) -> _Live:
             version = self.repository.latest(session, process_key)
             bundle = self.repository.bundle(session, version.id)
             if bundle.start_form is not None:
@@ -161,39 +174,42 @@ class Engine(Pipeline):
             now = self.clock.now()
             row = Instance(
                 id=str(uuid.uuid4()), process_key=process_key, version_id=version.id, status="running",
-                business_key=business_key, region=region, started_by=actor.id, created_at=now, updated_at=now,
-                parent_id=parent_id, reply_message=reply_message, audit_seq=0, audit_hash=audit.GENESIS, state=b"",
-                lock_version=0,
+                business_key=business_key, region=region, started_by=actor.id, owner=owner or actor.id,
+                created_at=now, updated_at=now, parent_id=parent_id, reply_message=reply_message, audit_seq=0,
+                audit_hash=audit.GENESIS, state=b"", lock_version=0,
             )
             workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
             workflow.get_tasks(state=TaskState.READY)[0].data.update(variables)
-            session.add(row)
-            live = _Live(row, bundle, workflow)
-            self._advance(session, live, actor, "start", lambda wf: {"variables": variables}, fresh=True)
-            view = self._view(session, live)
-        return view
+            return _Live(row, bundle, workflow, fresh=True)
+
+        return self._command("start", actor, load, lambda wf: {"variables": variables})
 
     def complete(self, task_id: str, actor: Actor, data: Mapping[str, Any] | None = None) -> InstanceView:
         """Complete an open user task with form ``data`` (validated against its form)."""
         data = dict(data or {})
         check_json(data, "data")
-        with self._write() as session:
+        check_variable_names(data, "data")
+        found: dict[str, Any] = {}
+
+        def load(session: Session) -> _Live:
             task_row = self._open_task(session, task_id, actor)
             if task_row.assignee not in (None, actor.id) and not actor.is_admin:
-                raise NotAllowed(f"“{task_row.name}” 已由 {task_row.assignee} 认领", task_id=task_id, assignee=task_row.assignee)
+                raise NotAllowed(f"“{task_row.name}” 已由他人认领", task_id=task_id, assignee=task_row.assignee)
             live = self._load(session, task_row.instance_id)
-            task = self._ready_task(live, task_id)
+            task = found["task"] = self._ready_task(live, task_id)
             meta = live.bundle.meta(task.workflow.spec.name, task.task_spec.bpmn_id)
             if meta is not None and meta.form is not None:
                 validate_form(meta.form, data, task_id=task_id)
+            live.element_id = task_row.element_id
+            return live
 
-            def run(workflow: BpmnWorkflow) -> dict[str, Any]:
-                task.data.update(data)
-                task.run()
-                return {"data": data}
+        def run(workflow: BpmnWorkflow) -> dict[str, Any]:
+            task = found["task"]
+            task.data.update(data)
+            task.run()
+            return {"data": data}
 
-            self._advance(session, live, actor, "complete", run, element_id=task_row.element_id, task_id=task_id)
-            return self._view(session, live)
+        return self._command("complete", actor, load, run, task_id=task_id)
 
     def claim(self, task_id: str, actor: Actor) -> TaskView:
         """Take an open task so it leaves the group's list and only ``actor`` may complete it."""
@@ -202,7 +218,7 @@ class Engine(Pipeline):
             if row.assignee == actor.id:
                 return queries.task_view(row)
             if row.assignee is not None:
-                raise Conflict(f"任务已被 {row.assignee} 认领", task_id=task_id, assignee=row.assignee)
+                raise Conflict("任务已被他人认领", task_id=task_id, assignee=row.assignee)
             row.assignee = actor.id
             instance = session.get(Instance, row.instance_id)
             audit.append(session, row.instance_id, actor, "claim", self.clock.now(), instance=instance,
@@ -215,17 +231,16 @@ class Engine(Pipeline):
         """Deliver a message to the one instance waiting for it now, found by business key,
         instance id or the values of the message's correlation properties; NotFound if none waits."""
         variables = dict(variables or {})
-        key = self._check_message(variables, business_key, instance_id, correlation)
-        with self._write() as session:
-            target = queries.subscriber(session, message_name, actor, business_key, instance_id, key)
-            live = self._load(session, target)
+        key = self._check_message(message_name, variables, business_key, instance_id, correlation, None)
 
-            def deliver(workflow: BpmnWorkflow) -> dict[str, Any]:
-                messages.catch(workflow, message_name, variables)
-                return {"message": message_name, "variables": variables}
+        def load(session: Session) -> _Live:
+            return self._subscriber(session, message_name, actor, business_key, instance_id, key)
 
-            self._advance(session, live, actor, "message", deliver)
-            return self._view(session, live)
+        def deliver(workflow: BpmnWorkflow) -> dict[str, Any]:
+            messages.catch(workflow, message_name, variables)
+            return {"message": message_name, "variables": variables}
+
+        return self._command("message", actor, load, deliver)
 
     def send_message(self, message_name: str, actor: Actor, variables: Mapping[str, Any] | None = None, *,
                      business_key: str | None = None, instance_id: str | None = None,
@@ -235,48 +250,117 @@ class Engine(Pipeline):
 
         Kept for ``ttl_seconds`` (default ``MESSAGE_TTL_SECONDS``); ``ttl_seconds=0`` means
         now or never: NotFound when no instance waits. The same ``message_id`` twice is
-        accepted once: the second call returns the first receipt.
+        accepted once: the second call returns the first receipt. A kept message keeps its
+        sender and is delivered only if the sender may send it to the instance that then waits.
         """
         variables = dict(variables or {})
-        key = self._check_message(variables, business_key, instance_id, correlation)
-        with self._write() as session:
-            if message_id:
-                seen = session.scalar(select(Message).where(Message.message_id == message_id))
-                if seen is not None:
-                    if (seen.name, seen.business_key, seen.variables) != (message_name, business_key, variables):
-                        raise IdempotencyConflict(f"消息编号 {message_id} 已用于另一条消息", message_id=message_id)
-                    return messages.receipt_of(seen)
-            now = self.clock.now()
-            ttl = self.config.message_ttl_seconds if ttl_seconds is None else ttl_seconds
-            record = Message(message_id=message_id, name=message_name, business_key=business_key, correlation=key,
-                             instance_id=instance_id,
-                             region=actor.region, variables=variables, status="buffered", created_at=now,
-                             expires_at=now + timedelta(seconds=ttl), delivered_at=None)
-            session.add(record)
+        key = self._check_message(message_name, variables, business_key, instance_id, correlation, message_id,
+                                  internal=actor is SYSTEM)
+        ttl = self.config.message_ttl_seconds if ttl_seconds is None else ttl_seconds
+        with self.db.read() as session:
+            seen = self._seen_message(session, message_id, message_name, business_key, variables)
+            if seen is not None:
+                return seen
             try:
-                target = queries.subscriber(session, message_name, actor, business_key, instance_id, key)
+                queries.subscriber(session, message_name, actor, business_key, instance_id, key)
+                waiting = True
             except NotFound:
-                if ttl <= 0:
-                    raise  # "now or never": nothing is kept (the transaction rolls back)
-                session.flush()
+                waiting = False
+        if not waiting:
+            if ttl <= 0:
+                raise NotFound(f"没有正在等待消息 '{message_name}' 的流程实例", message_name=message_name)
+            kept = self._keep_message(message_name, actor, variables, business_key, instance_id, key, message_id, ttl)
+            if kept is not None:
+                return kept
+        record: dict[str, Message] = {}
+
+        def load(session: Session) -> _Live:
+            return self._subscriber(session, message_name, actor, business_key, instance_id, key)
+
+        def deliver(workflow: BpmnWorkflow) -> dict[str, Any]:
+            messages.catch(workflow, message_name, variables)
+            return {"message": message_name, "message_id": message_id, "variables": variables}
+
+        def store(session: Session, live: _Live) -> None:
+            now = self.clock.now()
+            record["row"] = Message(message_id=message_id, name=message_name, business_key=business_key, correlation=key,
+                                    instance_id=live.row.id, region=actor.region, sender=actor.snapshot(),
+                                    variables=variables, status="delivered", created_at=now,
+                                    expires_at=now + timedelta(seconds=max(ttl, 0)), delivered_at=now)
+            session.add(record["row"])
+            session.flush()  # the unique message id decides a race between two sends of it
+
+        def answer(session: Session, live: _Live) -> messages.MessageReceipt:
+            return replace(messages.receipt_of(record["row"]), instance=self._view(session, live, actor))
+
+        try:
+            return self._command("message", actor, load, deliver, before_persist=store, after=answer)
+        except Conflict:
+            with self.db.read() as session:
+                seen = self._seen_message(session, message_id, message_name, business_key, variables)
+            if seen is None:
+                raise
+            return seen
+
+    def _seen_message(self, session: Session, message_id: str | None, name: str, business_key: str | None,
+                      variables: dict[str, Any]) -> messages.MessageReceipt | None:
+        if not message_id:
+            return None
+        seen = session.scalar(select(Message).where(Message.message_id == message_id))
+        if seen is None:
+            return None
+        if (seen.name, seen.business_key, seen.variables) != (name, business_key, variables):
+            raise IdempotencyConflict(f"消息编号 {message_id} 已用于另一条消息", message_id=message_id)
+        return messages.receipt_of(seen)
+
+    def _keep_message(self, name: str, actor: Actor, variables: dict[str, Any], business_key: str | None,
+                      instance_id: str | None, key: str | None, message_id: str | None,
+                      ttl: float) -> messages.MessageReceipt | None:
+        """Buffer a message nobody waits for; None when an instance started waiting meanwhile."""
+        try:
+            with self._write() as session:
+                try:
+                    queries.subscriber(session, name, actor, business_key, instance_id, key)
+                    return None  # someone waits now: deliver instead
+                except NotFound:
+                    pass
+                now = self.clock.now()
+                record = Message(message_id=message_id, name=name, business_key=business_key, correlation=key,
+                                 instance_id=instance_id, region=actor.region, sender=actor.snapshot(),
+                                 variables=variables, status="buffered", created_at=now,
+                                 expires_at=now + timedelta(seconds=ttl), delivered_at=None)
+                session.add(record)
+                session.flush()  # the unique message id decides a race between two sends of it
                 return messages.receipt_of(record)
-            live = self._load(session, target)
-            record.status, record.instance_id, record.delivered_at = "delivered", target, now
+        except Conflict:
+            with self.db.read() as session:
+                seen = self._seen_message(session, message_id, name, business_key, variables)
+            if seen is None:
+                raise
+            return seen
 
-            def deliver(workflow: BpmnWorkflow) -> dict[str, Any]:
-                messages.catch(workflow, message_name, variables)
-                return {"message": message_name, "message_id": message_id, "variables": variables}
-
-            self._advance(session, live, actor, "message", deliver)
-            return replace(messages.receipt_of(record), instance=self._view(session, live))
+    def _subscriber(self, session: Session, message_name: str, actor: Actor, business_key: str | None,
+                    instance_id: str | None, key: str | None) -> _Live:
+        """The waiting instance, if the actor may send it this message (403 if not)."""
+        target, element_id = queries.subscriber(session, message_name, actor, business_key, instance_id, key)
+        live = self._load(session, target)
+        if not self.access.may_send(actor, live.row, live.bundle, element_id):
+            groups = "、".join(live.bundle.senders(element_id)) or "管理员"
+            raise NotAllowed(f"消息“{message_name}”只能由 {groups} 发送", message_name=message_name)
+        return live
 
     @staticmethod
-    def _check_message(variables: dict[str, Any], business_key: str | None, instance_id: str | None,
-                       correlation: Mapping[str, Any] | None) -> str | None:
+    def _check_message(name: str, variables: dict[str, Any], business_key: str | None, instance_id: str | None,
+                       correlation: Mapping[str, Any] | None, message_id: str | None, internal: bool = False) -> str | None:
         check_json(variables)
-        for field, value in (("business_key", business_key), ("instance_id", instance_id)):
+        check_variable_names(variables)
+        for field, value in (("name", name), ("business_key", business_key), ("instance_id", instance_id),
+                             ("message_id", message_id)):
             if value is not None and not queries.plain_id(value):
                 raise InvalidInput(f"{field} 无效", errors=[{"field": field, "message": "1–128 个字符，不含空字符"}])
+        if message_id and message_id.startswith(messages.SYSTEM_PREFIX) and not internal:
+            raise InvalidInput(f"消息编号不能以 {messages.SYSTEM_PREFIX} 开头（系统保留）",
+                               errors=[{"field": "message_id", "message": "系统保留的前缀"}])
         if correlation is not None:
             check_json(dict(correlation), "correlation")
         if not business_key and not instance_id and not correlation:
@@ -286,17 +370,18 @@ class Engine(Pipeline):
 
     def cancel(self, instance_id: str, actor: Actor, reason: str = "") -> InstanceView:
         """Stop a running instance; its open tasks and timers are withdrawn."""
-        with self._write() as session:
+
+        def load(session: Session) -> _Live:
             live = self._load(session, instance_id, actor)
             if not actor.is_admin and actor.id != live.row.started_by:
                 raise NotAllowed("只有发起人或管理员可以撤销流程", instance_id=instance_id)
+            return live
 
-            def stop(workflow: BpmnWorkflow) -> dict[str, Any]:
-                workflow.cancel()
-                return {"reason": reason}
+        def stop(workflow: BpmnWorkflow) -> dict[str, Any]:
+            workflow.cancel()
+            return {"reason": reason}
 
-            self._advance(session, live, actor, "cancel", stop, status="cancelled")
-            return self._view(session, live)
+        return self._command("cancel", actor, load, stop, status="cancelled")
 
     def fire_due_timers(self) -> int:
         """Fire every timer due by the engine clock, here and now; returns how many jobs ran."""
@@ -355,33 +440,46 @@ class Engine(Pipeline):
         return catalog.decisions(self)
 
     def instance(self, instance_id: str, actor: Actor) -> InstanceView:
+        """One case with its variables and open tasks, if the actor may read it (masked without ``pii``)."""
         with self.db.read() as session:
-            return self._view(session, self._load(session, instance_id, actor, take=False))
+            return self._view(session, self._load(session, instance_id, actor, take=False), actor)
 
     def instances(self, actor: Actor, **filters: Any) -> Page[InstanceView]:
+        """The cases the actor may read (see ``runtime.access``), newest first; no variables."""
         with self.db.read() as session:
-            return queries.instances(session, actor, **filters)
+            readable = self.access.readable(session, actor, self.repository)
+            return queries.instances(session, actor, readable=readable, **filters)
 
     def task(self, task_id: str, actor: Actor) -> TaskView:
-        """One task with its form, rendered instructions and the data the actor may see."""
+        """One task with its form, rendered instructions and the data the actor may see.
+
+        The person who may work on an open task sees the personal variables the task declares it
+        needs (property ``personalDataNeeded``) unmasked; everything else is masked without ``pii``.
+        """
         with self.db.read() as session:
-            row = queries.visible_task(session, task_id, actor)
-            live = self._load(session, row.instance_id, take=False)
-            return queries.task_detail(row, live.bundle, live.workflow)
+            row, live = self._readable_task(session, task_id, actor)
+            may_act = row.status == "open" and self.access.may_act(actor, row, live.row.owner)
+
+            def masking(meta: Any) -> Any:
+                reveal = meta.reveal if meta is not None and may_act else ()
+                return self.access.masker(actor, live.bundle, live.variables or queries.variables(live.workflow),
+                                          reveal)
+
+            return queries.task_detail(row, live.bundle, live.workflow, masking)
 
     def tasks(self, actor: Actor, **filters: Any) -> Page[TaskView]:
+        """The actor's work list: open tasks offered to their groups in their regions, or claimed by them."""
         with self.db.read() as session:
-            return queries.tasks(session, actor, self.clock.now(), **filters)
+            return queries.tasks(session, actor, self.clock.now(), resident_groups=self.access.resident_groups,
+                                 **filters)
 
     def history(self, instance_id: str, actor: Actor) -> list[dict[str, Any]]:
         """The instance's audit trail; residents' personal data masked unless the actor has ``pii``."""
         with self.db.read() as session:
-            self._visible_instance(session, instance_id, actor)
+            live = self._load(session, instance_id, actor, take=False)
             events = queries.history(session, instance_id)
-        if "pii" in actor.permissions or actor is SYSTEM:
-            return events
-        rule = self._masking_rule
-        return [mask_event(e, rule) for e in events]
+        masker = self.access.masker(actor, live.bundle, queries.variables(live.workflow))
+        return events if masker is None else [masker.event(e) for e in events]
 
     def evaluate_decision(self, decision: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Evaluate the latest deployed version of a DMN decision (by id or name)."""
@@ -397,13 +495,33 @@ class Engine(Pipeline):
 
     # --- command helpers -----------------------------------------------------------
 
+    def _readable_task(self, session: Session, task_id: str, actor: Actor) -> tuple[TaskRow, _Live]:
+        """A task the actor may work on, or whose case they may read; UnknownTask otherwise."""
+        row = session.get(TaskRow, task_id) if queries.plain_id(task_id) else None
+        if row is None:
+            raise UnknownTask(str(task_id))
+        instance = session.get(Instance, row.instance_id)
+        if not self.access.may_act(actor, row, instance.owner):
+            try:
+                return row, self._load(session, row.instance_id, actor, take=False)
+            except UnknownInstance:
+                raise UnknownTask(str(task_id)) from None
+        return row, self._load(session, row.instance_id, take=False)
+
     def _open_task(self, session: Session, task_id: str, actor: Actor) -> TaskRow:
-        """An open task the actor's groups may work on (whoever has claimed it)."""
-        row = queries.visible_task(session, task_id, actor)
+        """An open task the actor may work on (whoever has claimed it): 404 if they cannot see it,
+        403 if they can see it but it is not theirs to do."""
+        row = session.get(TaskRow, task_id) if queries.plain_id(task_id) else None
+        if row is None:
+            raise UnknownTask(str(task_id))
+        instance = session.get(Instance, row.instance_id)
+        if not self.access.may_act(actor, row, instance.owner):
+            if not actor.can_see(row.region) or not self.access.may_read(
+                    session, instance, self.repository.bundle(session, instance.version_id), actor):
+                raise UnknownTask(str(task_id))
+            raise NotAllowed(f"“{row.name}” 不在您的办理范围内", task_id=task_id)
         if row.status != "open":
             raise TaskNotOpen(task_id, row.status)
-        if not actor.may_act_on(row.candidate_groups):
-            raise NotAllowed(f"“{row.name}” 只能由 {', '.join(row.candidate_groups) or '指定人员'} 办理", task_id=task_id)
         return row
 
     @staticmethod
@@ -429,5 +547,6 @@ class Engine(Pipeline):
         if existing is None:  # a retried job finds the child it already started
             starter = Actor.of(parent.started_by, "", (ADMIN_GROUP,), parent.region)
             existing = self.start(key, starter, dict(params.get("variables") or {}), business_key=business_key,
-                                  region=parent.region, parent_id=parent.id, reply_message=reply).id
+                                  region=parent.region, parent_id=parent.id, reply_message=reply,
+                                  owner=parent.owner).id
         return {"instance_id": existing, "business_key": business_key}

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import orjson
 from jsonschema import Draft202012Validator, FormatChecker
 
-from ..errors import FormValidationError
+from ..errors import FormValidationError, InvalidInput
 
 __all__ = ["validate_form"]
 
@@ -60,3 +60,15 @@ def _message(err: Any) -> str:
     if kind == "additionalProperties":
         return f"包含表单未定义的字段：{err.message}"
     return err.message
+
+
+def check_variable_names(data: Mapping[str, Any], path: str = "variables") -> None:
+    """Refuse variable names a script could not live with: names starting with ``_`` and the
+    names the sandbox gives scripts (``str``, ``len``, ``math``, ``add_working_days``…), which a
+    case's data would otherwise shadow in every later script of that case."""
+    from ..sandbox import RESERVED_NAMES
+
+    bad = sorted(k for k in data if isinstance(k, str) and (k.startswith("_") or k in RESERVED_NAMES))
+    if bad:
+        raise InvalidInput(f"变量名 {'、'.join(bad)} 是脚本保留名，不能使用",
+                           errors=[{"field": f"{path}.{k}", "message": "保留名"} for k in bad])

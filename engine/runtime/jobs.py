@@ -91,14 +91,16 @@ def run_job(engine: "Engine", job_id: int, worker_id: str) -> str:
         prepared = _prepare(engine, job_id, worker_id)
         if prepared is _SKIP:
             return "skipped"
+        kind = prepared[0]
+        if kind in ("timer", "service"):
+            return _advance_instance(engine, job_id, worker_id, *prepared)
         with engine._write() as session:
-            job = session.get(Job, job_id, with_for_update=True)
-            if job is None or job.status != "pending" or job.locked_by != worker_id:
-                return "skipped"  # finished by someone else, or our lease was taken over
-            outcome = _RUNNERS[job.kind](engine, session, job, prepared)
-            job.status = outcome
+            job = _own(session, job_id, worker_id)
+            job.status = "done"  # deliveries and replies happened in ``_prepare``; this commit records it
             job.locked_by, job.locked_until = None, None
-            return outcome
+            return "done"
+    except _Skip:
+        return "skipped"  # finished by someone else, or our lease was taken over
     except Conflict:
         # The instance moved under us (a person completed a task at the same moment): try again soon.
         _release(engine, job_id, worker_id)
@@ -112,22 +114,38 @@ def run_job(engine: "Engine", job_id: int, worker_id: str) -> str:
 _SKIP = object()
 
 
+class _Skip(Exception):
+    """The job is not ours to finish any more."""
+
+
+class _Drop(Exception):
+    """The job's instance moved on: there is nothing for the job to do."""
+
+
+def _own(session: Session, job_id: int, worker_id: str) -> Job:
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None or job.status != "pending" or job.locked_by != worker_id:
+        raise _Skip()
+    return job
+
+
 def _prepare(engine: "Engine", job_id: int, worker_id: str) -> Any:
-    """Make the job's outside call before its transaction; returns the call's result (or None)."""
+    """Make the job's outside call before its transaction; returns (kind, instance id, task id, result)."""
     with engine.db.read() as session:
         job = session.get(Job, job_id)
         if job is None or job.status != "pending" or job.locked_by != worker_id:
             return _SKIP
-        kind, payload, instance_id, attempts = job.kind, dict(job.payload), job.instance_id, job.attempts
+        kind, payload, instance_id, attempts, task_id = job.kind, dict(job.payload), job.instance_id, job.attempts, job.task_id
         if kind == "service":
-            task = _started(engine._load(session, instance_id, take=False), job.task_id)
+            task = _started(engine._load(session, instance_id, take=False), task_id)
             if task is None:
-                return None  # the transaction below drops the job
-            spec, task_id = task.task_spec, str(task.id)
+                return kind, instance_id, task_id, None  # the job's transaction drops it
+            spec = task.task_spec
             params, data = spec.prepare(task), dict(task.data)
     if kind == "service":
-        return engine.script_engine.call_operator(spec.operation_name, params, instance_id, spec.bpmn_id, data,
-                                                  spec.bpmn_name, task_id)
+        result = engine.script_engine.call_operator(spec.operation_name, params, instance_id, spec.bpmn_id, data,
+                                                    spec.bpmn_name, task_id)
+        return kind, instance_id, task_id, result
     if kind == "delivery":
         channel = engine.channels.get(payload["channel"])
         if channel is None:
@@ -136,7 +154,7 @@ def _prepare(engine: "Engine", job_id: int, worker_id: str) -> Any:
     elif kind == "message":
         engine.send_message(payload["name"], SYSTEM, payload["variables"], instance_id=payload["instance_id"],
                             message_id=payload["message_id"])
-    return None
+    return kind, instance_id, task_id, None
 
 
 def _started(live: Any, task_id: str | None) -> Any:
@@ -144,32 +162,50 @@ def _started(live: Any, task_id: str | None) -> Any:
     return task if task is not None and task.state == TaskState.STARTED else None
 
 
-def _timer(engine: "Engine", session: Session, job: Job, _: Any) -> str:
-    live = engine._load(session, job.instance_id)
-    task = live.workflow.get_task_from_id(UUID(job.task_id)) if live.row.status == "running" else None
-    if task is None or task.state != TaskState.WAITING:
-        return "dropped"  # the instance moved on: never fire a stale timer
-    engine._advance(session, live, SYSTEM, "timer", lambda wf: wf.refresh_timers() or {},
-                    element_id=job.element_id, task_id=job.task_id)
-    # A cycle timer still waits: the same job now carries its next due time.
-    return "pending" if task.state == TaskState.WAITING else "done"
+def _advance_instance(engine: "Engine", job_id: int, worker_id: str, kind: str, instance_id: str, task_id: str,
+                      result: Any) -> str:
+    """A timer fires or a service task finishes: the instance moves, and the job's outcome commits
+    in the same transaction."""
+    found: dict[str, Any] = {}
 
+    def load(session: Session) -> Any:
+        job = session.get(Job, job_id)
+        if job is None or job.status != "pending" or job.locked_by != worker_id:
+            raise _Skip()
+        live = engine._load(session, instance_id)
+        task = live.workflow.get_task_from_id(UUID(task_id)) if task_id and live.row.status == "running" else None
+        expected = TaskState.WAITING if kind == "timer" else TaskState.STARTED
+        if task is None or task.state != expected:
+            raise _Drop()  # the instance moved on: never fire a stale timer or finish a withdrawn task
+        found["task"], found["element_id"] = task, job.element_id
+        live.element_id = job.element_id
+        return live
 
-def _service(engine: "Engine", session: Session, job: Job, result: Any) -> str:
-    live = engine._load(session, job.instance_id)
-    task = _started(live, job.task_id)
-    if task is None:
-        return "dropped"  # cancelled while the handler ran: its result has nowhere to go
-    engine._advance(session, live, SYSTEM, "service", lambda wf: task.task_spec.finish(task, result) or {},
-                    element_id=job.element_id, task_id=job.task_id)
-    return "done"
+    def act(workflow: Any) -> dict[str, Any]:
+        task = found["task"]
+        if kind == "timer":
+            workflow.refresh_timers()
+        else:
+            task.task_spec.finish(task, result)
+        return {}
 
+    def own(session: Session, live: Any) -> None:
+        found["job"] = _own(session, job_id, worker_id)
 
-def _called(engine: "Engine", session: Session, job: Job, _: Any) -> str:
-    return "done"  # deliveries and replies happened in ``_prepare``; this commit records it
+    def finish(session: Session, live: Any) -> str:
+        job = found["job"]
+        # A cycle timer still waits: the same job now carries its next due time.
+        job.status = "pending" if kind == "timer" and found["task"].state == TaskState.WAITING else "done"
+        job.locked_by, job.locked_until = None, None
+        return job.status
 
-
-_RUNNERS = {"timer": _timer, "service": _service, "delivery": _called, "message": _called}
+    try:
+        return engine._command(kind, SYSTEM, load, act, task_id=task_id, before_persist=own, after=finish)
+    except _Drop:
+        with engine._write() as session:
+            job = _own(session, job_id, worker_id)
+            job.status, job.locked_by, job.locked_until = "dropped", None, None
+        return "dropped"
 
 
 def _release(engine: "Engine", job_id: int, worker_id: str) -> None:

@@ -21,7 +21,9 @@ from ..clock import utc
 from ..message_events import Message as MessageDefinition
 from ..store.models import Instance, Message
 
-__all__ = ["MessageReceipt", "catch", "take_buffered"]
+__all__ = ["MessageReceipt", "catch", "find_buffered", "receipt_of", "SYSTEM_PREFIX"]
+
+SYSTEM_PREFIX = "gz:"  # message ids the engine makes itself (replies to parents); refused from callers
 
 
 @dataclass(frozen=True)
@@ -46,25 +48,25 @@ def catch(workflow: Any, name: str, variables: dict[str, Any]) -> None:
     workflow.catch(BpmnEvent(MessageDefinition(name), payload=variables))
 
 
-def take_buffered(session: Session, row: Instance, waiting: dict[str, str | None], now: datetime) -> Message | None:
-    """The oldest unexpired buffered message for this instance, among the ``waiting`` names
-    (name -> the instance's correlation key for it), marked delivered."""
+def find_buffered(session: Session, row: Instance, waiting: dict[str, str | None], now: datetime,
+                  exclude: set[int], lock: bool = False) -> Message | None:
+    """The oldest unexpired buffered message for this instance among the ``waiting`` names
+    (name -> the instance's correlation key for it), skipping ids in ``exclude``. Nothing is
+    marked: the command that delivers it claims it when it persists."""
     targets = [Message.instance_id == row.id]
     if row.business_key:
         targets.append(Message.business_key == row.business_key)
     for name, correlation in waiting.items():
         if correlation:
             targets.append(and_(Message.name == name, Message.correlation == correlation))
-    message = session.scalar(
-        select(Message)
-        .where(Message.status == "buffered", Message.name.in_(sorted(waiting)), Message.expires_at > now, or_(*targets))
-        .order_by(Message.created_at, Message.id)
-        .limit(1)
-        .with_for_update()
-    )
-    if message is not None:
-        message.status, message.instance_id, message.delivered_at = "delivered", row.id, now
-    return message
+    query = (select(Message)
+             .where(Message.status == "buffered", Message.name.in_(sorted(waiting)), Message.expires_at > now,
+                    or_(*targets))
+             .order_by(Message.created_at, Message.id)
+             .limit(1))
+    if exclude:
+        query = query.where(Message.id.not_in(sorted(exclude)))
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def receipt_of(message: Message) -> MessageReceipt:

@@ -1,6 +1,19 @@
-"""The write path every command shares: load an instance, move it, write everything that changed.
+"""The write path every command shares: load, move the workflow, then persist what changed.
 
-``Engine`` inherits it; the commands in ``engine.py`` only say what to change.
+``Engine`` inherits it; the commands in ``engine.py`` only say what to load and what to change.
+
+A command runs in three phases, and only the last one writes:
+
+1. **load** in a read transaction: the instance, its version's bundle, the checks of who may act;
+2. **run** the workflow in memory — scripts, decisions, inline service tasks, early messages —
+   holding no database lock, under the command's deadline;
+3. **persist** in one short write transaction: the optimistic version check on the instance
+   row decides conflicts (the loser gets ``ConcurrentUpdate`` and the command is run again from
+   the start, so a retry sees what the winner did), then the state, work-list rows, jobs, audit
+   events and outbox are written together.
+
+On SQLite the write transaction is the single writer, so a slow or runaway script
+never stops anyone else's writes.
 """
 
 from __future__ import annotations
@@ -10,13 +23,13 @@ import threading
 import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import event as sa_event
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,14 +45,16 @@ from ..errors import (
 )
 from ..identity import SYSTEM, Actor
 from ..services import InstanceEvent
-from ..store.models import Instance, Job
+from ..store.models import Instance, Job, Message
 from . import audit, messages, queries, sync
-from .snapshot import snapshot
+from .snapshot import WaitState, snapshot
 from .state import CommandLog, StateCodec, current_log
 from .views import InstanceView
 
 NOTIFY_CHANNEL = "gongzhi_jobs"
+ATTEMPTS = 4  # a command that loses an optimistic race is run again, this many times in all
 logger = logging.getLogger("gongzhi")
+MESSAGES = Message.__table__
 
 
 @dataclass
@@ -47,7 +62,21 @@ class _Live:
     row: Instance
     bundle: ProcessBundle
     workflow: BpmnWorkflow
-    variables: dict[str, Any] | None = None  # set by ``_advance``, so the view need not merge them again
+    variables: dict[str, Any] | None = None  # set when persisting, so the view need not merge them again
+    fresh: bool = False  # a new instance: nothing to compare with
+    element_id: str | None = None  # the element the command acts on, when the load found it
+
+
+@dataclass
+class _Moved:
+    """What running the workflow in memory produced, waiting to be persisted."""
+
+    before: WaitState | None
+    before_vars: dict[str, Any]
+    details: dict[str, Any]
+    log: CommandLog
+    delivered: list[tuple[Message, Actor]] = field(default_factory=list)
+    refused: list[Message] = field(default_factory=list)
 
 
 class _LiveCache:
@@ -98,8 +127,9 @@ class Pipeline:
         return codec
 
     def _visible_instance(self, session: Session, instance_id: str, actor: Actor) -> Instance:
+        """The instance, if the actor may read it; UnknownInstance otherwise (existence is not disclosed)."""
         row = session.get(Instance, instance_id) if queries.plain_id(instance_id) else None
-        if row is None or not actor.can_see(row.region):
+        if row is None or not self.access.may_read(session, row, self.repository.bundle(session, row.version_id), actor):
             raise UnknownInstance(str(instance_id))
         return row
 
@@ -111,29 +141,91 @@ class Pipeline:
             workflow = self._codec(bundle).loads(row.state, self.script_engine)
         return _Live(row, bundle, workflow)
 
-    def _advance(self, session: Session, live: _Live, actor: Actor, action: str,
-                 mutate: Callable[[BpmnWorkflow], dict[str, Any]], *, fresh: bool = False,
-                 status: str | None = None, element_id: str | None = None, task_id: str | None = None) -> None:
-        """Apply ``mutate``, run to the next wait state, and write everything that changed."""
+    # --- the command runner ----------------------------------------------------------------
+
+    def _command(self, action: str, actor: Actor, load: Callable[[Session], _Live],
+                 act: Callable[[BpmnWorkflow], dict[str, Any] | None], *, status: str | None = None,
+                 element_id: str | None = None, task_id: str | None = None,
+                 before_persist: Callable[[Session, _Live], None] | None = None,
+                 after: Callable[[Session, _Live], Any] | None = None) -> Any:
+        """Load, run in memory, persist; run again from the start when another command won the race.
+
+        ``before_persist`` checks or writes rows of its own first, in the same transaction (it may
+        raise to abandon it); ``after`` computes the answer inside it (default: the instance view
+        for ``actor``).
+        """
+        for attempt in range(1, ATTEMPTS + 1):
+            with self.watchdog.track(action) as inflight:
+                with self.db.read() as session:
+                    live = load(session)
+                inflight.instance_id = instance_id = live.row.id
+                moved = self._run(live, actor, act, status)
+                inflight.check()  # past the deadline: fail before anything is written
+                try:
+                    with self._write() as session:
+                        if before_persist is not None:
+                            before_persist(session, live)
+                        self._persist(session, live, moved, actor, action, status, element_id or live.element_id,
+                                      task_id)
+                        return after(session, live) if after is not None else self._view(session, live, actor)
+                except ConcurrentUpdate:
+                    if attempt == ATTEMPTS:
+                        raise
+                    logger.info("%s on %s lost a race (attempt %d); running it again", action, instance_id, attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run(self, live: _Live, actor: Actor, act: Callable[[BpmnWorkflow], dict[str, Any] | None],
+             status: str | None) -> _Moved:
+        """Phase 2: move the workflow in memory. No transaction is open while user code runs."""
         row, workflow = live.row, live.workflow
         if row.status != "running":
             raise InstanceNotRunning(row.id, row.status)
-        before = snapshot(workflow) if not fresh else None
-        before_vars = {} if fresh else queries.variables(workflow)
-        log = CommandLog(instance_id=row.id)
-        token = current_log.set(log)
-        delivered: list[Any] = []
+        before = snapshot(workflow) if not live.fresh else None
+        before_vars = {} if live.fresh else queries.variables(workflow)
+        moved = _Moved(before, before_vars, {}, CommandLog(instance_id=row.id))
+        token = current_log.set(moved.log)
         try:
-            details = mutate(workflow) or {}
+            moved.details = act(workflow) or {}
             if status is None:
                 workflow.do_engine_steps()
-                delivered = self._deliver_buffered(session, row, before, workflow)
+                self._deliver_buffered(live, moved)
         except GongzhiError:
             raise
         except Exception as exc:  # a script, expression or handler failed inside SpiffWorkflow
             raise _execution_error(exc) from exc
         finally:
             current_log.reset(token)
+        return moved
+
+    def _deliver_buffered(self, live: _Live, moved: _Moved) -> None:
+        """Messages that arrived early: hand each to the catch event that now waits for it, if its
+        sender may send it there; a message its sender may not send is refused."""
+        row, workflow = live.row, live.workflow
+        waiting_before = set(moved.before.messages) if moved.before else set()
+        seen: set[int] = set()
+        for _ in range(100):  # each delivery may lead to another catch event; never loop for ever
+            waiting = snapshot(workflow).messages
+            new = {name: correlation for name, (_, correlation) in waiting.items() if name not in waiting_before}
+            if not new:
+                return
+            with self.db.read() as session:
+                message = messages.find_buffered(session, row, new, self.clock.now(), seen)
+            if message is None:
+                return
+            seen.add(message.id)
+            sender = Actor.from_snapshot(message.sender) if message.sender else None
+            if sender is None or not self.access.may_send(sender, row, live.bundle, waiting[message.name][0]):
+                moved.refused.append(message)
+                continue
+            messages.catch(workflow, message.name, dict(message.variables))
+            workflow.do_engine_steps()
+            moved.delivered.append((message, sender))
+            waiting_before = set(waiting) - {message.name}
+
+    def _persist(self, session: Session, live: _Live, moved: _Moved, actor: Actor, action: str,
+                 status: str | None, element_id: str | None, task_id: str | None) -> None:
+        """Phase 3: write everything the command changed, in the caller's transaction."""
+        row, workflow = live.row, live.workflow
         now = self.clock.now()
         after = snapshot(workflow)
         row.status = status or ("completed" if workflow.is_completed() else "running")
@@ -141,16 +233,20 @@ class Pipeline:
         row.state = (self._codec(live.bundle).dumps(workflow) if row.status == "running"
                      else StateCodec.dumps_finished(final))
         row.updated_at = now
-        changed = queries.changed(before_vars, final)
+        session.add(row)  # a new row is inserted; a loaded one is updated with the version check
+        self._claim_messages(session, row, moved, now)
+        changed = queries.changed(moved.before_vars, final)
         audit.append(session, row.id, actor, action, now, instance=row, process_key=row.process_key,
-                     element_id=element_id, task_id=task_id, changed=changed or None, **details)
-        for decision in log.decisions:
+                     element_id=element_id, task_id=task_id, changed=changed or None, **moved.details)
+        for decision in moved.log.decisions:
             audit.append(session, row.id, actor, "decision", now, instance=row, **decision)
-        for call in log.services:
+        for call in moved.log.services:
             audit.append(session, row.id, actor, "service_call", now, instance=row, **call)
-        for message in delivered:
-            audit.append(session, row.id, actor, "message", now, instance=row, message=message.name,
-                         message_id=message.message_id, buffered_since=message.created_at.isoformat())
+        for message, sender in moved.delivered:
+            # The sender is the actor of this event: it is their message, whoever's command delivered it.
+            audit.append(session, row.id, sender, "message", now, instance=row, message=message.name,
+                         message_id=message.message_id, buffered_since=message.created_at.isoformat(),
+                         delivered_by={"id": actor.id, "name": actor.name})
         if row.status != "running":
             audit.append(session, row.id, actor, row.status, now, instance=row)
             if row.parent_id and row.reply_message:
@@ -159,26 +255,30 @@ class Pipeline:
                               region=row.region, status=row.status, business_key=row.business_key)
         self._outbox(session, event)
         session.flush()  # one write of the instance row: the optimistic version check happens here
-        sync.write_rows(session, self.script_engine, live.bundle, row, before, after, actor, now)
+        sync.write_rows(session, self.script_engine, live.bundle, row, moved.before, after, actor, now)
+        self._check_early_messages(session, row, moved.before, after, now)
         if self.db.dialect == "postgresql" and session.info.get("gongzhi_new_jobs"):
             session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # delivered on commit: wakes idle workers
         self._on_commit(session, live, event)
 
-    def _deliver_buffered(self, session: Session, row: Instance, before: Any, workflow: BpmnWorkflow) -> list[Any]:
-        """Messages that arrived early: hand each to the catch event that now waits for it."""
-        delivered = []
-        waiting_before = set(before.messages) if before else set()
-        for _ in range(100):  # each delivery may lead to another catch event; never loop for ever
-            waiting = snapshot(workflow).messages
-            new = {name: correlation for name, (_, correlation) in waiting.items() if name not in waiting_before}
-            message = messages.take_buffered(session, row, new, self.clock.now()) if new else None
-            if message is None:
-                return delivered
-            messages.catch(workflow, message.name, dict(message.variables))
-            workflow.do_engine_steps()
-            delivered.append(message)
-            waiting_before = set(waiting) - {message.name}
-        return delivered
+    @staticmethod
+    def _claim_messages(session: Session, row: Instance, moved: _Moved, now: datetime) -> None:
+        """Mark the early messages this command consumed or refused; one taken by another command
+        since we read it means we lost a race."""
+        for message, status in [*((m, "delivered") for m, _ in moved.delivered), *((m, "refused") for m in moved.refused)]:
+            done = session.execute(update(MESSAGES).where(MESSAGES.c.id == message.id, MESSAGES.c.status == "buffered")
+                                   .values(status=status, instance_id=row.id, delivered_at=now))
+            if done.rowcount != 1:
+                raise ConcurrentUpdate(row.id)
+
+    def _check_early_messages(self, session: Session, row: Instance, before: WaitState | None, after: WaitState,
+                              now: datetime) -> None:
+        """A message buffered after phase 2 read the buffer, for a catch event this command starts
+        waiting at: run the command again so it is delivered now, not left behind."""
+        new = {name: correlation for name, (_, correlation) in after.messages.items()
+               if not before or name not in before.messages}
+        if new and messages.find_buffered(session, row, new, now, set(), lock=False) is not None:
+            raise ConcurrentUpdate(row.id)
 
     def _reply_to_parent(self, session: Session, row: Instance, final: dict[str, Any], now: datetime) -> None:
         """Tell the parent instance how this one ended, through a job (never inside this transaction)."""
@@ -186,8 +286,8 @@ class Pipeline:
         session.info["gongzhi_new_jobs"] = True
         session.add(Job(kind="message", instance_id=row.id, task_id=None, element_id=None, due_at=now, status="pending",
                         attempts=0, created_at=now,
-                        payload={"name": row.reply_message, "instance_id": row.parent_id, "message_id": f"reply:{row.id}",
-                                 "variables": payload}))
+                        payload={"name": row.reply_message, "instance_id": row.parent_id,
+                                 "message_id": f"{messages.SYSTEM_PREFIX}reply:{row.id}", "variables": payload}))
 
     def _outbox(self, session: Session, event: InstanceEvent) -> None:
         """One delivery job per interested channel, in the same transaction as the state change."""
@@ -214,10 +314,11 @@ class Pipeline:
             except Exception:  # an observer must not undo a committed command
                 logger.exception("gongzhi_instance_event hook failed for %s", instance_id)
 
-    def _view(self, session: Session, live: _Live) -> InstanceView:
+    def _view(self, session: Session, live: _Live, actor: Actor = SYSTEM) -> InstanceView:
         variables = live.variables if live.variables is not None else queries.variables(live.workflow)
-        return queries.instance_view(session, live.row, live.bundle.version or 0, variables)
-
+        view = queries.instance_view(session, live.row, live.bundle.version or 0, variables)
+        masker = self.access.masker(actor, live.bundle, variables)
+        return view if masker is None else queries.masked_instance(view, masker)
 
 
 def _execution_error(exc: Exception) -> GongzhiError:

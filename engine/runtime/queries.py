@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
+from uuid import UUID
 
 import orjson
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
@@ -15,6 +17,7 @@ from ..clock import utc
 from ..definitions.model import ProcessBundle
 from ..errors import Conflict, InvalidInput, NotFound, UnknownTask
 from ..identity import Actor
+from ..masking import Masker
 from ..store.models import AuditEvent, DefinitionVersion, Instance, MessageSubscription, TaskCandidate, TaskRow
 from .views import InstanceView, Page, TaskView
 
@@ -63,9 +66,13 @@ _MISSING = object()
 
 
 def in_region(column: Any, actor: Actor) -> Any:
-    if not actor.region:
-        return True
-    return or_(column == actor.region, column.like(actor.region + "/%"))
+    """Rows whose region lies in one of the actor's subtrees (prefix match, wildcards escaped)."""
+    regions = actor.scoped_regions
+    if "" in regions:
+        return true()
+    if not regions:
+        return false()
+    return or_(*(or_(column == r, column.startswith(r + "/", autoescape=True)) for r in regions))
 
 
 def plain_id(value: Any) -> bool:
@@ -93,22 +100,29 @@ def _utc(value: datetime | None) -> datetime | None:
     return utc(value) if value else None
 
 
-def task_detail(row: TaskRow, bundle: ProcessBundle, workflow: Any) -> TaskView:
-    from dataclasses import replace
-    from uuid import UUID
-
+def task_detail(row: TaskRow, bundle: ProcessBundle, workflow: Any, masking: Callable[[Any], Masker | None]) -> TaskView:
+    """The task with its form, data and rendered instructions, as ``masking(meta)`` lets the
+    reader see them (None: unmasked). The template is rendered on the data the reader may see."""
     view = task_view(row)
     task = workflow.get_task_from_id(UUID(row.id)) if row.status == "open" else None
     if task is None:
         return view
     meta = bundle.meta(task.workflow.spec.name, task.task_spec.bpmn_id)
+    masker = masking(meta)
+    data = dict(task.data) if masker is None else masker.data(task.data)
     instructions = None
     if meta is not None and meta.instructions:
         try:
-            instructions = _TEMPLATES.from_string(meta.instructions).render(**task.data)
+            instructions = _TEMPLATES.from_string(meta.instructions).render(**data)
         except Exception as exc:  # a template error must not hide the task
             instructions = f"{meta.instructions}\n（说明模板出错：{exc}）"
-    return replace(view, form=meta.form if meta else None, instructions=instructions, data=dict(task.data))
+        if masker is not None:
+            instructions = masker.text(instructions)
+    return replace(view, form=meta.form if meta else None, instructions=instructions, data=data)
+
+
+def masked_instance(view: InstanceView, masker: Masker) -> InstanceView:
+    return replace(view, variables=masker.data(view.variables) or {})
 
 
 def _page(page: int, per_page: int) -> tuple[int, int]:
@@ -126,23 +140,20 @@ def _run_page(session: Session, query: Select, page: int, per_page: int) -> tupl
 
 def tasks(session: Session, actor: Actor, now: datetime, *, mine: bool = False, candidate_group: str | None = None,
           process_key: str | None = None, instance_id: str | None = None, overdue: bool | None = None,
-          status: str = "open", page: int = 1, per_page: int = 20) -> Page[TaskView]:
+          status: str = "open", page: int = 1, per_page: int = 20,
+          resident_groups: frozenset[str] = frozenset()) -> Page[TaskView]:
+    """A work list. A task offered to a resident group is listed for the owner of its case only."""
     page, per_page = _page(page, per_page)
     if candidate_group and not actor.is_admin and candidate_group not in actor.groups:
         return Page([], 0, page, per_page)
     if candidate_group and status == "open" and not (mine or process_key or instance_id or overdue is not None):
-        return _group_list(session, actor, candidate_group, page, per_page)
+        return _group_list(session, actor, candidate_group, page, per_page, resident_groups)
     query = select(TaskRow).where(TaskRow.status == status, in_region(TaskRow.region, actor))
     if candidate_group:
-        query = query.where(TaskRow.id.in_(
-            select(TaskCandidate.task_id).where(TaskCandidate.group_name == candidate_group,
-                                                in_region(TaskCandidate.region, actor))))
+        query = query.where(TaskRow.id.in_(_offered(actor, [candidate_group], resident_groups)))
     elif not actor.is_admin and not mine:
-        query = query.where(or_(
-            TaskRow.assignee == actor.id,
-            TaskRow.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.group_name.in_(sorted(actor.groups)),
-                                                               in_region(TaskCandidate.region, actor))),
-        ))
+        query = query.where(or_(TaskRow.assignee == actor.id,
+                                TaskRow.id.in_(_offered(actor, sorted(actor.groups), resident_groups))))
     if mine:
         query = query.where(TaskRow.assignee == actor.id)
     if process_key:
@@ -157,9 +168,26 @@ def tasks(session: Session, actor: Actor, now: datetime, *, mine: bool = False, 
     return Page([task_view(r) for r in rows], total, page, per_page)
 
 
-def _group_list(session: Session, actor: Actor, group: str, page: int, per_page: int) -> Page[TaskView]:
+def _offered(actor: Actor, groups: list[str], resident_groups: frozenset[str]) -> Select:
+    """Ids of open tasks offered to ``groups`` in the actor's regions; for resident groups, only
+    on cases the actor owns."""
+    staff = [g for g in groups if g not in resident_groups or actor.is_admin]
+    residents = [g for g in groups if g in resident_groups and not actor.is_admin]
+    query = select(TaskCandidate.task_id).where(TaskCandidate.group_name.in_(staff), in_region(TaskCandidate.region, actor))
+    if residents:
+        own = (select(TaskCandidate.task_id).join(TaskRow, TaskRow.id == TaskCandidate.task_id)
+               .join(Instance, Instance.id == TaskRow.instance_id)
+               .where(TaskCandidate.group_name.in_(residents), Instance.owner == actor.id))
+        query = query.union(own) if staff else own
+    return query
+
+
+def _group_list(session: Session, actor: Actor, group: str, page: int, per_page: int,
+                resident_groups: frozenset[str]) -> Page[TaskView]:
     """A group's open work, counted and paged on the candidate index alone (rows exist only while open)."""
-    where = (TaskCandidate.group_name == group, in_region(TaskCandidate.region, actor))
+    where = [TaskCandidate.group_name == group, in_region(TaskCandidate.region, actor)]
+    if group in resident_groups and not actor.is_admin:
+        where.append(TaskCandidate.task_id.in_(_offered(actor, [group], resident_groups)))
     total = session.scalar(select(func.count()).select_from(TaskCandidate).where(*where)) or 0
     ids = session.scalars(select(TaskCandidate.task_id).where(*where)
                           .order_by(TaskCandidate.created_at, TaskCandidate.task_id)
@@ -169,9 +197,11 @@ def _group_list(session: Session, actor: Actor, group: str, page: int, per_page:
 
 
 def instances(session: Session, actor: Actor, *, process_key: str | None = None, status: str | None = None,
-              business_key: str | None = None, page: int = 1, per_page: int = 20) -> Page[InstanceView]:
+              business_key: str | None = None, page: int = 1, per_page: int = 20,
+              readable: Any = None) -> Page[InstanceView]:
+    """Instances matching the filters among those ``readable`` (a filter on Instance) selects."""
     page, per_page = _page(page, per_page)
-    query = select(Instance).where(in_region(Instance.region, actor))
+    query = select(Instance).where(readable if readable is not None else in_region(Instance.region, actor))
     if process_key:
         query = query.where(Instance.process_key == process_key)
     if status:
@@ -201,9 +231,11 @@ def instance_view(session: Session, row: Instance, version: int, variables: dict
 
 
 def subscriber(session: Session, message_name: str, actor: Actor, business_key: str | None, instance_id: str | None,
-               correlation: str | None = None) -> str:
-    """The one instance in the actor's region waiting for ``message_name`` with these keys."""
-    query = (select(Instance.id).join(MessageSubscription, MessageSubscription.instance_id == Instance.id)
+               correlation: str | None = None) -> tuple[str, str]:
+    """(instance id, catch element id) of the one instance in the actor's region waiting for
+    ``message_name`` with these keys."""
+    query = (select(Instance.id, MessageSubscription.element_id)
+             .join(MessageSubscription, MessageSubscription.instance_id == Instance.id)
              .where(MessageSubscription.message_name == message_name, Instance.status == "running",
                     in_region(Instance.region, actor)))
     if business_key:
@@ -212,13 +244,13 @@ def subscriber(session: Session, message_name: str, actor: Actor, business_key: 
         query = query.where(Instance.id == instance_id)
     if correlation:
         query = query.where(MessageSubscription.correlation == correlation)
-    found = session.scalars(query.limit(2)).all()
+    found = session.execute(query.limit(2)).all()
     if not found:
         raise NotFound(f"没有正在等待消息 '{message_name}' 的流程实例", message_name=message_name)
     if len(found) > 1:
         raise Conflict(f"有多个实例在等待消息 '{message_name}'，请指定 business_key、correlation 或 instance_id",
                        message_name=message_name)
-    return found[0]
+    return found[0][0], found[0][1]
 
 
 def history(session: Session, instance_id: str) -> list[dict[str, Any]]:

@@ -53,9 +53,13 @@ def test_401_expired_or_wrongly_signed(client: FlaskClient, engine: Engine) -> N
 def test_403_not_in_candidate_group(client: FlaskClient, auth: Callable[..., dict], people: Any,
                                     start: Callable[..., dict]) -> None:
     task_id = start(people.clerk)["open_tasks"][0]["id"]
-    outsider = Actor.of("x", "某人", ["archivist"], "110105/001")
-    body = problem(client.post(f"{API}/tasks/{task_id}/complete", headers=auth(outsider), json={"data": {"approved": True}}), 403)
+    # A leader reads the case (the leader lane makes them a viewer) but the review is the clerks' task.
+    viewer = Actor.of("x", "某人", ["leader"], "110105/001")
+    body = problem(client.post(f"{API}/tasks/{task_id}/complete", headers=auth(viewer), json={"data": {"approved": True}}), 403)
     assert body["task_id"] == task_id
+    # Someone with no reason to read the case is not told it exists.
+    outsider = Actor.of("y", "某人", ["archivist"], "110105/001")
+    problem(client.post(f"{API}/tasks/{task_id}/complete", headers=auth(outsider), json={"data": {"approved": True}}), 404)
 
 
 def test_403_start_outside_own_region(client: FlaskClient, auth: Callable[..., dict], people: Any, start_vars: dict) -> None:

@@ -52,7 +52,8 @@ def test_full_flow(client: FlaskClient, auth: Callable[..., dict[str, str]], peo
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["variables"]["notice"] and done.get_json()["open_tasks"] == []
 
-    message = client.post(f"{API}/messages", headers=auth(clerk),
+    # The confirmation is the leader's to send (its catch event is in the leader's lane).
+    message = client.post(f"{API}/messages", headers=auth(people.leader),
                           json={"name": "confirmation", "business_key": "GD-001", "variables": {"ok": True}})
     assert message.status_code == 200, message.get_json()
     assert message.get_json()["status"] == "delivered" and message.get_json()["instance_id"] == instance["id"]

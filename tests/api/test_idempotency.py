@@ -91,13 +91,13 @@ def test_message_id_makes_messages_idempotent(client: FlaskClient, auth: Callabl
     task_id = instance["open_tasks"][0]["id"]
     client.post(f"{API}/tasks/{task_id}/complete", headers=auth(people.clerk), json={"data": {"approved": True}})
     message = {"name": "confirmation", "instance_id": instance["id"], "message_id": "msg-1", "variables": {}}
-    first = client.post(f"{API}/messages", headers=auth(people.clerk), json=message)
-    again = client.post(f"{API}/messages", headers=auth(people.clerk), json=message)
+    first = client.post(f"{API}/messages", headers=auth(people.leader), json=message)
+    again = client.post(f"{API}/messages", headers=auth(people.leader), json=message)
     assert first.status_code == again.status_code == 200
     assert first.get_json()["instance_id"] == again.get_json()["instance_id"] == instance["id"]
     assert len(first.get_json()["instance"]["open_tasks"]) == 1  # delivered once: one archive task
     assert [e["action"] for e in engine.history(instance["id"], people.admin)].count("message") == 1
-    other = client.post(f"{API}/messages", headers=auth(people.clerk), json={**message, "variables": {"x": 1}})
+    other = client.post(f"{API}/messages", headers=auth(people.leader), json={**message, "variables": {"x": 1}})
     assert other.status_code == 422
 
 

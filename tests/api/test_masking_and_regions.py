@@ -20,9 +20,12 @@ def test_masking_functions() -> None:
     assert mask_text(f"联系 {PHONE}，证件 {ID_NUMBER}") == "联系 138****1234，证件 110105********123X"
     # Longer digit runs (order numbers, bank cards) are not phone numbers.
     assert mask_text("订单 2138123412345") == "订单 2138123412345"
-    masked = mask_data({"reporter": "王小明", "company_name": "某某物业", "contact": {"name": "赵六", "phone": "010-12345678"},
+    # Undeclared data: field names that are unmistakably personal are masked, nothing else is guessed.
+    masked = mask_data({"reporter": "王小明", "company_name": "某某物业", "meeting_name": "小微事务恳谈会",
+                        "contact": {"contact_name": "赵六", "phone": "010-12345678"},
                         "residents": ["张三", "李四"], "count": 3})
-    assert masked == {"reporter": "王**", "company_name": "某某物业", "contact": {"name": "赵*", "phone": "010*****5678"},
+    assert masked == {"reporter": "王**", "company_name": "某某物业", "meeting_name": "小微事务恳谈会",
+                      "contact": {"contact_name": "赵*", "phone": "010****5678"},
                       "residents": ["张*", "李*"], "count": 3}
     assert mask_data({"nickname": "阿强"}, MaskingRule(name_fields=("nickname",))) == {"nickname": "阿*"}
 

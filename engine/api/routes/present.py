@@ -1,4 +1,7 @@
-"""Runtime views -> response objects: masking applied, computed fields added."""
+"""Runtime views -> response objects, with computed fields added.
+
+The runtime has already masked what the actor may not see; nothing is masked twice.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from ...runtime.views import InstanceView, TaskView
-from ..context import Masker
 
 __all__ = ["task", "instance"]
 
@@ -17,16 +19,13 @@ def _plain(view: Any) -> dict[str, Any]:
     return {f.name: getattr(view, f.name) for f in fields(view)}
 
 
-def task(view: TaskView, masker: Masker, now: datetime) -> dict[str, Any]:
+def task(view: TaskView, now: datetime) -> dict[str, Any]:
     out = _plain(view)
     out["overdue"] = view.status == "open" and view.due_at is not None and view.due_at < now
-    out["data"] = masker.data(view.data)
-    out["instructions"] = masker.text(view.instructions)
     return out
 
 
-def instance(view: InstanceView, masker: Masker, now: datetime) -> dict[str, Any]:
+def instance(view: InstanceView, now: datetime) -> dict[str, Any]:
     out = _plain(view)
-    out["variables"] = masker.data(view.variables)
-    out["open_tasks"] = [task(t, masker, now) for t in view.open_tasks]
+    out["open_tasks"] = [task(t, now) for t in view.open_tasks]
     return out

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...identity import Actor
 from ..blueprint import api
-from ..context import mask_for, state
+from ..context import state
 from ..schemas import CompleteTaskSchema, InstanceSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
 from . import present
 
@@ -19,8 +19,8 @@ TAG = "任务"
 def list_tasks(actor: Actor, query: dict[str, Any], **_: Any) -> dict[str, Any]:
     engine = state().engine
     page = engine.tasks(actor, **query)
-    masker, now = mask_for(actor), engine.clock.now()
-    return {"items": [present.task(t, masker, now) for t in page.items], "total": page.total, "page": page.page,
+    now = engine.clock.now()
+    return {"items": [present.task(t, now) for t in page.items], "total": page.total, "page": page.page,
             "per_page": page.per_page}
 
 
@@ -28,13 +28,13 @@ def list_tasks(actor: Actor, query: dict[str, Any], **_: Any) -> dict[str, Any]:
            response=TaskDetailSchema)
 def get_task(actor: Actor, task_id: str, **_: Any) -> dict[str, Any]:
     engine = state().engine
-    return present.task(engine.task(task_id, actor), mask_for(actor), engine.clock.now())
+    return present.task(engine.task(task_id, actor), engine.clock.now())
 
 
 @api.route("POST", "/tasks/<task_id>/claim", summary="认领任务", tag=TAG, response=TaskSchema, errors=(403, 409))
 def claim_task(actor: Actor, task_id: str, **_: Any) -> dict[str, Any]:
     engine = state().engine
-    return present.task(engine.claim(task_id, actor), mask_for(actor), engine.clock.now())
+    return present.task(engine.claim(task_id, actor), engine.clock.now())
 
 
 @api.route("POST", "/tasks/<task_id>/complete", summary="办理（完成）任务", tag=TAG, body=CompleteTaskSchema,
@@ -43,4 +43,4 @@ def claim_task(actor: Actor, task_id: str, **_: Any) -> dict[str, Any]:
 def complete_task(actor: Actor, task_id: str, body: dict[str, Any], **_: Any) -> dict[str, Any]:
     engine = state().engine
     view = engine.complete(task_id, actor, body["data"])
-    return present.instance(view, mask_for(actor), engine.clock.now())
+    return present.instance(view, engine.clock.now())
