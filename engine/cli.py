@@ -220,15 +220,21 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     prepare(config)
     click.echo(banner(host, port))
 
+    graceful = 20
+
     def load():  # type: ignore[no-untyped-def]
         from .api import create_app
+        from .api.context import EXTENSION
+        from .api.serve import recycle_on_stuck
 
-        return create_app(config, setup=False)
+        app = create_app(config, setup=False)
+        app.extensions[EXTENSION].engine.watchdog.on_stuck = recycle_on_stuck(graceful)
+        return app
 
     run_gunicorn(load, {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers, "threads": threads, "worker_class": "gthread",
-        "accesslog": "-", "errorlog": "-", "timeout": 60, "graceful_timeout": 20,
+        "accesslog": "-", "errorlog": "-", "timeout": 60, "graceful_timeout": graceful,
         "proc_name": "gongzhi",
         # Several servers on one machine (tests, staging) must not share ~/.gunicorn/gunicorn.ctl.
         "control_socket_disable": True,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from flask import Blueprint, request
-from gongzhi import ConfigurationError, FormValidationError, GongzhiError, InstanceView, UnknownInstance
+from gongzhi import Actor, ConfigurationError, FormValidationError, GongzhiError, InstanceView, UnknownInstance
 from werkzeug.exceptions import HTTPException
 
 from ..base import AdapterPlugin
@@ -144,9 +144,17 @@ class Open311Adapter(AdapterPlugin):
     """Open311 GeoReport v2: services, service requests and tokens over whistle-dispatch cases.
 
     Configuration (``adapter_open311``): ``jurisdiction_id`` (checked when a client sends one),
-    ``api_keys`` (key -> client name; needed to POST), ``default_grid`` (the grid of requests
-    without ``attribute[grid]``), ``services`` or ``services_file`` (the service catalogue;
-    default: ``services.yaml`` next to this module), ``timezone`` (of the datetimes; Asia/Shanghai).
+    ``api_keys`` (key -> client name; needed to POST), ``require_key_for_reads`` (true: reading
+    requests needs an ``api_key`` too; default false, the feed is public), ``publish_media``
+    (true: publish ``media_url``; default false, a photo may show a person), ``default_grid``
+    (the grid of requests without ``attribute[grid]``), ``services`` or ``services_file`` (the
+    service catalogue; default: ``services.yaml`` next to this module), ``timezone`` (of the
+    datetimes; Asia/Shanghai).
+
+    The feed is public, so it is read as an actor without ``pii``: descriptions come with phone
+    numbers, ID numbers and the reporter's name masked, addresses shortened and coordinates
+    rounded to about a kilometre (the whistle process declares them personal), and nothing the
+    GeoReport standard does not ask for is published.
     """
 
     name = "open311"
@@ -161,6 +169,13 @@ class Open311Adapter(AdapterPlugin):
             raise ConfigurationError(f"adapter_open311.default_grid '{self.default_grid}' is not a grid code")
         self.services = load_services(config)
         self.tz = ZoneInfo(config.get("timezone") or "Asia/Shanghai")
+        self.require_key_for_reads = bool(config.get("require_key_for_reads", False))
+        self.publish_media = bool(config.get("publish_media", False))
+
+    @property
+    def reader(self) -> Actor:
+        """Who reads for the public feed: every case in the tree, no personal data."""
+        return Actor.of("adapter:open311:public", "Open311 公共查询", ["admin"], "")
 
     # --- the blueprint ------------------------------------------------------------------
 
@@ -178,6 +193,11 @@ class Open311Adapter(AdapterPlugin):
                 return render_errors(self._fmt(), exc.code or 500, [(exc.code or 500, exc.description or exc.name)])
             logger.exception("open311 request failed")
             return render_errors(self._fmt(), 500, [(500, "internal error")])
+
+        @bp.before_request
+        def _reads_need_a_key():  # type: ignore[no-untyped-def]
+            if request.method == "GET" and self.require_key_for_reads:
+                self._client()
 
         @bp.get(f"/services.{FORMAT}")
         def services(fmt: str):  # type: ignore[no-untyped-def]
@@ -255,11 +275,16 @@ class Open311Adapter(AdapterPlugin):
                 raise Open311Error(400, f"attribute[{code}] must be one of: {', '.join(sorted(keys))}")
         return {k: v for k, v in given.items() if v not in (None, [])}
 
-    def _create(self, engine: Engine, intake: Intake, fmt: str) -> Any:
-        self._jurisdiction()
+    def _client(self) -> str:
+        """The client name of a valid ``api_key``; 403 without one."""
         api_key = self._param("api_key")
         if not api_key or api_key not in self.api_keys:
             raise Open311Error(403, "api_key was not provided or invalid")
+        return self.api_keys[api_key]
+
+    def _create(self, engine: Engine, intake: Intake, fmt: str) -> Any:
+        self._jurisdiction()
+        client = self._client()
         service = self._service(self._param("service_code"))
         lat, long = _float("lat", self._param("lat")), _float("long", self._param("long"))
         address, address_id = self._param("address_string"), self._param("address_id")
@@ -283,7 +308,7 @@ class Open311Adapter(AdapterPlugin):
         if external_id is not None and not re.fullmatch(r"[\x21-\x7e]{1,100}", external_id):
             raise Open311Error(400, "Idempotency-Key / external_id must be 1-100 visible ASCII characters")
         token = external_id or uuid.uuid4().hex
-        client = self.api_keys[api_key]
+        account = self._param("account_id")
         name = ((self._param("last_name") or "") + (self._param("first_name") or "")) or "匿名居民"
         text = description if len(description) >= 5 else f"{service.name}（Open311 上报）{description}".strip()
         location = address or (f"坐标 {lat},{long}" if lat is not None and long is not None else f"地址编号 {address_id}")
@@ -304,7 +329,9 @@ class Open311Adapter(AdapterPlugin):
             }
             if self._param("media_url"):
                 variables["attachments"] = [{"name": "media_url", "url": self._param("media_url")}]
-            return engine.start(PROCESS_KEY, self.actor, variables, business_key=business_key, region=grid)
+            # A resident with an account on the client's portal owns the case ("open311:<client>:<account_id>").
+            owner = f"open311:{client}:{account}"[:128] if account else None
+            return engine.start(PROCESS_KEY, self.actor, variables, business_key=business_key, region=grid, owner=owner)
 
         try:
             result = intake.submit(token, report, start)
@@ -323,7 +350,7 @@ class Open311Adapter(AdapterPlugin):
 
     def _case(self, engine: Engine, request_id: str) -> InstanceView:
         try:
-            view = engine.instance(request_id, self.actor)
+            view = engine.instance(request_id, self.reader)
         except UnknownInstance:
             view = None
         if view is None or view.process_key != PROCESS_KEY or not (view.business_key or "").startswith(SOURCE + ":"):
@@ -354,7 +381,7 @@ class Open311Adapter(AdapterPlugin):
             "zipcode": None,
             "lat": data.get("lat"),
             "long": data.get("long"),
-            "media_url": data.get("media_url"),
+            "media_url": data.get("media_url") if self.publish_media else None,
         }
 
     def _query(self, engine: Engine) -> list[dict[str, Any]]:
@@ -378,7 +405,7 @@ class Open311Adapter(AdapterPlugin):
         rows: list[dict[str, Any]] = []
         page = 1
         while len(rows) < MAX_RESULTS:
-            batch = engine.instances(self.actor, process_key=PROCESS_KEY, page=page, per_page=PAGE)
+            batch = engine.instances(self.reader, process_key=PROCESS_KEY, page=page, per_page=PAGE)
             for item in batch.items:
                 if not (item.business_key or "").startswith(SOURCE + ":"):
                     continue
@@ -386,7 +413,7 @@ class Open311Adapter(AdapterPlugin):
                     continue
                 if statuses and ("closed" if item.status in ("completed", "cancelled") else "open") not in statuses:
                     continue
-                view = engine.instance(item.id, self.actor)
+                view = engine.instance(item.id, self.reader)
                 if codes and (view.variables.get("open311") or {}).get("service_code") not in codes:
                     continue
                 rows.append(self._row(engine, view))

@@ -237,8 +237,9 @@ class WeChatAdapter(AdapterPlugin):
         }
 
         def start(business_key: str, ref: dict[str, Any]) -> InstanceView:
+            # The resident is the WeChat user: a portal that signs them in as "wechat:<openid>" shows them their cases.
             return engine.start(PROCESS_KEY, self.actor, {**variables, "intake_ref": ref}, business_key=business_key,
-                                region=self.default_grid)
+                                region=self.default_grid, owner=f"wechat:{message.source}")
 
         external_id = str(message.id) if message.id else f"{message.source}:{int(time.time())}"
         try:

@@ -248,9 +248,21 @@ class DecisionResultSchema(Out):
     required = fields.List(fields.Raw())
 
 
+class StuckCommandSchema(Out):
+    id = fields.String(required=True)
+    host = fields.String(required=True)
+    pid = fields.Integer(required=True)
+    command = fields.String(required=True)
+    started_at = fields.String(required=True)
+
+
 class HealthSchema(Out):
-    status = fields.String(required=True, metadata={"enum": ["ok", "unavailable"]})
+    status = fields.String(required=True, metadata={"enum": ["ok", "degraded", "unavailable"]})
     database = fields.String(required=True, metadata={"enum": ["ok", "unavailable"]})
+    worker = fields.String(required=True, metadata={"enum": ["ok", "unhealthy"],
+                                                    "description": "此进程：有操作卡死时为 unhealthy，进程将被替换"})
+    stuck_commands = fields.List(fields.Nested(StuckCommandSchema), required=True,
+                                 metadata={"description": "任一进程报告的超过时限仍未结束的操作"})
     version = fields.String(required=True)
 
 

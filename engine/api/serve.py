@@ -11,7 +11,11 @@ system; on Windows, mount ``create_app()`` in waitress instead.)
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 import sys
+import threading
 from typing import Any, Callable, TextIO
 
 from flask import Flask
@@ -20,7 +24,9 @@ from ..config import Config
 from ..errors import DefinitionInvalid
 from ..runtime.engine import Engine
 
-__all__ = ["prepare", "run_gunicorn", "banner"]
+__all__ = ["prepare", "run_gunicorn", "banner", "recycle_on_stuck"]
+
+logger = logging.getLogger("gongzhi.api")
 
 
 def prepare(config: Config, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
@@ -55,6 +61,21 @@ def banner(host: str, port: int) -> str:
         f"  生成管理员令牌 (admin token): gongzhi token --admin\n"
         f"  然后: curl -H \"Authorization: Bearer $TOKEN\" {url}/tasks"
     )
+
+
+def recycle_on_stuck(graceful_timeout: float) -> Callable[[Any], None]:
+    """The watchdog's policy in a gunicorn worker: a command that will not end makes the worker
+    stop taking requests (SIGTERM: gunicorn's graceful exit) and leave after ``graceful_timeout``
+    even though the stuck thread never returns; the arbiter starts a fresh worker."""
+
+    def on_stuck(item: Any) -> None:
+        logger.error("worker %s is being replaced: command %s stuck since %s", os.getpid(), item.command, item.started_at)
+        os.kill(os.getpid(), signal.SIGTERM)
+        timer = threading.Timer(graceful_timeout, os._exit, args=(70,))
+        timer.daemon = True
+        timer.start()
+
+    return on_stuck
 
 
 def run_gunicorn(load: Callable[[], Flask], options: dict[str, Any]) -> None:

@@ -61,7 +61,7 @@ class Repository:
         for pid in defs.executable_processes():
             bundle = defs.bundle(pid)
             self._store(session, "process", pid, bundle.name, bundle.content_hash, bundle.files,
-                        bundle.start_form, actor_id, now, result)
+                        bundle.start_form, actor_id, now, result, sorted(bundle.viewer_groups))
         for file, model in defs.dmn.items():
             source = defs.sources[file]
             for did, decision in model.decisions.items():
@@ -70,7 +70,8 @@ class Repository:
         return result
 
     def _store(self, session: Session, kind: str, key: str, name: str, content_hash: str, files: list[SourceFile],
-               start_form: dict | None, actor_id: str, now: datetime, result: DeployResult) -> None:
+               start_form: dict | None, actor_id: str, now: datetime, result: DeployResult,
+               viewer_groups: list[str] | None = None) -> None:
         existing = session.scalar(
             select(DefinitionVersion).where(
                 DefinitionVersion.kind == kind, DefinitionVersion.key == key, DefinitionVersion.content_hash == content_hash
@@ -89,7 +90,7 @@ class Repository:
         row = DefinitionVersion(
             kind=kind, key=key, version=(latest or 0) + 1, content_hash=content_hash, name=name,
             files=[{"name": s.name, "sha256": s.sha256, "kind": s.kind} for s in files],
-            start_form=start_form, created_at=now, deployed_by=actor_id,
+            start_form=start_form, created_at=now, deployed_by=actor_id, viewer_groups=viewer_groups,
         )
         session.add(row)
         session.flush()

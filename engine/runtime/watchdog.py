@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from sqlalchemy import delete, select
 
+from ..clock import utc
 from ..errors import DeadlineExceeded
 from ..store.models import StuckCommand
 
@@ -171,9 +172,10 @@ class Watchdog:
 
 
 def stuck_commands(db: "Database", now: datetime) -> list[dict[str, object]]:
-    """Commands some process reports as stuck right now (fresh rows only)."""
+    """Commands some process reports as stuck right now (fresh rows only). The instance is left
+    out: ``/health`` answers without authentication."""
     with db.read() as session:
         rows = session.scalars(select(StuckCommand).where(StuckCommand.reported_at >= now - STALE_AFTER)
                                .order_by(StuckCommand.started_at)).all()
-    return [{"id": r.id, "host": r.host, "pid": r.pid, "command": r.command, "instance_id": r.instance_id,
-             "started_at": r.started_at.isoformat()} for r in rows]
+    return [{"id": r.id, "host": r.host, "pid": r.pid, "command": r.command, "started_at": utc(r.started_at).isoformat()}
+            for r in rows]

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, request
 
 from ... import __version__
+from ...runtime.watchdog import stuck_commands
 from ...errors import NotFound
 from ...identity import Actor
 from ..blueprint import api
@@ -29,11 +30,15 @@ from . import present
 
 
 @api.route("GET", "/health", summary="存活与数据库检查", tag="运维", auth=False, response=HealthSchema,
-           extra_responses={503: "数据库不可用"})
+           extra_responses={503: "数据库不可用，或有操作超过时限仍未结束（本进程将被替换）"})
 def health(**_: Any) -> tuple[dict[str, Any], int]:
-    ok = state().engine.db.ping()
-    status = "ok" if ok else "unavailable"
-    return {"status": status, "database": status, "version": __version__}, 200 if ok else 503
+    engine = state().engine
+    database = "ok" if engine.db.ping() else "unavailable"
+    stuck = stuck_commands(engine.db, engine.clock.now()) if database == "ok" else []
+    worker = "unhealthy" if engine.watchdog.unhealthy else "ok"
+    status = "unavailable" if database != "ok" else ("degraded" if stuck or worker != "ok" else "ok")
+    body = {"status": status, "database": database, "worker": worker, "stuck_commands": stuck, "version": __version__}
+    return body, 200 if status == "ok" else 503
 
 
 @api.route("GET", "/openapi.json", summary="OpenAPI 3 文档", tag="运维", auth=False)
