@@ -150,6 +150,22 @@ def db_upgrade(ctx: click.Context) -> None:
     click.echo(f"数据库已升级到最新版本：{engine.db.writer.url.render_as_string(hide_password=True)}")
 
 
+@main.command()
+@click.pass_context
+def retention(ctx: click.Context) -> None:
+    """Pseudonymise (or erase) the personal data of cases closed longer than RETENTION_DAYS."""
+    from .runtime.retention import apply_retention
+
+    engine = _engine(ctx)
+    total = 0
+    while True:
+        result = apply_retention(engine)
+        total += result.instances
+        if result.instances == 0:
+            break
+    click.echo(f"已处理 {total} 个过期案件的个人信息（{engine.config.retention_mode}）(cases past retention)")
+
+
 @main.group()
 def audit() -> None:
     """The tamper-evident audit trail."""

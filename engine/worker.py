@@ -20,11 +20,12 @@ from typing import Callable
 
 from .runtime import jobs
 from .runtime.engine import NOTIFY_CHANNEL, Engine
+from .runtime.retention import apply_retention
 
 __all__ = ["Worker", "NOTIFY_CHANNEL"]
 
 logger = logging.getLogger("gongzhi.worker")
-PURGE_EVERY = 3600.0  # seconds between clean-ups of expired messages and idempotency answers
+PURGE_EVERY = 3600.0  # seconds between clean-ups: expired messages, idempotency answers, retention
 
 
 class Worker:
@@ -60,6 +61,13 @@ class Worker:
                     total += outcome not in ("skipped", "retry", "pending")
         return total
 
+    def housekeeping(self) -> None:
+        """The periodic chores: forget what is kept only for a while, deliver stranded early
+        messages, and apply the retention period to closed cases."""
+        jobs.purge(self.engine)
+        jobs.deliver_stranded(self.engine)
+        apply_retention(self.engine)
+
     def run_forever(self, on_idle: Callable[[float], None] | None = None) -> None:
         listener = self._listen() if self.engine.db.dialect == "postgresql" else None
         last_purge = 0.0
@@ -67,7 +75,7 @@ class Worker:
             while not self._stop.is_set():
                 self.run_once()
                 if time.monotonic() - last_purge > PURGE_EVERY:
-                    jobs.purge(self.engine)
+                    self.housekeeping()
                     last_purge = time.monotonic()
                 delay = self._sleep_time()
                 if on_idle:

@@ -104,7 +104,10 @@ def test_failing_task_becomes_an_incident_and_completes_after_retry(make_engine:
     [incident] = engine.incidents(people.admin)
     assert incident["instance_id"] == instance_id and incident["element_id"] == "notify"
     assert "短信网关不可用" in incident["error"]
-    assert engine.incidents(people.other_clerk) == []  # another region does not see it
+    assert engine.incidents(people.other_clerk) == []  # not an admin, and another region
+    assert engine.incidents(people.clerk) == []  # the same region, but not an admin
+    other_admin = type(people.admin)("admin-2", "他区管理员", frozenset({"admin"}), "110105/002")
+    assert engine.incidents(other_admin) == []  # an admin of another region does not see it
     assert engine.instance(instance_id, people.leader).status == "running"  # the instance waits, nothing lost
 
     gateway.failures = 0  # the cause is fixed

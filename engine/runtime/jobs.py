@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
@@ -22,12 +22,12 @@ from ..clock import utc
 from ..errors import Conflict, GongzhiError
 from ..identity import SYSTEM
 from ..services import Delivery
-from ..store.models import IdempotencyRecord, Incident, Instance, Job, Message
+from ..store.models import IdempotencyRecord, Incident, Instance, Job, Message, MessageSubscription
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
 
-__all__ = ["acquire", "run_job", "next_due", "purge", "open_incidents", "retry_incident", "describe"]
+__all__ = ["acquire", "run_job", "next_due", "purge", "deliver_stranded", "open_incidents", "retry_incident", "describe"]
 
 logger = logging.getLogger("gongzhi.worker")
 
@@ -62,6 +62,30 @@ def purge(engine: "Engine") -> int:
         messages = session.execute(update(Message).where(Message.status == "buffered", Message.expires_at <= now)
                                    .values(status="expired"))
     return keys.rowcount + messages.rowcount
+
+
+def deliver_stranded(engine: "Engine", limit: int = 100) -> int:
+    """Kept messages whose instance already waits for them: a message sent just as its instance
+    reached the catch event, on a database where neither transaction saw the other's row. Each
+    such instance runs a command that offers it its kept messages; returns how many instances."""
+    now = engine.clock.now()
+    with engine.db.read() as session:
+        waiting = session.scalars(
+            select(Instance.id).distinct()
+            .join(MessageSubscription, MessageSubscription.instance_id == Instance.id)
+            .join(Message, Message.name == MessageSubscription.message_name)
+            .where(Message.status == "buffered", Message.expires_at > now, Instance.status == "running",
+                   or_(Message.instance_id == Instance.id,
+                       and_(Message.business_key.is_not(None), Message.business_key == Instance.business_key),
+                       and_(Message.correlation.is_not(None), Message.correlation == MessageSubscription.correlation)))
+            .limit(limit)).all()
+    for instance_id in waiting:
+        try:
+            engine._command("deliver", SYSTEM, lambda session, i=instance_id: engine._load(session, i),
+                            lambda workflow: None, kept_messages=True)
+        except GongzhiError:
+            logger.warning("could not deliver kept messages to %s", instance_id, exc_info=True)
+    return len(waiting)
 
 
 def next_due(engine: "Engine") -> datetime | None:

@@ -147,19 +147,20 @@ class Pipeline:
                  act: Callable[[BpmnWorkflow], dict[str, Any] | None], *, status: str | None = None,
                  element_id: str | None = None, task_id: str | None = None,
                  before_persist: Callable[[Session, _Live], None] | None = None,
-                 after: Callable[[Session, _Live], Any] | None = None) -> Any:
+                 after: Callable[[Session, _Live], Any] | None = None, kept_messages: bool = False) -> Any:
         """Load, run in memory, persist; run again from the start when another command won the race.
 
         ``before_persist`` checks or writes rows of its own first, in the same transaction (it may
         raise to abandon it); ``after`` computes the answer inside it (default: the instance view
-        for ``actor``).
+        for ``actor``). ``kept_messages``: offer kept messages to every catch event that waits, not
+        only to those the command reaches (the worker's sweep for messages left behind by a race).
         """
         for attempt in range(1, ATTEMPTS + 1):
             with self.watchdog.track(action) as inflight:
                 with self.db.read() as session:
                     live = load(session)
                 inflight.instance_id = instance_id = live.row.id
-                moved = self._run(live, actor, act, status)
+                moved = self._run(live, actor, act, status, kept_messages)
                 inflight.check()  # past the deadline: fail before anything is written
                 try:
                     with self._write() as session:
@@ -175,7 +176,7 @@ class Pipeline:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _run(self, live: _Live, actor: Actor, act: Callable[[BpmnWorkflow], dict[str, Any] | None],
-             status: str | None) -> _Moved:
+             status: str | None, kept_messages: bool = False) -> _Moved:
         """Phase 2: move the workflow in memory. No transaction is open while user code runs."""
         row, workflow = live.row, live.workflow
         if row.status != "running":
@@ -188,7 +189,7 @@ class Pipeline:
             moved.details = act(workflow) or {}
             if status is None:
                 workflow.do_engine_steps()
-                self._deliver_buffered(live, moved)
+                self._deliver_buffered(live, moved, kept_messages)
         except GongzhiError:
             raise
         except Exception as exc:  # a script, expression or handler failed inside SpiffWorkflow
@@ -197,11 +198,11 @@ class Pipeline:
             current_log.reset(token)
         return moved
 
-    def _deliver_buffered(self, live: _Live, moved: _Moved) -> None:
+    def _deliver_buffered(self, live: _Live, moved: _Moved, all_waiting: bool = False) -> None:
         """Messages that arrived early: hand each to the catch event that now waits for it, if its
         sender may send it there; a message its sender may not send is refused."""
         row, workflow = live.row, live.workflow
-        waiting_before = set(moved.before.messages) if moved.before else set()
+        waiting_before = set(moved.before.messages) if moved.before and not all_waiting else set()
         seen: set[int] = set()
         for _ in range(100):  # each delivery may lead to another catch event; never loop for ever
             waiting = snapshot(workflow).messages
