@@ -20,7 +20,7 @@ from .model import DefinitionSet, ProcessBundle
 from .sources import SourceFile
 from .validate import validate
 
-__all__ = ["Repository", "DeployResult", "DeployedDecision"]
+__all__ = ["Repository", "DeployResult", "DeployedDecision", "PreparedDeployment"]
 
 
 @dataclass
@@ -30,6 +30,14 @@ class DeployResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"created": self.created, "unchanged": self.unchanged}
+
+
+@dataclass(frozen=True)
+class PreparedDeployment:
+    """Files parsed and validated, ready to store."""
+
+    defs: DefinitionSet
+    bundles: dict[str, ProcessBundle]
 
 
 @dataclass(frozen=True)
@@ -51,15 +59,19 @@ class Repository:
 
     # --- deploying ---------------------------------------------------------
 
-    def deploy(self, session: Session, sources: list[SourceFile], actor_id: str, now: datetime,
-               operators: set[str] | None = None) -> DeployResult:
+    @staticmethod
+    def prepare(sources: list[SourceFile], operators: set[str] | None = None) -> "PreparedDeployment":
+        """Parse and validate files (no database: nothing is locked while user files are parsed)."""
         defs = DefinitionSet(sources)
         problems = validate(defs, operators)
         if problems:
             raise DefinitionInvalid(problems)
-        result = DeployResult()
-        for pid in defs.executable_processes():
-            bundle = defs.bundle(pid)
+        return PreparedDeployment(defs, {pid: defs.bundle(pid) for pid in defs.executable_processes()})
+
+    def deploy(self, session: Session, prepared: "PreparedDeployment", actor_id: str, now: datetime) -> DeployResult:
+        """Store the prepared processes and decisions; unchanged ones create no new version."""
+        defs, result = prepared.defs, DeployResult()
+        for pid, bundle in prepared.bundles.items():
             self._store(session, "process", pid, bundle.name, bundle.content_hash, bundle.files,
                         bundle.start_form, actor_id, now, result, sorted(bundle.viewer_groups))
         for file, model in defs.dmn.items():

@@ -135,9 +135,10 @@ class Engine(Pipeline):
         if not actor.is_admin and "deploy" not in actor.permissions:
             raise NotAllowed("部署流程定义需要管理员或 deploy 权限")
         files = list(sources) if sources is not None else load_sources(paths or self.definition_paths())
+        prepared = self.repository.prepare(files, set(self.services))
         now = self.clock.now()
         with self._write() as session:
-            result = self.repository.deploy(session, files, actor.id, now, set(self.services))
+            result = self.repository.deploy(session, prepared, actor.id, now)
             if result.created:
                 audit.append(session, "system", actor, "deploy", now, created=result.created)
         return result
