@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import orjson
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from ..definitions.model import ProcessBundle
 from ..errors import Conflict, InvalidInput, NotFound, UnknownTask
 from ..identity import Actor
 from ..store.models import AuditEvent, DefinitionVersion, Instance, MessageSubscription, TaskCandidate, TaskRow
+from . import audit
 from .views import InstanceView, Page, TaskView
 
 __all__ = ["variables", "changed", "visible_task", "task_view", "task_detail", "tasks", "instances",
@@ -221,6 +221,7 @@ def subscriber(session: Session, message_name: str, actor: Actor, business_key: 
     return found[0]
 
 
-def history(session: Session, instance_id: str) -> list[dict[str, Any]]:
+def history(session: Session, instance_id: str, erased: Any = audit.ERASED) -> list[dict[str, Any]]:
+    """The instance's audit events as written, personal values back in place (``erased`` once erased)."""
     events = session.scalars(select(AuditEvent).where(AuditEvent.chain == instance_id).order_by(AuditEvent.seq))
-    return [{**orjson.loads(e.payload), "hash": e.hash} for e in events]
+    return [{**audit.event_body(e, erased), "hash": e.hash} for e in events]
