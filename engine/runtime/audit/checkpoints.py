@@ -281,14 +281,18 @@ class CheckpointSchedule:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self.interval = _seconds(engine.config.extra, "audit_checkpoint_seconds", DEFAULT_INTERVAL)
-        self.due = self._next_due() if self.interval else None
+        self.due = self._next_due(self._later()) if self.interval else None
 
-    def _next_due(self) -> datetime:
-        """One interval after the latest checkpoint, or after now if there is none yet."""
+    def _later(self) -> datetime:
+        return utc(self.engine.clock.now()) + timedelta(seconds=self.interval)
+
+    def _next_due(self, otherwise: datetime) -> datetime:
+        """One interval after the latest checkpoint; ``otherwise`` if there is none yet."""
         with self.engine.db.read() as session:
             body = session.scalar(select(AuditCheckpoint.body).order_by(AuditCheckpoint.seq.desc()).limit(1))
-        last = datetime.fromisoformat(orjson.loads(body)["taken_at"]) if body else utc(self.engine.clock.now())
-        return last + timedelta(seconds=self.interval)
+        if body is None:
+            return otherwise
+        return datetime.fromisoformat(orjson.loads(body)["taken_at"]) + timedelta(seconds=self.interval)
 
     def seconds_left(self) -> float:
         """Until the next checkpoint is due (infinite when periodic checkpoints are off)."""
@@ -302,13 +306,13 @@ class CheckpointSchedule:
             return None
         taken = None
         try:
-            self.due = self._next_due()  # another worker may have taken it already
+            self.due = self._next_due(self.due)  # another worker may have taken it already
             if utc(self.engine.clock.now()) >= self.due:
                 taken = take_checkpoint(self.engine)
-                self.due = utc(self.engine.clock.now()) + timedelta(seconds=self.interval)
+                self.due = self._later()
         except Exception:  # noqa: BLE001 - the worker's other work must go on; the log says why
             logger.exception("审计检查点未能写入 (audit checkpoint failed); retrying in %ss", self.interval)
-            self.due = utc(self.engine.clock.now()) + timedelta(seconds=self.interval)
+            self.due = self._later()
         return taken
 
 
