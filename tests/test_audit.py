@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import hmac
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
 
 import orjson
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select, update
 
-from gongzhi import Actor, AuditChainBroken, Engine
+from gongzhi import SYSTEM, Actor, AuditChainBroken, ConfigurationError, Engine, MovableClock, hookimpl
 from gongzhi.cli import main
-from gongzhi.store.models import AuditEvent
+from gongzhi.macs import SM3
+from gongzhi.runtime import audit
+from gongzhi.store.models import AuditCheckpoint, AuditEvent, Incident, Instance, Job, MessageSubscription, TaskRow
 
 
 def run_case(engine: Engine, people: Any, start_vars: dict) -> str:
@@ -96,21 +104,6 @@ def test_changes_of_nested_records_are_logged_leaf_by_leaf() -> None:
 
 
 # --- keyed chains: an insider with the database but not the key --------------------------------
-
-import hashlib  # noqa: E402
-import hmac  # noqa: E402
-import shutil  # noqa: E402
-from datetime import timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
-from typing import Callable  # noqa: E402
-
-import pytest  # noqa: E402
-
-from gongzhi import SYSTEM, ConfigurationError, MovableClock, hookimpl  # noqa: E402
-from gongzhi.macs import SM3  # noqa: E402
-from gongzhi.runtime import audit  # noqa: E402
-from gongzhi.store.models import AuditCheckpoint, Incident, Instance, Job, MessageSubscription, TaskRow  # noqa: E402
 
 KEY_A = "2026a:" + "a" * 64
 KEY_B = "2026b:" + "b" * 64
@@ -500,9 +493,9 @@ def _legacy_on_postgres(copy: Path, url: str) -> str:
                 target = MetaData()
                 target.reflect(write, only=[table.name])
                 write.execute(insert(target.tables[table.name]), rows)
-        if database.dialect == "postgresql":
-            write.exec_driver_sql("SELECT setval(pg_get_serial_sequence('gz_audit_event', 'id'), "
-                                  "(SELECT max(id) FROM gz_audit_event))")
+            if "id" in table.c and rows and isinstance(rows[0]["id"], int):  # serial ids go on after the copied ones
+                write.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                      f"(SELECT max(id) FROM {table.name}))")
     source.dispose()
     database.dispose()
     return url

@@ -15,6 +15,7 @@ ID number.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
@@ -29,18 +30,26 @@ MARKER = "$personal"
 ERASED = "已删除"  # what readers see where an erased value was
 
 
+# Both a mobile number and an ID number hold 11 digits in a row: strings without them need no masking scan.
+_ELEVEN_DIGITS = re.compile(r"[0-9]{11}")
+
+
 @lru_cache(maxsize=4096)
-def _personal_field(name: str) -> bool:
+def _field(name: str, top: bool) -> bool | None:
+    """True: a personal field name; None: a structural top-level key, never personal; False: look at the value."""
+    if top and name in STRUCTURAL_EVENT_KEYS:
+        return None
     return DEFAULT_RULE.kind_of(name) is not None
 
 
 def default_personal(path: tuple[str, ...], value: Any) -> bool:
     """A name/phone/ID field by its name, or a string holding a phone or ID number."""
-    if value is None or (len(path) == 1 and path[0] in STRUCTURAL_EVENT_KEYS):
+    if value is None or not path:
         return False
-    if path and _personal_field(path[-1]):
-        return True
-    return isinstance(value, str) and mask_text(value) != value
+    field = _field(path[-1], len(path) == 1)
+    if field is not False:
+        return bool(field)
+    return isinstance(value, str) and _ELEVEN_DIGITS.search(value) is not None and mask_text(value) != value
 
 
 def canonical(value: Any) -> bytes:
@@ -56,20 +65,44 @@ def split(details: dict[str, Any], predicate: Predicate,
     """(details with personal subtrees replaced by markers, {digest: value})."""
     values: dict[str, Any] = {}
 
-    def walk(path: tuple[str, ...], value: Any) -> Any:
-        # A caller's own {"$personal": ...} object is sealed away too, so every marker is ours.
-        if value is not None and (predicate(path, value) or _is_marker(value)):
-            key = digest(path, value)
-            values[key] = value
-            return {MARKER: key}
-        if isinstance(value, dict):
-            return {k: walk((*path, str(k)), v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [walk((*path, str(i)), v) for i, v in enumerate(value)]
-        return value
+    def seal(path: tuple[str, ...], value: Any) -> dict[str, str]:
+        key = digest(path, value)
+        values[key] = value
+        return {MARKER: key}
 
-    hashed = {k: walk((k,), v) for k, v in details.items()}
-    return hashed, values
+    return _replace(details, (), predicate, seal), values
+
+
+def _replace(tree: dict[str, Any], path: tuple[str, ...], predicate: Predicate,
+             seal: Callable[[tuple[str, ...], Any], Any]) -> dict[str, Any]:
+    """``tree`` with each subtree the predicate picks replaced by ``seal(path, value)``.
+
+    Copy on write: a container that holds nothing personal is returned as it is,
+    so an event without personal values costs the walk and no copies. A caller's
+    own ``{"$personal": ...}`` object is sealed away too, so every marker is ours.
+    One call per container, not per value: this runs for every audit event.
+    """
+
+    def walk(at: tuple[str, ...], value: Any) -> Any:
+        copy: Any = None
+        for key, child in (value.items() if isinstance(value, dict) else enumerate(value)):
+            if child is None:
+                continue
+            here = (*at, key if isinstance(key, str) else str(key))
+            if predicate(here, child) or (isinstance(child, dict) and MARKER in child):
+                new = seal(here, child)
+            elif isinstance(child, (dict, list, tuple)):
+                new = walk(here, child)
+                if new is child:
+                    continue
+            else:
+                continue
+            if copy is None:
+                copy = dict(value) if isinstance(value, dict) else list(value)
+            copy[key] = new
+        return value if copy is None else copy
+
+    return walk(path, tree)
 
 
 def markers(body: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -100,16 +133,11 @@ def redact(body: dict[str, Any], fixed: frozenset[str], predicate: Predicate) ->
     """A legacy body with its personal subtrees replaced by erased markers, and how many there were."""
     count = 0
 
-    def walk(path: tuple[str, ...], value: Any) -> Any:
+    def erase(path: tuple[str, ...], value: Any) -> dict[str, str]:
         nonlocal count
-        if value is not None and (predicate(path, value) or _is_marker(value)):
-            count += 1
-            return {MARKER: ""}
-        if isinstance(value, dict):
-            return {k: walk((*path, str(k)), v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk((*path, str(i)), v) for i, v in enumerate(value)]
-        return value
+        count += 1
+        return {MARKER: ""}
 
-    redacted = {k: v if k in fixed else walk((k,), v) for k, v in body.items()}
-    return redacted, count
+    details = {k: v for k, v in body.items() if k not in fixed}
+    redacted = _replace(details, (), predicate, erase)
+    return {**body, **redacted}, count

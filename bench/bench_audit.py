@@ -1,0 +1,121 @@
+"""Micro-benchmark: the cost of one audit append, 0.1 (unkeyed sha256) against keyed HMAC with personal values.
+
+Every command appends audit events inside its transaction, so this is on the hot
+path. Three sides append the same events (a whistle intake and a task completion,
+alternately) to one instance's chain on a SQLite file:
+
+- ``v0.1``: the 0.1 append, ``sha256(prev + payload)`` (its code is copied below as the baseline);
+- ``keyed``: today's ``audit.append`` with a predicate that finds nothing personal (HMAC only);
+- ``keyed + personal``: today's ``audit.append`` with the default predicate (HMAC, and the
+  personal values found by field name or phone/ID pattern kept beside the payload).
+
+For each side: the call alone (building the row, no SQL), and the call plus the flush that
+INSERTs the rows. Times are this process's CPU time (the machine is shared: wall time would
+measure the neighbours); the sides are interleaved and each figure is the median of the repeats.
+
+Run: ``python bench/bench_audit.py [events-per-repeat] [repeats]``
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import orjson
+
+from gongzhi import Actor, Engine, MovableClock
+from gongzhi.clock import utc
+from gongzhi.runtime import audit
+from gongzhi.store.models import AuditEvent, Instance
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+CLERK = Actor.of("clerk-1", "张三", ["clerk"], "110105/001")
+INTAKE = {
+    "channel": "12345热线", "category_l1": "生态环境", "category_l2": "餐饮油烟", "category_l3": "油烟直排",
+    "case_type": "投诉", "description": "楼下餐馆油烟直排，联系电话 13800138000", "address": "翠苑路 1 号",
+    "grid": "990101/001/001/01", "reporter_name": "张三", "reporter_mobile": "13800138000", "urgency": "一般",
+    "emergency": "无",
+}
+COMPLETION = {"sign_decision": "签收", "comment": "已到现场核实", "handler": "李四", "handler_phone": "13912345678",
+              "photos": ["a.jpg", "b.jpg"]}
+
+
+def details(i: int) -> dict[str, Any]:
+    if i % 2 == 0:
+        return {"process_key": "whistle_dispatch", "variables": INTAKE, "changed": INTAKE}
+    return {"process_key": "whistle_dispatch", "element_id": "sign_in", "task_id": f"task-{i}",
+            "data": COMPLETION, "changed": COMPLETION}
+
+
+def append_v01(session: Any, chain: str, actor: Actor, action: str, at: datetime, *, instance: Instance,
+               **detail: Any) -> AuditEvent:
+    """The 0.1 append for an instance chain, as it was (the baseline)."""
+    seq, prev = instance.audit_seq + 1, instance.audit_hash
+    body = {"chain": chain, "seq": seq, "at": utc(at).isoformat(), "action": action,
+            "actor": {"id": actor.id, "name": actor.name}, "instance_id": instance.id,
+            **{k: v for k, v in detail.items() if v is not None}}
+    payload = orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str).decode()
+    digest = hashlib.sha256((prev + payload).encode("utf-8")).hexdigest()
+    event = AuditEvent(chain=chain, seq=seq, instance_id=instance.id, action=action, actor_id=actor.id, at=at,
+                       payload=payload, prev_hash=prev, hash=digest)
+    session.add(event)
+    instance.audit_seq, instance.audit_hash = seq, digest
+    return event
+
+
+def keyed_plain(session: Any, *args: Any, **kwargs: Any) -> AuditEvent:
+    return audit.append(session, *args, personal=lambda path, value: False, **kwargs)
+
+
+SIDES: dict[str, Callable[..., AuditEvent]] = {
+    "v0.1": append_v01, "keyed": keyed_plain, "keyed + personal": audit.append}
+
+
+def run(engine: Engine, instance_id: str, side: Callable[..., AuditEvent], n: int, flush: bool) -> float:
+    """Seconds per event for ``n`` appends in one transaction, with or without the flush (the INSERTs)."""
+    at = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+    with engine.db.write() as session:
+        row = session.get(Instance, instance_id)
+        start = time.process_time()
+        for i in range(n):
+            side(session, instance_id, CLERK, "complete", at, instance=row, **details(i))
+        if flush:
+            session.flush()
+        elapsed = time.process_time() - start
+        if not flush:
+            session.rollback()
+    return elapsed / n
+
+
+def main(n: int = 2000, repeats: int = 7) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        engine = Engine({"database_url": f"sqlite:///{folder}/bench.sqlite3", "audit_key": "bench:" + "k" * 64,
+                         "audit_checkpoint_dir": f"{folder}/checkpoints"}, clock=MovableClock())
+        engine.upgrade_db()
+        engine.deploy([FIXTURES / "approval"])
+        instances = {name: engine.start("approval", CLERK, {"title": "修路灯", "days": 2, "review_within": "PT1H",
+                                                            "archive_groups": ["archivist"]}).id for name in SIDES}
+        figures: dict[tuple[str, bool], list[float]] = {}
+        for _ in range(repeats):
+            for flush in (False, True):
+                for name, side in SIDES.items():
+                    figures.setdefault((name, flush), []).append(run(engine, instances[name], side, n, flush))
+        problems = engine.verify_audit().problems  # the baseline's unkeyed events are rightly flagged
+        assert not [p for p in problems if instances["keyed"] in p or instances["keyed + personal"] in p], problems
+        engine.close()
+    print(f"audit append, {n} events per repeat, median of {repeats} (SQLite file, WAL)")
+    print(f"{'side':<18} {'call only (µs/event)':>22} {'call + flush (µs/event)':>25}")
+    base = {flush: statistics.median(figures[("v0.1", flush)]) for flush in (False, True)}
+    for name in SIDES:
+        call, flushed = (statistics.median(figures[(name, f)]) for f in (False, True))
+        print(f"{name:<18} {call * 1e6:>14.1f} (×{call / base[False]:.2f}) {flushed * 1e6:>16.1f} (×{flushed / base[True]:.2f})")
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:3]))
