@@ -10,6 +10,7 @@ on the instance row, or in ``gz_audit_head`` for ``system`` — holds the last l
 - ``personal``: personal values stored beside the payload, so erasing them keeps the chain whole.
 - ``chain``: ``append``, ``event_body``, ``erase_personal``.
 - ``checkpoints``: signed checkpoints of the heads, written outside the database (``take_checkpoint``).
+- ``sinks``: where checkpoints are kept: a folder (``FileSink``) or a plugin's sink.
 - ``verify``: recompute everything; with checkpoints, find deleted or truncated chains too.
 
 Events written by 0.1 (before migration 0007) keep their unkeyed ``sha256(prev + payload)``
@@ -22,9 +23,10 @@ from __future__ import annotations
 from typing import Any
 
 from .chain import GENESIS, append, erase_personal, event_body
-from .checkpoints import CheckpointSchedule, CheckpointSink, FileSink, seal_legacy, sink_for, take_checkpoint
+from .checkpoints import CheckpointSchedule, seal_legacy, take_checkpoint
 from .keys import AuditKey, KeyRing, bind, derived_key
 from .personal import ERASED, Predicate, default_personal
+from .sinks import CheckpointSink, FileSink, sink_for
 from .verify import VerifyReport, verify
 
 __all__ = [
