@@ -104,7 +104,8 @@ def run(engine: Engine, instance_id: str, side: Callable[..., AuditEvent], n: in
     return elapsed / n
 
 
-def main(n: int = 2000, repeats: int = 7) -> None:
+def main(n: int = 2000, repeats: int = 7) -> dict[tuple[str, bool], float]:
+    """Print the table; return the medians by (side, whole transaction)."""
     with tempfile.TemporaryDirectory() as folder:
         engine = Engine({"database_url": f"sqlite:///{folder}/bench.sqlite3", "audit_key": "bench:" + "k" * 64,
                          "audit_checkpoint_dir": f"{folder}/checkpoints"}, clock=MovableClock())
@@ -127,6 +128,7 @@ def main(n: int = 2000, repeats: int = 7) -> None:
     for name in SIDES:
         call, whole = (statistics.median(figures[(name, c)]) for c in (False, True))
         print(f"{name:<18} {call * 1e6:>10.1f} (×{call / base[False]:.2f}) {whole * 1e6:>14.1f} (×{whole / base[True]:.2f})")
+    return {key: statistics.median(values) for key, values in figures.items()}
 
 
 if __name__ == "__main__":
