@@ -55,7 +55,7 @@ def gongzhi_register_adapters() -> list[Any]:
 
 @hookspec
 def gongzhi_register_audit_sinks() -> list[Any]:
-    """Places outside the database that keep signed audit checkpoints, keyed by name (GONGZHI_AUDIT_CHECKPOINT_SINK)."""
+    """Places outside the database that keep signed audit checkpoints, keyed by name."""
 
 
 # --- providers: the first non-None answer wins --------------------------------

@@ -399,7 +399,7 @@ class Engine(Pipeline):
         return {**outcome.as_dict(), "decision_version": deployed.version}
 
     def verify_audit(self, checkpoints: bool = False) -> audit.VerifyReport:
-        """Recompute every audit chain and keyed hash; with ``checkpoints``, compare them with the sink's checkpoints."""
+        """Recompute every audit chain and keyed hash; with ``checkpoints``, compare with the signed checkpoints too."""
         docs = list(audit.sink_for(self).read()) if checkpoints else None
         with self.db.read() as session:
             return audit.verify(session, checkpoints=docs)
