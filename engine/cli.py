@@ -172,15 +172,40 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option("--checkpoints", is_flag=True,
+              help="also compare with the signed checkpoints kept outside the database")
 @click.pass_context
-def audit_verify(ctx: click.Context) -> None:
-    """Recompute every hash chain; exit 1 if anything was changed or removed."""
-    report = _engine(ctx).verify_audit()
+def audit_verify(ctx: click.Context, checkpoints: bool) -> None:
+    """Recompute every hash chain and keyed hash; exit 1 if anything was changed or removed."""
+    try:
+        report = _engine(ctx).verify_audit(checkpoints=checkpoints)
+    except GongzhiError as exc:
+        _fail(f"错误：{exc}")
     for problem in report.problems:
         click.echo(problem)
     if not report.ok:
         _fail(f"审计链被篡改：{len(report.problems)} 处问题 (audit chain broken)")
-    click.echo(f"审计链完好：{report.chains} 条链，{report.events} 个事件 (audit chain intact)")
+    against = f"，与 {report.checkpoints} 个检查点一致" if checkpoints else ""
+    click.echo(f"审计链完好：{report.chains} 条链，{report.events} 个事件{against} (audit chain intact)")
+
+
+@audit.command("checkpoint")
+@click.pass_context
+def audit_checkpoint(ctx: click.Context) -> None:
+    """Sign the heads of the chains that changed since the last checkpoint and write them outside the database."""
+    from .runtime import audit as trail
+
+    engine = _engine(ctx)
+    try:
+        checkpoint = trail.take_checkpoint(engine)
+        sink = trail.sink_for(engine).name
+    except GongzhiError as exc:
+        _fail(f"错误：{exc}")
+    if checkpoint is None:
+        click.echo("自上个检查点以来没有新的审计事件，未写入检查点 (nothing new since the last checkpoint)")
+        return
+    click.echo(f"已写入审计检查点 #{checkpoint['seq']}：{checkpoint['chains']} 条链，"
+               f"默克尔根 {checkpoint['root'][:16]}… (checkpoint written to sink '{sink}')")
 
 
 @main.command()

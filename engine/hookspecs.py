@@ -53,6 +53,11 @@ def gongzhi_register_adapters() -> list[Any]:
     """Portal adapters, keyed by name, mounted under /adapters/{name}/."""
 
 
+@hookspec
+def gongzhi_register_audit_sinks() -> list[Any]:
+    """Places outside the database that keep signed audit checkpoints, keyed by name."""
+
+
 # --- providers: the first non-None answer wins --------------------------------
 
 

@@ -65,6 +65,8 @@ __all__ = [
 
 PII_PERMISSION = "pii"
 HIDDEN = "（已隐藏）"
+ERASED = "已删除"  # where retention removed a value; shown as it is
+_MARKERS = frozenset({HIDDEN, ERASED})
 
 # On the normalised text (full-width digits and separators folded to ASCII). Digits before or
 # after would make it part of a longer number (an order id, a bank card).
@@ -170,8 +172,8 @@ def mask_kind(kind: str, value: Any) -> Any:
     """``value`` masked as a ``kind`` (one of ``gongzhi.definitions.personal.KINDS``)."""
     if value is None or value == "" or isinstance(value, bool):
         return value
-    if isinstance(value, str) and ("**" in value or value == HIDDEN):
-        return value  # masked already: masking twice changes nothing more
+    if isinstance(value, str) and ("**" in value or value in _MARKERS):
+        return value  # masked or erased already: masking twice changes nothing more
     if kind == "location":
         return _mask_location(value)
     if kind == "text":
@@ -197,12 +199,19 @@ def find_personal(text: str) -> list[tuple[int, int, str]]:
     return chosen
 
 
+def _may_hold_numbers(text: str) -> bool:
+    """Cheap pre-check: a phone or ID number needs seven digits, an e-mail an ``@``."""
+    return "@" in text or sum(ch.isdigit() for ch in text) >= 7
+
+
 def mask_text(text: str, known: Iterable[tuple[str, str]] = ()) -> str:
     """Mask every phone number, ID number and e-mail address inside free text, and every
     ``known`` (value, replacement) pair — the declared personal values of the same case."""
     for value, replacement in known:
         if value in text:
             text = text.replace(value, replacement)
+    if not _may_hold_numbers(text):
+        return text
     spans = find_personal(text)
     if not spans:
         return text
@@ -360,6 +369,17 @@ class Masker:
             else:
                 out[key] = self._loose(value, key)
         return out
+
+    def is_personal(self, path: tuple[str, ...], value: Any) -> bool:
+        """For the audit trail: is the member of an event at ``path`` personal data? Declared
+        variables, plainly named fields, and text in which the detector finds a number."""
+        if not path or value is None or (len(path) == 1 and path[0] in STRUCTURAL_EVENT_KEYS):
+            return False
+        if path[0] in _VARIABLE_KEYS and len(path) > 1 and self.declaration.kind_at(path[1:]):
+            return True
+        if self.rule.kind_of(path[-1]) is not None:
+            return True
+        return isinstance(value, str) and _may_hold_numbers(value) and bool(find_personal(value))
 
     def _loose(self, value: Any, key: str) -> Any:
         """Masking for members that are not variables (decision inputs, parameters): by field name

@@ -1,5 +1,7 @@
 """The background worker: runs due jobs — timers, asynchronous service tasks, outbox deliveries.
 
+Between jobs it also takes the periodic audit checkpoint (``AUDIT_CHECKPOINT_SECONDS``).
+
 Each job is leased (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has a
 single writer) and run in its own transaction (see ``runtime.jobs``). Between
 batches the worker sleeps until the next job is due; on PostgreSQL a
@@ -18,7 +20,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from .runtime import jobs
+from .runtime import audit, jobs
 from .runtime.engine import NOTIFY_CHANNEL, Engine
 from .runtime.retention import apply_retention
 
@@ -71,13 +73,15 @@ class Worker:
     def run_forever(self, on_idle: Callable[[float], None] | None = None) -> None:
         listener = self._listen() if self.engine.db.dialect == "postgresql" else None
         last_purge = 0.0
+        checkpoints = audit.CheckpointSchedule(self.engine)  # every AUDIT_CHECKPOINT_SECONDS
         try:
             while not self._stop.is_set():
                 self.run_once()
                 if time.monotonic() - last_purge > PURGE_EVERY:
                     self.housekeeping()
                     last_purge = time.monotonic()
-                delay = self._sleep_time()
+                checkpoints.run_if_due()
+                delay = min(self._sleep_time(), checkpoints.seconds_left())
                 if on_idle:
                     on_idle(delay)
                 self._wait(delay, listener)

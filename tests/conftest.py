@@ -85,14 +85,17 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def make_engine(db_url: str, clock: MovableClock) -> Iterator[Callable[..., Engine]]:
-    """Engines on the test database; ``cache_size=0`` forces a save and restore at every step."""
+def make_engine(db_url: str, clock: MovableClock, tmp_path: Path) -> Iterator[Callable[..., Engine]]:
+    """Engines on the test database; ``cache_size=0`` forces a save and restore at every step.
+    Audit checkpoints go to the test's own folder (one per database URL)."""
     made: list[Engine] = []
 
     def make(url: str | None = None, **options: Any) -> Engine:
         plugins = options.pop("plugins", ())
-        engine = Engine({"database_url": url or db_url, "cache_size": 0, **options}, clock=options.pop("clock", clock),
-                        plugins=plugins)
+        url = url or db_url
+        folder = tmp_path / f"checkpoints-{abs(hash(url))}"
+        engine = Engine({"database_url": url, "cache_size": 0, "audit_checkpoint_dir": str(folder), **options},
+                        clock=options.pop("clock", clock), plugins=plugins)
         engine.upgrade_db()
         made.append(engine)
         return engine

@@ -35,11 +35,20 @@ from .queries import in_region
 __all__ = ["Access"]
 
 
+class _Undeclared:
+    def kind_at(self, path: tuple[str, ...]) -> None:
+        return None
+
+
+_NONE = _Undeclared()
+
+
 class Access:
     def __init__(self, resident_groups: Iterable[str], rule: MaskingRule) -> None:
         self.resident_groups = frozenset(resident_groups)
         self.rule = rule
         self._viewers: dict[int, frozenset[str]] = {}
+        self._predicates: dict[int | None, Any] = {}
         self._lock = threading.Lock()
 
     # --- groups ---------------------------------------------------------------------
@@ -137,6 +146,13 @@ class Access:
     @staticmethod
     def needs_masking(actor: Actor) -> bool:
         return actor is not SYSTEM and PII_PERMISSION not in actor.permissions
+
+    def personal(self, bundle: ProcessBundle) -> Any:
+        """The audit trail's predicate for this process version: what of an event is personal."""
+        predicate = self._predicates.get(bundle.version_id)
+        if predicate is None:
+            predicate = self._predicates.setdefault(bundle.version_id, Masker(bundle.personal or _NONE, self.rule).is_personal)
+        return predicate
 
     def masker(self, actor: Actor, bundle: ProcessBundle | None, variables: Mapping[str, Any] | None,
                reveal: Iterable[str] = ()) -> Masker | None:

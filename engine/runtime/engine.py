@@ -75,6 +75,7 @@ class Engine(Pipeline):
         self.channels: Registry[Channel] = Registry.collect(self.pm, "gongzhi_register_channels", "outbox channel")
         self.services.add(ServiceTask("gongzhi.start_process", self._start_child, "发起另一个流程并可等待其结果"), "gongzhi.engine")
         self.db = Database(self.config.database_url)
+        audit.bind_engine(self)  # the audit key ring, found again from each session's database
         self.repository = Repository()
         self.calendar = self.pm.hook.gongzhi_calendar()
         self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions(), engine=self)
@@ -111,8 +112,13 @@ class Engine(Pipeline):
         return {"add_working_days": add_working_days, "now": now}
 
     def upgrade_db(self) -> None:
-        """Create or upgrade the database schema (Alembic migrations)."""
+        """Create or upgrade the database schema (Alembic migrations).
+
+        After an upgrade from 0.1 it also takes the first audit checkpoint, which seals
+        the events written without a key (see docs/audit.md).
+        """
         self.db.upgrade()
+        audit.seal_legacy(self)
 
     def definition_paths(self) -> list[Path]:
         """The bundled definitions, configured folders, and folders plugins add."""
@@ -478,10 +484,11 @@ class Engine(Pipeline):
                                  **filters)
 
     def history(self, instance_id: str, actor: Actor) -> list[dict[str, Any]]:
-        """The instance's audit trail; residents' personal data masked unless the actor has ``pii``."""
+        """The instance's audit trail; residents' personal data masked unless the actor has ``pii``;
+        values erased by retention read ``已删除``."""
         with self.db.read() as session:
             live = self._load(session, instance_id, actor, take=False)
-            events = queries.history(session, instance_id)
+            events = queries.history(session, instance_id, erased=audit.ERASED)
         masker = self.access.masker(actor, live.bundle, queries.variables(live.workflow))
         return events if masker is None else [masker.event(e) for e in events]
 
@@ -493,9 +500,11 @@ class Engine(Pipeline):
         outcome = deployed.model.evaluate(deployed.decision_id, inputs)
         return {**outcome.as_dict(), "decision_version": deployed.version}
 
-    def verify_audit(self) -> audit.VerifyReport:
+    def verify_audit(self, checkpoints: bool = False) -> audit.VerifyReport:
+        """Recompute every audit chain and keyed hash; with ``checkpoints``, compare with the signed checkpoints too."""
+        docs = list(audit.sink_for(self).read()) if checkpoints else None
         with self.db.read() as session:
-            return audit.verify(session)
+            return audit.verify(session, checkpoints=docs)
 
     # --- command helpers -----------------------------------------------------------
 

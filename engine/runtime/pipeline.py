@@ -237,12 +237,13 @@ class Pipeline:
         session.add(row)  # a new row is inserted; a loaded one is updated with the version check
         self._claim_messages(session, row, moved, now)
         changed = queries.changed(moved.before_vars, final)
-        audit.append(session, row.id, actor, action, now, instance=row, process_key=row.process_key,
+        personal = self.access.personal(live.bundle)  # what of each event is sealed apart from its hash
+        audit.append(session, row.id, actor, action, now, instance=row, personal=personal, process_key=row.process_key,
                      element_id=element_id, task_id=task_id, changed=changed or None, **moved.details)
         for decision in moved.log.decisions:
-            audit.append(session, row.id, actor, "decision", now, instance=row, **decision)
+            audit.append(session, row.id, actor, "decision", now, instance=row, personal=personal, **decision)
         for call in moved.log.services:
-            audit.append(session, row.id, actor, "service_call", now, instance=row, **call)
+            audit.append(session, row.id, actor, "service_call", now, instance=row, personal=personal, **call)
         for message, sender in moved.delivered:
             # The sender is the actor of this event: it is their message, whoever's command delivered it.
             audit.append(session, row.id, sender, "message", now, instance=row, message=message.name,

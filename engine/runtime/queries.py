@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, Callable
 from uuid import UUID
 
-import orjson
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Select, false, func, or_, select, true
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from ..errors import Conflict, InvalidInput, NotFound, UnknownTask
 from ..identity import Actor
 from ..masking import Masker
 from ..store.models import AuditEvent, DefinitionVersion, Instance, MessageSubscription, TaskCandidate, TaskRow
+from . import audit
 from .views import InstanceView, Page, TaskView
 
 __all__ = ["variables", "changed", "visible_task", "task_view", "task_detail", "tasks", "instances",
@@ -253,6 +253,7 @@ def subscriber(session: Session, message_name: str, actor: Actor, business_key: 
     return found[0][0], found[0][1]
 
 
-def history(session: Session, instance_id: str) -> list[dict[str, Any]]:
+def history(session: Session, instance_id: str, erased: Any = audit.ERASED) -> list[dict[str, Any]]:
+    """The instance's audit events as written, personal values back in place (``erased`` once erased)."""
     events = session.scalars(select(AuditEvent).where(AuditEvent.chain == instance_id).order_by(AuditEvent.seq))
-    return [{**orjson.loads(e.payload), "hash": e.hash} for e in events]
+    return [{**audit.event_body(e, erased), "hash": e.hash} for e in events]

@@ -9,7 +9,7 @@ received, the replies it sent, and the audit trail — and records when
 - ``pseudonymise`` (the default) puts a keyed pseudonym in place of each value
   (``匿名-3fa2c19b``): the same person gets the same pseudonym in every case, so
   figures such as "repeat callers" still add up, but nobody can go back;
-- ``erase`` puts ``（已删除）`` in place of each value.
+- ``erase`` puts ``已删除`` in place of each value.
 
 Statistics do not change (ratings, times, departments and outcomes are not
 personal), and the audit chain still verifies: its hashes cover keyed digests of
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["apply_retention", "RetentionResult", "Scrubber", "ERASED"]
 
-ERASED = "（已删除）"
+ERASED = audit.ERASED
 BATCH = 200
 
 
@@ -127,7 +127,5 @@ def _scrub_case(engine: "Engine", session: Session, instance_id: str, now: datet
             message.sender = {**message.sender, "name": ""}  # staff names stay in the audit trail, not here
     for job in session.scalars(select(Job).where(Job.instance_id == instance_id, Job.kind == "message")).all():
         job.payload = scrub.value(job.payload)
-    erase_audit = getattr(audit, "erase_personal", None)
-    if erase_audit is not None:
-        erase_audit(session, instance_id)
+    audit.erase_personal(session, instance_id, personal=engine.access.personal(bundle), at=now)
     return len(received)

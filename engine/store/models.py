@@ -24,6 +24,7 @@ __all__ = [
     "MessageSubscription",
     "AuditEvent",
     "AuditHead",
+    "AuditCheckpoint",
     "Incident",
     "Message",
     "IdempotencyRecord",
@@ -188,7 +189,13 @@ class MessageSubscription(Base):
 
 
 class AuditEvent(Base):
-    """An append-only event. ``payload`` is the exact text that was hashed."""
+    """An append-only event. ``payload`` is the exact text that was hashed (see ``runtime.audit``).
+
+    ``hash`` is ``HMAC(key, prev_hash + payload)`` with the key ``key_id`` and ``algorithm``
+    (``hmac-sha256``/``hmac-sm3``); both are NULL for events written before 0.2, whose
+    hash is ``sha256(prev_hash + payload)``. ``personal`` holds the personal values kept out
+    of the payload, ``{digest: value}`` (``null`` once erased).
+    """
 
     __tablename__ = "gz_audit_event"
     __table_args__ = (
@@ -205,6 +212,9 @@ class AuditEvent(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(64))
+    algorithm: Mapped[str | None] = mapped_column(String(16))
+    personal: Mapped[dict[str, Any] | None]
 
 
 class AuditHead(Base):
@@ -214,6 +224,19 @@ class AuditHead(Base):
     chain: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed checkpoint of the chain heads, as recorded here (the full one is kept outside the database).
+
+    ``body`` is the exact JSON text that was signed (``mac``, with the key and algorithm it names);
+    the next checkpoint starts from its ``through_id``.
+    """
+
+    __tablename__ = "gz_audit_checkpoint"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(Text)
+    mac: Mapped[str] = mapped_column(String(64))
 
 
 class Incident(Base):
