@@ -17,14 +17,14 @@ import orjson
 from flask import Blueprint, Response, request
 from marshmallow import Schema
 
-from .context import current_actor
+from ..runtime.views import first_too_deep, max_json_depth, too_deep
+from .context import current_actor, state
 from .problems import ApiError
 
 __all__ = ["Operation", "Registry", "Body", "JSON", "json_response"]
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
-
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,11 @@ def _read_json() -> Body:
         except orjson.JSONDecodeError as exc:
             raise ApiError(400, f"请求体不是合法的 JSON：{exc.msg}（第 {exc.lineno} 行第 {exc.colno} 列）",
                            "malformed-json") from exc
+    # Before anything walks or re-serialises the body: orjson refuses deep nesting when dumping.
+    limit = max_json_depth(state().engine.config)
+    where = first_too_deep(data, limit)
+    if where is not None:
+        raise too_deep(where, limit)
     fingerprint = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return Body(data, fingerprint)
 

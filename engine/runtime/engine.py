@@ -48,7 +48,7 @@ from .forms import validate_form
 from .pipeline import NOTIFY_CHANNEL, Pipeline, _Live, _LiveCache
 from .snapshot import correlation_key
 from .state import ScriptEngine, StateCodec
-from .views import InstanceView, Page, TaskView, check_json
+from .views import InstanceView, Page, TaskView, check_json, max_json_depth
 
 __all__ = ["Engine", "NOTIFY_CHANNEL"]
 
@@ -77,6 +77,7 @@ class Engine(Pipeline):
         self._codecs: dict[int, StateCodec] = {}
         self._live = _LiveCache(self.config.cache_size)
         self._masking_rule = rule_from_config(self.config.extra)
+        self._json_depth = max_json_depth(self.config)  # how deeply nested variables may be
         self.pm.hook.gongzhi_engine_ready(engine=self)  # last: plugins may keep the finished engine
 
     # --- set-up ------------------------------------------------------------------
@@ -147,7 +148,7 @@ class Engine(Pipeline):
         ends, message ``reply_message`` (if given) tells the parent how it ended.
         """
         variables = dict(variables or {})
-        check_json(variables)
+        check_json(variables, max_depth=self._json_depth)
         region = normalize_region(actor.region if region is None else region)
         if not actor.can_see(region):
             raise NotAllowed(f"不能在管辖范围以外的区域 '{region}' 发起流程", region=region)
@@ -176,7 +177,7 @@ class Engine(Pipeline):
     def complete(self, task_id: str, actor: Actor, data: Mapping[str, Any] | None = None) -> InstanceView:
         """Complete an open user task with form ``data`` (validated against its form)."""
         data = dict(data or {})
-        check_json(data, "data")
+        check_json(data, "data", max_depth=self._json_depth)
         with self._write() as session:
             task_row = self._open_task(session, task_id, actor)
             if task_row.assignee not in (None, actor.id) and not actor.is_admin:
@@ -270,15 +271,14 @@ class Engine(Pipeline):
             self._advance(session, live, actor, "message", deliver)
             return replace(messages.receipt_of(record), instance=self._view(session, live))
 
-    @staticmethod
-    def _check_message(variables: dict[str, Any], business_key: str | None, instance_id: str | None,
+    def _check_message(self, variables: dict[str, Any], business_key: str | None, instance_id: str | None,
                        correlation: Mapping[str, Any] | None) -> str | None:
-        check_json(variables)
+        check_json(variables, max_depth=self._json_depth)
         for field, value in (("business_key", business_key), ("instance_id", instance_id)):
             if value is not None and not queries.plain_id(value):
                 raise InvalidInput(f"{field} 无效", errors=[{"field": field, "message": "1–128 个字符，不含空字符"}])
         if correlation is not None:
-            check_json(dict(correlation), "correlation")
+            check_json(dict(correlation), "correlation", max_depth=self._json_depth)
         if not business_key and not instance_id and not correlation:
             raise InvalidInput("消息需要 business_key、correlation 或 instance_id 之一来找到流程实例",
                                errors=[{"field": "business_key", "message": "必填其一"}])
@@ -385,7 +385,7 @@ class Engine(Pipeline):
 
     def evaluate_decision(self, decision: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Evaluate the latest deployed version of a DMN decision (by id or name)."""
-        check_json(dict(inputs), "inputs")
+        check_json(dict(inputs), "inputs", max_depth=self._json_depth)
         with self.db.read() as session:
             deployed = self.repository.decision(session, decision)
         outcome = deployed.model.evaluate(deployed.decision_id, inputs)
