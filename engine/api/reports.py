@@ -66,9 +66,10 @@ def run_report(report: Any, engine: Any, actor: Actor, params: Mapping[str, str]
         return report.run(engine, **params)
     except GongzhiError:
         raise
-    except (ValueError, TypeError, KeyError) as exc:  # parameters the report could not use
-        logger.warning("report %s failed with params %r", report.name, dict(params), exc_info=exc)
+    except (ValueError, TypeError, KeyError, ArithmeticError) as exc:  # parameters the report could not use
         message = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        # The client's mistake, not a fault: one line, no stack trace (the 422 says the same).
+        logger.info("report %s refused params %r: %s: %r", report.name, dict(params), type(exc).__name__, message)
         raise InvalidInput(f"报表参数无效：{message}", errors=[{"field": "query", "message": message}]) from exc
 
 
