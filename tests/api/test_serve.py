@@ -55,6 +55,13 @@ def test_refuses_default_secret_without_dev(tmp_path: Path, gongzhi_process: Any
     assert result.returncode != 0 and "GONGZHI_SECRET_KEY" in result.stderr
 
 
+def test_refuses_a_short_secret_without_dev(tmp_path: Path, gongzhi_process: Any) -> None:
+    result = gongzhi_process(tmp_path, {"GONGZHI_SECRET_KEY": "abc"}).run("serve", "--port", str(gongzhi_process.free_port()))
+    assert result.returncode == 1 and "3 字节" in result.stderr and "至少需要 32 字节" in result.stderr
+    assert "secrets.token_hex(32)" in result.stderr  # how to make one
+    assert not (tmp_path / "serve.sqlite3").exists()  # refused before touching anything
+
+
 def test_readme_curl_session(served: Any) -> None:
     server = served.base
     # TOKEN=$(gongzhi token --admin --dev)
