@@ -64,7 +64,12 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            name = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
+            if key == "_schema":
+                name = prefix
+            elif isinstance(key, int):  # an item of a list: files[0].name, as elsewhere in the API
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             out.extend(flatten_messages(value, name))
     elif isinstance(messages, (list, tuple)):
         for item in messages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import secrets
@@ -11,10 +12,12 @@ from typing import Any, Callable, Iterator
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from gongzhi import ConfigurationError, Engine, InvalidInput, hookimpl
 from gongzhi.api import Report, create_app
 from gongzhi.api.problems import HTTP_TITLES
+from gongzhi.store.models import Message
 
 API = "/api/v1"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -150,6 +153,47 @@ def _token(engine: Engine, actor: Any) -> str:
     from gongzhi.tokens import mint
 
     return mint(engine.config.secret_key, actor.id, actor.name, actor.groups, actor.region, permissions=actor.permissions)
+
+
+# --- 6. the document and the server agree (more in test_openapi.py) ----------------------------------
+
+
+def test_uploaded_file_names_are_definition_problems(client: FlaskClient, auth: Callable[..., dict], people: Any) -> None:
+    # Multipart names cannot be described in OpenAPI: a bad or repeated one is reported with the files' other problems.
+    data = {"files": [(io.BytesIO(b"<x/>"), "picture.png"), (io.BytesIO(b"{}"), "form.json"),
+                      (io.BytesIO(b"{}"), "form.json")]}
+    answer = problem(client.post(f"{API}/deployments", headers=auth(people.admin), data=data,
+                                 content_type="multipart/form-data"), 422)
+    assert answer["type"].endswith("definition-invalid")
+    assert [(e["file"], e["code"]) for e in answer["errors"]] == [("picture.png", "file-name"), ("form.json", "duplicate-file")]
+
+
+# --- 7. found by schemathesis on PostgreSQL ----------------------------------------------------------
+
+
+def test_a_long_correlation_value_is_kept_and_delivered(client: FlaskClient, auth: Callable[..., dict], people: Any,
+                                                        engine: Engine, start_vars: dict[str, Any]) -> None:
+    # Its canonical JSON is longer than the correlation columns (512): PostgreSQL refused it with a 500.
+    case_no = "长" * 600
+    sent = client.post(f"{API}/messages", headers=auth(people.leader), json={
+        "name": "confirmation", "correlation": {"case_no": case_no}, "variables": {"ok": True}})
+    assert sent.status_code == 202, sent.get_json()
+    with engine.db.read() as session:
+        stored = session.scalars(select(Message.correlation)).all()
+    assert len(stored) == 1 and len(stored[0]) <= 512
+    case = client.post(f"{API}/process-instances", headers=auth(people.clerk),
+                       json={"process_key": "approval", "variables": {**start_vars, "case_no": case_no}}).get_json()
+    done = client.post(f"{API}/tasks/{case['open_tasks'][0]['id']}/complete", headers=auth(people.clerk),
+                       json={"data": {"approved": True}}).get_json()
+    assert [t["element_id"] for t in done["open_tasks"]] == ["archive"]  # the early message was delivered
+
+
+def test_message_ids_longer_than_stored_are_refused_by_the_schema(client: FlaskClient, auth: Callable[..., dict],
+                                                                  people: Any) -> None:
+    # The column holds 128 characters; the schema allowed 200 and PostgreSQL answered 500.
+    answer = problem(client.post(f"{API}/messages", headers=auth(people.leader), json={
+        "name": "confirmation", "business_key": "B-1", "message_id": "m" * 129}), 422)
+    assert answer["errors"][0]["field"] == "message_id"
 
 
 # --- 3. and 5. against a real ``gongzhi serve`` (gunicorn), with a production-length secret -----------
