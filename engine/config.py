@@ -14,6 +14,8 @@ Keys (the same names, without the prefix, in a mapping):
 - ``WORKER_POLL_SECONDS``: longest sleep of an idle worker without a wake-up (5)
 - ``MESSAGE_TTL_SECONDS``: how long an early message waits for its instance (7 days)
 - ``IDEMPOTENCY_TTL_SECONDS``: how long ``Idempotency-Key`` answers are remembered (1 day)
+- ``MAX_JSON_DEPTH``: deepest nesting of containers in variables, form data, decision inputs and
+  HTTP request bodies (64; 1 to 200); deeper is a 422 naming the field (``runtime.views.max_json_depth``)
 """
 
 from __future__ import annotations
