@@ -194,7 +194,7 @@ def audit_verify(ctx: click.Context) -> None:
 @click.option("--permissions", default="", help="comma-separated permissions, e.g. pii")
 @click.option("--ttl", default=8 * 3600, type=click.IntRange(min=1), help="seconds until expiry")
 @click.option("--admin", is_flag=True, help="group admin over the whole tree")
-@click.option("--dev", is_flag=True, help="allow the default development secret (never in production)")
+@click.option("--dev", is_flag=True, help="allow the development secret or one under 32 bytes (never in production)")
 @click.pass_context
 def token(ctx: click.Context, sub: str, name: str, groups: str, region: str, permissions: str, ttl: int, admin: bool,
           dev: bool) -> None:
@@ -227,7 +227,7 @@ if __name__ == "__main__":  # pragma: no cover
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="worker processes")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="threads per worker")
-@click.option("--dev", is_flag=True, help="allow the default development secret (never in production)")
+@click.option("--dev", is_flag=True, help="allow the development secret or one under 32 bytes (never in production)")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     """Serve the HTTP API with gunicorn; migrates and deploys definitions first."""

@@ -166,6 +166,7 @@ def _no_nul(schema: Any, components: Mapping[str, Any], seen: set[str]) -> None:
 def build_spec(operations: Iterable[Operation], server_url: str, version: str,
                context: DocContext | None = None) -> dict[str, Any]:
     context = context or DocContext()
+    operations = list(operations)  # walked twice
     plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
         title="共治 Gongzhi API", version=version, openapi_version="3.1.0", plugins=[plugin],
