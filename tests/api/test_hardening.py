@@ -250,6 +250,12 @@ def test_the_server_log_has_no_traceback_for_client_errors(served: Any) -> None:
                            b"Authorization: Bearer " + token.encode() + b"\r\nConnection: close\r\n" + extra + b"\r\n"
                            + (body or b""))
         assert 400 <= status < 500, path
+    # A chunked body gunicorn cannot parse, read by the app: the parser's error was a 500 with a traceback.
+    status, headers, body = raw(served.port, b"POST /api/v1/process-instances HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                                + token.encode() + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked"
+                                b"\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n")
+    assert status == 400 and headers["content-type"] == "application/problem+json"
+    assert "malformed request body" in json.loads(body.split(b"HTTP/1.1")[0])["detail"]
     output = served.stop()
     assert "Traceback" not in output
     assert "Invalid request from ip=127.0.0.1: Request Line is too large" in output  # gunicorn's one line stays
