@@ -28,6 +28,25 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+# HS256 keys shorter than the hash (RFC 7518 section 3.2) can be guessed offline from one token.
+MIN_SECRET_BYTES = 32
+_MAKE_SECRET = "export GONGZHI_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+
+
+def _check_secret(config: Config, dev: bool, action: str) -> None:
+    """Refuse the development secret or a short one unless ``--dev``; with ``--dev``, warn on stderr."""
+    if config.uses_default_secret:
+        problem = "GONGZHI_SECRET_KEY 未设置，仍是内置的开发密钥 (the built-in development secret)"
+    elif len(config.secret_key.encode()) < MIN_SECRET_BYTES:
+        problem = (f"GONGZHI_SECRET_KEY 太短：{len(config.secret_key.encode())} 字节，至少需要 {MIN_SECRET_BYTES} 字节 "
+                   f"(secret key shorter than {MIN_SECRET_BYTES} bytes)")
+    else:
+        return
+    if not dev:
+        _fail(f"拒绝{action}：{problem}。请生成一个随机密钥：{_MAKE_SECRET}；只在本机试用时可加 --dev。")
+    click.echo(f"警告：--dev 模式，{problem}；用它签发的令牌任何人都能伪造，切勿用于生产 (development only)", err=True)
+
+
 @click.group()
 @click.option("--database-url", envvar="GONGZHI_DATABASE_URL", help="SQLAlchemy URL (default: SQLite in ./instance)")
 @click.pass_context
@@ -216,12 +235,16 @@ def audit_checkpoint(ctx: click.Context) -> None:
 @click.option("--permissions", default="", help="comma-separated permissions, e.g. pii")
 @click.option("--ttl", default=8 * 3600, type=click.IntRange(min=1), help="seconds until expiry")
 @click.option("--admin", is_flag=True, help="group admin over the whole tree")
+@click.option("--dev", is_flag=True, help="allow the development secret or one under 32 bytes (never in production)")
 @click.pass_context
-def token(ctx: click.Context, sub: str, name: str, groups: str, region: str, permissions: str, ttl: int, admin: bool) -> None:
-    """Mint a development token signed with GONGZHI_SECRET_KEY."""
+def token(ctx: click.Context, sub: str, name: str, groups: str, region: str, permissions: str, ttl: int, admin: bool,
+          dev: bool) -> None:
+    """Mint a token signed with GONGZHI_SECRET_KEY (the development secret only with --dev)."""
     from .tokens import mint, mint_admin
 
-    secret = ctx.obj["config"].secret_key
+    config: Config = ctx.obj["config"]
+    _check_secret(config, dev, "签发令牌")
+    secret = config.secret_key
     if admin:
         click.echo(mint_admin(secret, timedelta(seconds=ttl)))
         return
@@ -245,21 +268,16 @@ if __name__ == "__main__":  # pragma: no cover
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="worker processes")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="threads per worker")
-@click.option("--dev", is_flag=True, help="allow the default development secret (never in production)")
+@click.option("--dev", is_flag=True, help="allow the development secret or one under 32 bytes (never in production)")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     """Serve the HTTP API with gunicorn; migrates and deploys definitions first."""
     from .api.serve import banner, prepare, run_gunicorn
 
     config: Config = ctx.obj["config"]
-    if config.uses_default_secret and not dev:
-        _fail("拒绝启动：GONGZHI_SECRET_KEY 仍是默认值。请设置一个随机密钥，"
-              "例如 export GONGZHI_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')；"
-              "本机试用可加 --dev。(refusing to start with the default secret key)")
-    if config.uses_default_secret:
-        click.echo("警告：--dev 模式，使用默认密钥签发的令牌任何人都能伪造 (development secret in use)", err=True)
+    _check_secret(config, dev, "启动")
     prepare(config)
-    click.echo(banner(host, port))
+    click.echo(banner(host, port, dev=dev))
 
     graceful = 20
 
@@ -274,7 +292,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
 
     run_gunicorn(load, {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": workers, "threads": threads, "worker_class": "gthread",
+        "workers": workers, "threads": threads,
+        # gthread, but gunicorn's own errors (URI too long, bad headers) answer as problem+json, not HTML
+        "worker_class": "gongzhi.api.gunicorn_worker.ProblemThreadWorker",
         "accesslog": "-", "errorlog": "-", "timeout": 60, "graceful_timeout": graceful,
         "proc_name": "gongzhi",
         # Several servers on one machine (tests, staging) must not share ~/.gunicorn/gunicorn.ctl.

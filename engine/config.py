@@ -18,6 +18,8 @@ Keys (the same names, without the prefix, in a mapping):
 - ``RESIDENT_GROUPS``: comma-separated groups whose members see only the cases they own (``resident``)
 - ``RETENTION_DAYS``: days after a case closes until its personal data is pseudonymised (1095;
   0 keeps it); ``RETENTION_MODE``: ``pseudonymise`` (default) or ``erase``
+- ``MAX_JSON_DEPTH``: deepest nesting of containers in variables, form data, decision inputs and
+  HTTP request bodies (64; 1 to 200); deeper is a 422 naming the field (``runtime.views.max_json_depth``)
 """
 
 from __future__ import annotations

@@ -46,6 +46,24 @@ def test_token(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert admin["groups"] == ["admin"] and admin["region"] == ""
 
 
+def test_token_refuses_the_development_secret_unless_dev(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from gongzhi.config import DEFAULT_SECRET_KEY
+
+    monkeypatch.delenv("GONGZHI_SECRET_KEY", raising=False)
+    refused = CliRunner().invoke(main, ["token", "--admin"])
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert "GONGZHI_SECRET_KEY" in refused.stderr and "--dev" in refused.stderr and "secrets.token_hex" in refused.stderr
+    dev = CliRunner().invoke(main, ["token", "--admin", "--dev"])
+    assert dev.exit_code == 0 and "警告" in dev.stderr
+    assert jwt.decode(dev.stdout.strip(), DEFAULT_SECRET_KEY, algorithms=["HS256"])["groups"] == ["admin"]
+
+
+def test_token_refuses_a_short_secret(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GONGZHI_SECRET_KEY", "abc")
+    refused = CliRunner().invoke(main, ["token", "--sub", "u1"])
+    assert refused.exit_code == 1 and "3 字节" in refused.stderr and "32" in refused.stderr
+
+
 def test_decide_single_and_batch(tmp_path: Path) -> None:
     import orjson
 

@@ -71,6 +71,65 @@ def test_schema_error_is_reported(make_engine: Callable[..., Engine], broken: Ca
     assert any(p.code == "xsd" and "bogus" in p.message for p in problems), problems
 
 
+def test_schema_error_names_the_line_in_the_file(make_engine: Callable[..., Engine],
+                                                 broken: Callable[[str, str], Path]) -> None:
+    # The XSD runs on a copy of the parsed tree, so its lines are the file's own (no re-parse shifting them).
+    folder = broken('<bpmn:endEvent id="end_ok" name="已办结">', '<bpmn:endEvent id="end_ok" name="已办结" bogus="1">')
+    lines = (folder / "approval.bpmn").read_text(encoding="utf-8").splitlines()
+    expected = next(i for i, text in enumerate(lines, 1) if 'bogus="1"' in text)
+    problems = [p for p in problems_of(make_engine(), folder) if p.code == "xsd" and "bogus" in p.message]
+    assert problems and problems[0].line == expected
+
+
+def test_dtd_with_entities_is_refused_at_parse(make_engine: Callable[..., Engine], broken: Callable[[str, str], Path]) -> None:
+    # Declared and used: before, the XSD step re-parsed the unexpanded reference and crashed.
+    folder = broken('<?xml version="1.0" encoding="UTF-8"?>\n',
+                    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE definitions [<!ENTITY who "审核人">]>\n')
+    bpmn = folder / "approval.bpmn"
+    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('name="已办结"', 'name="&who;"'), encoding="utf-8")
+    problems = problems_of(make_engine(), folder)
+    assert [(p.file, p.code, p.line) for p in problems] == [("approval.bpmn", "xml-dtd", 2)]
+    assert "DTD" in problems[0].message
+
+
+def test_external_dtd_is_refused_without_fetching_it(make_engine: Callable[..., Engine], tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    fetched: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            fetched.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'<!ENTITY who "x">')
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        folder = tmp_path / "external"
+        shutil.copytree(FIXTURES / "approval", folder)
+        bpmn = folder / "approval.bpmn"
+        dtd = f'<!DOCTYPE definitions SYSTEM "http://127.0.0.1:{server.server_port}/evil.dtd">\n'
+        text = bpmn.read_text(encoding="utf-8").replace('?>\n', '?>\n' + dtd, 1).replace('name="已办结"', 'name="&who;"')
+        bpmn.write_text(text, encoding="utf-8")
+        dmn = folder / "rules.dmn"
+        dmn.write_text(f'<?xml version="1.0"?>\n\n{dtd}<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"'
+                       ' id="d" name="d" namespace="x"/>', encoding="utf-8")
+        problems = problems_of(make_engine(), folder)
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+    assert sorted((p.file, p.code, p.line) for p in problems) == [("approval.bpmn", "xml-dtd", 2), ("rules.dmn", "xml-dtd", 3)]
+    assert fetched == []
+
+
 def test_invalid_form_schema(make_engine: Callable[..., Engine], tmp_path: Path) -> None:
     folder = tmp_path / "copy"
     shutil.copytree(FIXTURES / "approval", folder)

@@ -183,14 +183,27 @@ class Open311Adapter(AdapterPlugin):
         bp = Blueprint("open311", __name__)
         intake = Intake(engine, SOURCE, self.actor)
 
+        def _refused(status: int, code: int, description: str):  # type: ignore[no-untyped-def]
+            # The client's mistake: one line (repr escapes newlines), no stack trace.
+            logger.info("open311 %s %r -> %d: %r", request.method, request.path, status, description[:300])
+            return render_errors(self._fmt(), status, [(code, description)])
+
         @bp.errorhandler(Open311Error)
         def _error(exc: Open311Error):  # type: ignore[no-untyped-def]
-            return render_errors(self._fmt(), exc.status, [(exc.code, exc.description)])
+            if exc.status >= 500:  # a server fault wrapped for the GeoReport format: keep its traceback
+                logger.error("open311 request failed: %s", exc.description, exc_info=exc)
+                return render_errors(self._fmt(), exc.status, [(exc.code, exc.description)])
+            return _refused(exc.status, exc.code, exc.description)
 
         @bp.errorhandler(Exception)
         def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
             if isinstance(exc, HTTPException):
-                return render_errors(self._fmt(), exc.code or 500, [(exc.code or 500, exc.description or exc.name)])
+                status = exc.code or 500
+                if status < 500:
+                    return _refused(status, status, exc.description or exc.name)
+                return render_errors(self._fmt(), status, [(status, exc.description or exc.name)])
+            if isinstance(exc, GongzhiError) and exc.http_status < 500:
+                return _refused(exc.http_status, exc.http_status, exc.message)
             logger.exception("open311 request failed")
             return render_errors(self._fmt(), 500, [(500, "internal error")])
 

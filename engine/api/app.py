@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from flask import Flask
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from ..config import Config
 from ..masking import rule_from_config
@@ -22,6 +23,49 @@ logger = logging.getLogger("gongzhi.api")
 
 URL_PREFIX = "/api/v1"
 DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # BPMN files with diagrams stay well below this
+
+
+class _GuardedInput:
+    """``wsgi.input`` whose read errors are the client's: a malformed chunked body, a short one.
+
+    The WSGI server raises its own parser errors (gunicorn's ``InvalidChunkSize``, ...) from
+    inside the app's first read of the body; without this they would be 500s with a traceback.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _guard(self, read: Any, *args: Any) -> Any:
+        try:
+            return read(*args)
+        except HTTPException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the server's parser raises, the bytes were bad
+            raise BadRequest(f"请求体无法读取：分块编码或长度有误 (malformed request body: {type(exc).__name__})") from exc
+
+    def read(self, *args: Any) -> bytes:
+        return self._guard(self._stream.read, *args)
+
+    def readline(self, *args: Any) -> bytes:
+        return self._guard(self._stream.readline, *args)
+
+    def readlines(self, *args: Any) -> list[bytes]:
+        return self._guard(self._stream.readlines, *args)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _guard_body_reads(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if "wsgi.input" in environ:
+            environ["wsgi.input"] = _GuardedInput(environ["wsgi.input"])
+        return wsgi_app(environ, start_response)
+
+    return app
 
 
 def _truthy(value: Any) -> bool:
@@ -68,4 +112,5 @@ def create_app(config: Config | Mapping[str, Any] | None = None, plugins: Sequen
     init_app(app, engine)
     # Unknown paths and wrong methods anywhere in this app answer with problem details too.
     register_error_handlers(app)
+    app.wsgi_app = _guard_body_reads(app.wsgi_app)  # type: ignore[method-assign]
     return app

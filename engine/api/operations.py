@@ -17,14 +17,14 @@ import orjson
 from flask import Blueprint, Response, request
 from marshmallow import Schema
 
-from .context import current_actor
+from ..runtime.views import first_too_deep, max_json_depth, too_deep
+from .context import current_actor, state
 from .problems import ApiError
 
-__all__ = ["Operation", "Registry", "Body", "JSON", "json_response"]
+__all__ = ["Operation", "Registry", "Body", "JSON", "json_response", "link"]
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
-
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class Operation:
     errors: tuple[int, ...] = ()
     description: str = ""
     extra_responses: dict[int, str] = field(default_factory=dict)
+    # Adds to this operation's OpenAPI entry what only the running app knows (e.g. the registered reports).
+    document: Callable[[dict[str, Any], Any], None] | None = None
+    # OpenAPI links from the success answer to the operations its ids lead to (see ``link``).
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -67,6 +71,15 @@ class Operation:
     @property
     def name(self) -> str:
         return f"{self.method} {self.path}"
+
+
+def link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link: call ``operation_id`` with parameters taken from this answer.
+
+    Values are runtime expressions such as ``"$response.body#/id"``; a name such as
+    ``query.instance_id`` says where the parameter goes when the name alone is ambiguous.
+    """
+    return {"operationId": operation_id, "description": description, "parameters": parameters}
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -90,6 +103,11 @@ def _read_json() -> Body:
         except orjson.JSONDecodeError as exc:
             raise ApiError(400, f"请求体不是合法的 JSON：{exc.msg}（第 {exc.lineno} 行第 {exc.colno} 列）",
                            "malformed-json") from exc
+    # Before anything walks or re-serialises the body: orjson refuses deep nesting when dumping.
+    limit = max_json_depth(state().engine.config)
+    where = first_too_deep(data, limit)
+    if where is not None:
+        raise too_deep(where, limit)
     fingerprint = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return Body(data, fingerprint)
 

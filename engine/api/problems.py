@@ -18,7 +18,8 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import DefinitionInvalid, GongzhiError, Problem
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "ApiError", "problem_response", "register_error_handlers", "flatten_messages"]
+__all__ = ["PROBLEM_MEDIA_TYPE", "HTTP_TITLES", "ApiError", "problem_body", "problem_response", "register_error_handlers",
+           "flatten_messages"]
 
 logger = logging.getLogger("gongzhi.api")
 
@@ -35,9 +36,13 @@ HTTP_TITLES = {
     406: "不支持所要求的响应格式",
     409: "冲突",
     413: "请求体过大",
+    414: "请求地址过长",
     415: "不支持的请求内容类型",
+    417: "无法满足预期条件",
     422: "输入数据无效",
+    431: "请求头过大",
     500: "内部错误",
+    501: "未实现",
     503: "服务不可用",
 }
 
@@ -59,7 +64,12 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            name = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
+            if key == "_schema":
+                name = prefix
+            elif isinstance(key, int):  # an item of a list: files[0].name, as elsewhere in the API
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             out.extend(flatten_messages(value, name))
     elif isinstance(messages, (list, tuple)):
         for item in messages:
@@ -77,10 +87,14 @@ def _jsonable(value: Any) -> bool:
         return False
 
 
+def problem_body(status: int, title: str, detail: str, slug: str, instance: str | None = None) -> dict[str, Any]:
+    """The standard members of a problem document (also written by the gunicorn worker, outside Flask)."""
+    return {"type": TYPE_PREFIX + slug, "title": title, "status": status, "detail": detail, "instance": instance}
+
+
 def problem_response(status: int, title: str, detail: str, slug: str, *, errors: Iterable[Mapping[str, Any]] | None = None,
                      headers: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None) -> Response:
-    body: dict[str, Any] = {"type": TYPE_PREFIX + slug, "title": title, "status": status, "detail": detail,
-                            "instance": request.path if request else None}
+    body = problem_body(status, title, detail, slug, request.path if request else None)
     for key, value in (extra or {}).items():
         if value is not None and _jsonable(value):
             # Context never overwrites a standard member: a task's "status" becomes "context_status".
@@ -147,8 +161,7 @@ def from_validation(exc: ValidationError) -> Response:
     return problem_response(422, HTTP_TITLES[422], f"请求数据无效：{fields}", "invalid-input", errors=errors)
 
 
-def handle(exc: Exception) -> Response:
-    """One dispatcher, usable by both the blueprint and a whole app."""
+def _dispatch(exc: Exception) -> Response:
     if isinstance(exc, ApiError):
         return from_api_error(exc)
     if isinstance(exc, ValidationError):
@@ -158,6 +171,23 @@ def handle(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return from_http(exc)
     return from_unexpected(exc)
+
+
+def log_client_error(status: int, detail: str, kind: str) -> None:
+    """A refused request is the client's business, not a fault: one line at INFO, never a stack trace."""
+    logger.info("%s %r -> %d %s: %r", request.method, request.path, status, kind, detail[:300])  # repr: one line
+
+
+def handle(exc: Exception) -> Response:
+    """One dispatcher, usable by both the blueprint and a whole app.
+
+    Server errors are logged with their stack trace where they are translated;
+    client errors (4xx) get one line here.
+    """
+    response = _dispatch(exc)
+    if response.status_code < 500:
+        log_client_error(response.status_code, str(exc), type(exc).__name__)
+    return response
 
 
 def register_error_handlers(target: Any) -> None:

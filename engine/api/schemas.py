@@ -9,6 +9,30 @@ from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields
 
 MAX_PER_PAGE = 200
 _KEY = validate.Length(min=1, max=128)
+# A deployed file's name: a relative path without '..' segments, backslashes or NUL, ending in a
+# known suffix (any case). One expression for the server and the OpenAPI ``pattern``, so both agree;
+# written in the syntax Python and ECMAScript (JSON Schema) share.
+FILE_NAME = (r"^(?!/)(?!(.*/)?\.\.(/|$))([^\\\x00]*/)?[^/\\\x00]+"
+             r"\.([bB][pP][mM][nN]|[dD][mM][nN]|[jJ][sS][oO][nN])$")
+FILE_NAME_RULE = "文件名须为相对路径（不以 / 开头，不含 .. 与反斜杠），后缀为 .bpmn、.dmn 或 .json"
+# A region path: digit codes joined by slashes (``gongzhi.identity.normalize_region``), or empty.
+REGION = r"^([0-9]{1,12}(/[0-9]{1,12}){0,7})?$"
+
+
+class JsonObject(fields.Dict):
+    """Free-form JSON (variables, form data, decision inputs): string keys, any JSON values.
+
+    The OpenAPI document describes it as JSON whose text and keys hold no U+0000
+    (``gongzhi.api.openapi``); nesting depth is limited by ``max_json_depth``.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(), **kwargs)
+
+
+class Variables(JsonObject):
+    """A case's variables (start variables, form data, a message's payload): besides being JSON,
+    no name starts with ``_`` or is one of the names scripts are given (``runtime.forms``)."""
 
 
 class Strict(Schema):
@@ -50,9 +74,10 @@ class StartInstanceSchema(Strict):
     process_key = fields.String(required=True, validate=_KEY, metadata={"description": "流程标识，如 whistle_dispatch"})
     business_key = fields.String(load_default=None, allow_none=True, validate=_KEY,
                                  metadata={"description": "业务编号（如工单号），用于消息关联"})
-    region = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255),
-                           metadata={"description": "所属区域路径，默认为发起人的区域"})
-    variables = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "启动表单数据"})
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(REGION),
+                           metadata={"description": "所属区域路径（数字编码，以 / 分级，如 110105/001），默认为发起人的区域",
+                                     "pattern": REGION})
+    variables = Variables(load_default=dict, metadata={"description": "启动表单数据"})
 
 
 class CancelInstanceSchema(Strict):
@@ -60,20 +85,27 @@ class CancelInstanceSchema(Strict):
 
 
 class CompleteTaskSchema(Strict):
-    data = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "任务表单数据"})
+    data = Variables(load_default=dict, metadata={"description": "任务表单数据"})
 
 
 class MessageSchema(Strict):
     name = fields.String(required=True, validate=_KEY, metadata={"description": "BPMN 消息名称"})
     business_key = fields.String(load_default=None, allow_none=True, validate=_KEY)
-    instance_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
-    correlation = fields.Dict(keys=fields.String(), load_default=None, allow_none=True,
-                              metadata={"description": "关联属性的值，如 {\"case_no\": \"GD-1\"}"})
-    variables = fields.Dict(keys=fields.String(), load_default=dict)
-    message_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+    instance_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    correlation = JsonObject(load_default=None, allow_none=True,
+                             metadata={"description": "关联属性的值，如 {\"case_no\": \"GD-1\"}"})
+    variables = Variables(load_default=dict)
+    message_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=128),
                                metadata={"description": "消息编号：重复投递同一编号只处理一次"})
     ttl_seconds = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=366 * 86400),
                                metadata={"description": "暂无实例等待时，消息保留的秒数（默认按配置）；0 表示只投递给正在等待的实例，否则 404"})
+
+    # What ``_target`` checks, for the OpenAPI document (merged into this schema's component).
+    openapi_extra = {"anyOf": [
+        {"required": ["business_key"], "properties": {"business_key": {"type": "string"}}},
+        {"required": ["instance_id"], "properties": {"instance_id": {"type": "string"}}},
+        {"required": ["correlation"], "properties": {"correlation": {"type": "object", "minProperties": 1}}},
+    ]}
 
     @validates_schema
     def _target(self, data: dict[str, Any], **_: Any) -> None:
@@ -82,12 +114,12 @@ class MessageSchema(Strict):
 
 
 class EvaluateDecisionSchema(Strict):
-    inputs = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "决策输入"})
+    inputs = JsonObject(load_default=dict, metadata={"description": "决策输入"})
 
 
 class DeploymentFileSchema(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255),
-                         metadata={"description": "文件名（相对路径），后缀 .bpmn/.dmn/.json"})
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=255), validate.Regexp(FILE_NAME, error=FILE_NAME_RULE)],
+                         metadata={"description": "文件名（相对路径，不含 ..），后缀 .bpmn/.dmn/.json；同一次部署中不能重复"})
     content = fields.String(required=True, metadata={"description": "文件内容（UTF-8 文本）"})
 
 
@@ -98,7 +130,8 @@ class DeploymentSchema(Strict):
 class DeploymentUploadSchema(Schema):
     """Only documents the multipart form; the view reads ``request.files``."""
 
-    files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True)
+    files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True,
+                        validate=validate.Length(min=1), metadata={"description": "BPMN/DMN/表单文件，文件名规则同 JSON 的 name"})
 
 
 # --- query strings ------------------------------------------------------------------

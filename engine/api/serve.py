@@ -51,14 +51,15 @@ def prepare(config: Config, out: TextIO = sys.stdout, err: TextIO = sys.stderr) 
         engine.close()  # the workers open their own connections after the fork
 
 
-def banner(host: str, port: int) -> str:
+def banner(host: str, port: int, dev: bool = False) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     url = f"http://{shown}:{port}/api/v1"
+    token = "gongzhi token --admin" + (" --dev" if dev else "")
     return (
         f"共治 Gongzhi 接口地址 (API): {url}\n"
         f"  健康检查: curl {url}/health\n"
         f"  接口文档: {url}/openapi.json\n"
-        f"  生成管理员令牌 (admin token): gongzhi token --admin\n"
+        f"  生成管理员令牌 (admin token): TOKEN=$({token})\n"
         f"  然后: curl -H \"Authorization: Bearer $TOKEN\" {url}/tasks"
     )
 

@@ -92,8 +92,8 @@ class DefinitionSet:
     def _xml(self, source: SourceFile) -> etree._Element | None:
         try:
             return parse_xml(source.name, source.content)
-        except etree.XMLSyntaxError as exc:
-            self.problems.append(Problem(source.name, f"XML 格式错误：{exc.msg}", line=exc.lineno, code="xml-syntax"))
+        except DefinitionInvalid as exc:
+            self.problems.extend(exc.problems)
             return None
 
     def _read_bpmn(self, source: SourceFile) -> None:

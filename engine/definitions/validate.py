@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Callable, Iterable
 
 from jsonschema import Draft202012Validator
@@ -50,7 +51,9 @@ def check_schema(defs: DefinitionSet) -> Iterable[Problem]:
     global _XSD
     _XSD = _XSD or BpmnValidator()
     for file, index in defs.indexes.items():
-        tree = etree.fromstring(etree.tostring(index.root))
+        # A copy, because preprocessing renames elements; deepcopy keeps the source lines and,
+        # unlike a serialise-and-parse round trip, never parses the text a second time.
+        tree = copy.deepcopy(index.root)
         _XSD.preprocess(tree)
         if not _XSD.validator.validate(tree):
             for err in _XSD.validator.error_log:

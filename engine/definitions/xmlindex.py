@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from ..errors import DefinitionInvalid, Problem
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -104,8 +106,28 @@ def _properties(node: etree._Element) -> dict[str, str]:
         for p in node.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
     }
 
+def _line_of(content: bytes, marker: bytes) -> int | None:
+    at = content.find(marker)
+    return content.count(b"\n", 0, at) + 1 if at >= 0 else None
+
 
 def parse_xml(file: str, content: bytes) -> etree._Element:
-    """Parse XML safely (no entities, no network); raises ``etree.XMLSyntaxError``."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False, huge_tree=False)
-    return etree.fromstring(content, parser)
+    """Parse XML safely: no entity expansion, no network, no DTD at all.
+
+    Modelers never write a DOCTYPE; one in a definition file is either a mistake
+    or an attempt at entity tricks (expansion bombs, external files), and entity
+    references left unexpanded would break every later step. Raises
+    ``DefinitionInvalid`` with one ``Problem`` naming the file and line.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                             remove_comments=False, huge_tree=False)
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as exc:
+        raise DefinitionInvalid([Problem(file, f"XML 格式错误：{exc.msg}", line=exc.lineno, code="xml-syntax")]) from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise DefinitionInvalid([Problem(
+            file, "不接受 DTD 与实体声明（<!DOCTYPE ...>），请删除后重新上传 (DTDs and entities are not allowed)",
+            line=_line_of(content, b"<!DOCTYPE") or 1, code="xml-dtd")])
+    return root

@@ -52,7 +52,7 @@ from .pipeline import NOTIFY_CHANNEL, Pipeline, _Live, _LiveCache
 from .watchdog import Watchdog
 from .snapshot import correlation_key
 from .state import ScriptEngine, StateCodec
-from .views import InstanceView, Page, TaskView, check_json
+from .views import InstanceView, Page, TaskView, check_json, max_json_depth
 
 __all__ = ["Engine", "NOTIFY_CHANNEL"]
 
@@ -83,6 +83,7 @@ class Engine(Pipeline):
         self._live = _LiveCache(self.config.cache_size)
         self.access = Access(self.config.resident_groups, rule_from_config(self.config.extra))
         self.watchdog = Watchdog(self.db, self.clock, self.config.command_deadline_seconds)
+        self._json_depth = max_json_depth(self.config)  # how deeply nested variables may be
         self.pm.hook.gongzhi_engine_ready(engine=self)  # last: plugins may keep the finished engine
 
     # --- set-up ------------------------------------------------------------------
@@ -161,7 +162,7 @@ class Engine(Pipeline):
         ``parent_id``; when it ends, message ``reply_message`` (if given) tells the parent how it ended.
         """
         variables = dict(variables or {})
-        check_json(variables)
+        check_json(variables, max_depth=self._json_depth)
         check_variable_names(variables)
         region = normalize_region(actor.region if region is None else region)
         if not actor.can_see(region):
@@ -194,7 +195,7 @@ class Engine(Pipeline):
     def complete(self, task_id: str, actor: Actor, data: Mapping[str, Any] | None = None) -> InstanceView:
         """Complete an open user task with form ``data`` (validated against its form)."""
         data = dict(data or {})
-        check_json(data, "data")
+        check_json(data, "data", max_depth=self._json_depth)
         check_variable_names(data, "data")
         found: dict[str, Any] = {}
 
@@ -356,10 +357,9 @@ class Engine(Pipeline):
             raise NotAllowed(f"消息“{message_name}”只能由 {groups} 发送", message_name=message_name)
         return live
 
-    @staticmethod
-    def _check_message(name: str, variables: dict[str, Any], business_key: str | None, instance_id: str | None,
+    def _check_message(self, name: str, variables: dict[str, Any], business_key: str | None, instance_id: str | None,
                        correlation: Mapping[str, Any] | None, message_id: str | None, internal: bool = False) -> str | None:
-        check_json(variables)
+        check_json(variables, max_depth=self._json_depth)
         check_variable_names(variables)
         for field, value in (("name", name), ("business_key", business_key), ("instance_id", instance_id),
                              ("message_id", message_id)):
@@ -369,7 +369,7 @@ class Engine(Pipeline):
             raise InvalidInput(f"消息编号不能以 {messages.SYSTEM_PREFIX} 开头（系统保留）",
                                errors=[{"field": "message_id", "message": "系统保留的前缀"}])
         if correlation is not None:
-            check_json(dict(correlation), "correlation")
+            check_json(dict(correlation), "correlation", max_depth=self._json_depth)
         if not business_key and not instance_id and not correlation:
             raise InvalidInput("消息需要 business_key、correlation 或 instance_id 之一来找到流程实例",
                                errors=[{"field": "business_key", "message": "必填其一"}])
@@ -494,7 +494,7 @@ class Engine(Pipeline):
 
     def evaluate_decision(self, decision: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Evaluate the latest deployed version of a DMN decision (by id or name)."""
-        check_json(dict(inputs), "inputs")
+        check_json(dict(inputs), "inputs", max_depth=self._json_depth)
         with self.db.read() as session:
             deployed = self.repository.decision(session, decision)
         outcome = deployed.model.evaluate(deployed.decision_id, inputs)

@@ -6,6 +6,7 @@ so a command never has to query those tables to keep them in sync.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator
@@ -40,9 +41,22 @@ def all_tasks(workflow: Any, state: int) -> Iterator[Any]:
         yield from wf.get_tasks(state=state)
 
 
+# The correlation columns of messages and subscriptions hold this many characters.
+CORRELATION_KEY_LENGTH = 512
+
+
 def correlation_key(values: dict[str, Any] | None) -> str | None:
-    """Correlation property values as canonical JSON, the form they are stored and matched in."""
-    return orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode() if values else None
+    """Correlation property values as canonical JSON, the form they are stored and matched in.
+
+    A key longer than its column is stored as a digest of that JSON instead: keys are only
+    compared for equality, equal values give equal digests, and shorter keys keep their form.
+    """
+    if not values:
+        return None
+    key = orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode()
+    if len(key) > CORRELATION_KEY_LENGTH:
+        return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
 
 
 def correlation_of(task: Any) -> str | None:

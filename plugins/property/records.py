@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import orjson
 
 from gongzhi.clock import utc
 from sqlalchemy import select
@@ -72,6 +71,7 @@ def whistle_stats(engine: Any, roster: Roster, period: str | Period, compounds: 
     ``compound``), its address mentions one of the compound's address keywords,
     or its grid lies in the compound's grids. Cancelled cases do not count.
     """
+    from gongzhi.runtime.audit import event_body
     from gongzhi.store.models import AuditEvent
 
     config = config or PropertyConfig()
@@ -84,9 +84,9 @@ def whistle_stats(engine: Any, roster: Roster, period: str | Period, compounds: 
         intake: dict[str, dict[str, Any]] = {}
         ids = [r.id for r in rows]
         for chunk in (ids[i:i + 400] for i in range(0, len(ids), 400)):
-            for instance_id, payload in session.execute(select(AuditEvent.instance_id, AuditEvent.payload).where(
+            for event in session.scalars(select(AuditEvent).where(
                     AuditEvent.instance_id.in_(chunk), AuditEvent.action == "start")):
-                intake[instance_id] = orjson.loads(payload).get("variables") or {}
+                intake[event.instance_id] = event_body(event).get("variables") or {}
     for row in rows:
         data = intake.get(row.id, {})
         compound = roster.match(str(data.get("grid") or row.region), str(data.get("address") or ""),

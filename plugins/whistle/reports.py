@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Any, Callable, Mapping
 
-import orjson
 from sqlalchemy import select
 
 from gongzhi import NotAllowed, Report
@@ -111,6 +110,7 @@ def street_of(region: str) -> str:
 def collect(engine: Any, begin: datetime, end: datetime, street: str | None = None) -> Facts:
     """Read the cases of the period and their dispatches from the engine's tables."""
     from gongzhi import SYSTEM
+    from gongzhi.runtime.audit import event_body
     from gongzhi.store.models import AuditEvent, Instance, TaskRow
 
     with engine.db.read() as session:
@@ -128,9 +128,9 @@ def collect(engine: Any, begin: datetime, end: datetime, street: str | None = No
         for chunk in (ids[i:i + 400] for i in range(0, len(ids), 400)):
             tasks.extend(session.scalars(select(TaskRow).where(
                 TaskRow.instance_id.in_(chunk), TaskRow.element_id.in_(("sign_in", "handle_feedback")))))
-            for payload in session.scalars(select(AuditEvent.payload).where(
+            for event in session.scalars(select(AuditEvent).where(
                     AuditEvent.instance_id.in_(chunk), AuditEvent.action == "complete")):
-                body = orjson.loads(payload)
+                body = event_body(event)
                 if body.get("task_id"):
                     forms[body["task_id"]] = body.get("data") or {}
     for iid, case in cases.items():

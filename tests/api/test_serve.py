@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -18,23 +12,6 @@ from typing import Any, Iterator
 import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
-
-def _gongzhi() -> list[str]:
-    script = Path(sys.executable).with_name("gongzhi")
-    return [str(script)] if script.exists() else [shutil.which("gongzhi") or "gongzhi"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
-    env["GONGZHI_DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
-    return env
 
 
 def call(method: str, url: str, token: str | None = None, body: Any = None,
@@ -63,47 +40,32 @@ def multipart(files: list[Path]) -> tuple[bytes, str]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen([*_gongzhi(), "serve", "--dev", "--port", str(port), "--workers", "2"], cwd=tmp_path,
-                               env=_env(tmp_path), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/api/v1"
+def served(tmp_path: Path, gongzhi_process: Any) -> Iterator[Any]:
+    gongzhi = gongzhi_process(tmp_path).serve("--dev", "--workers", "2")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if call("GET", f"{base}/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("gongzhi serve did not start:\n" + (tmp_path / "serve.log").read_text())
-            time.sleep(0.2)
-        yield base
+        yield gongzhi
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-    output = (tmp_path / "serve.log").read_text()
-    assert f"http://127.0.0.1:{port}/api/v1" in output and "gongzhi token --admin" in output
+        output = gongzhi.stop()
+    assert gongzhi.base in output and "gongzhi token --admin --dev" in output
     assert "Traceback" not in output
 
 
-def test_refuses_default_secret_without_dev(tmp_path: Path) -> None:
-    result = subprocess.run([*_gongzhi(), "serve", "--port", str(_free_port())], cwd=tmp_path, env=_env(tmp_path),
-                            capture_output=True, text=True, timeout=60)
+def test_refuses_default_secret_without_dev(tmp_path: Path, gongzhi_process: Any) -> None:
+    result = gongzhi_process(tmp_path).run("serve", "--port", str(gongzhi_process.free_port()))
     assert result.returncode != 0 and "GONGZHI_SECRET_KEY" in result.stderr
 
 
-def test_readme_curl_session(server: str, tmp_path: Path) -> None:
-    # TOKEN=$(gongzhi token --admin)
-    token = subprocess.run([*_gongzhi(), "token", "--admin"], env=_env(tmp_path), capture_output=True, text=True,
-                           check=True, timeout=60).stdout.strip()
+def test_refuses_a_short_secret_without_dev(tmp_path: Path, gongzhi_process: Any) -> None:
+    result = gongzhi_process(tmp_path, {"GONGZHI_SECRET_KEY": "abc"}).run("serve", "--port", str(gongzhi_process.free_port()))
+    assert result.returncode == 1 and "3 字节" in result.stderr and "至少需要 32 字节" in result.stderr
+    assert "secrets.token_hex(32)" in result.stderr  # how to make one
+    assert not (tmp_path / "serve.sqlite3").exists()  # refused before touching anything
+
+
+def test_readme_curl_session(served: Any) -> None:
+    server = served.base
+    # TOKEN=$(gongzhi token --admin --dev)
+    token = served.run("token", "--admin", "--dev", check=True).stdout.strip()
 
     # curl -X POST $API/deployments -F files=@tests/fixtures/approval/approval.bpmn -F ...
     data, content_type = multipart(sorted((FIXTURES / "approval").iterdir()))

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Any
 
 from flask import Response
 
-from ...definitions.sources import KINDS, SourceFile
-from ...errors import InvalidInput, NotAllowed
+from ...definitions.sources import SourceFile
+from ...errors import DefinitionInvalid, InvalidInput, NotAllowed, Problem
 from ...identity import Actor
 from ..blueprint import api
 from ..context import state
+from ..operations import link
 from ..schemas import (
+    FILE_NAME,
+    FILE_NAME_RULE,
     DefinitionDetailSchema,
     DefinitionListSchema,
     DeploymentResultSchema,
@@ -23,9 +27,13 @@ from ..schemas import (
 
 TAG = "流程定义"
 DEPLOY_PERMISSION = "deploy"
+_FILE_NAME = re.compile(FILE_NAME)
 
 
-@api.route("GET", "/process-definitions", summary="已部署的流程定义", tag=TAG, response=DefinitionListSchema)
+@api.route("GET", "/process-definitions", summary="已部署的流程定义", tag=TAG, response=DefinitionListSchema, links={
+    "GetDefinition": link("get_definition", "第一个流程定义的详情", key="$response.body#/items/0/key"),
+    "GetDefinitionXml": link("get_definition_xml", "第一个流程定义的 BPMN", key="$response.body#/items/0/key"),
+})
 def list_definitions(**_: Any) -> dict[str, Any]:
     items = state().engine.definitions()
     return {"items": items, "total": len(items)}
@@ -47,29 +55,33 @@ def get_definition_xml(key: str, query: dict[str, Any], **_: Any) -> Response:
 
 
 def _sources(files: list[dict[str, Any]]) -> list[SourceFile]:
-    errors: list[dict[str, str]] = []
-    sources: list[SourceFile] = []
+    """The uploaded files as sources; a bad or repeated name is a problem of the definition set.
+
+    JSON bodies have their names checked against ``FILE_NAME`` by the schema already;
+    multipart file names cannot be described in OpenAPI, so they are checked here, and
+    reported like every other reason a set of files cannot be deployed (422, ``errors``).
+    """
+    problems: list[Problem] = []
+    sources: dict[str, SourceFile] = {}
     for i, item in enumerate(files):
         name, content = item["name"], item["content"]
-        path = PurePosixPath(name)
-        if path.is_absolute() or ".." in path.parts or "\\" in name or "\x00" in name or not path.name:
-            errors.append({"field": f"files[{i}].name", "message": "文件名须为相对路径，不能含 .."})
-        elif path.suffix.lower() not in KINDS:
-            errors.append({"field": f"files[{i}].name", "message": "只接受 .bpmn、.dmn、.json 文件"})
-        elif any(s.name == name for s in sources):
-            errors.append({"field": f"files[{i}].name", "message": "文件名重复"})
+        if not _FILE_NAME.match(name):
+            problems.append(Problem(name or f"files[{i}]", FILE_NAME_RULE, code="file-name"))
+        elif name in sources:
+            problems.append(Problem(name, "同一次部署中文件名重复 (duplicate file name)", code="duplicate-file"))
         else:
-            sources.append(SourceFile(name, content.encode("utf-8") if isinstance(content, str) else content))
-    if errors:
-        raise InvalidInput("上传的文件有误", errors=errors)
-    return sources
+            sources[name] = SourceFile(name, content.encode("utf-8") if isinstance(content, str) else content)
+    if problems:
+        raise DefinitionInvalid(problems)
+    return list(sources.values())
 
 
 @api.route("POST", "/deployments", summary="部署 BPMN/DMN/表单文件", tag=TAG, body=DeploymentSchema,
            multipart=DeploymentUploadSchema, response=DeploymentResultSchema, status=201, idempotent=True,
            errors=(403,), extra_responses={200: "没有新版本（文件未变化）"},
-           description="JSON `{files: [{name, content}]}` 或 multipart 表单字段 `files`（可多个）。"
-                       "文件有误时返回 422，`errors` 逐项列出文件与元素。需要 admin 组或 deploy 权限。")
+           description="JSON `{files: [{name, content}]}` 或 multipart 表单字段 `files`（可多个，文件名取自上传的文件名）。"
+                       f"{FILE_NAME_RULE}，同一次部署中不能重复。文件有误（含文件名）时返回 422 `definition-invalid`，"
+                       "`errors` 逐项列出文件与元素。需要 admin 组或 deploy 权限。")
 def deploy(actor: Actor, body: dict[str, Any], **_: Any) -> tuple[dict[str, Any], int]:
     if not (actor.is_admin or DEPLOY_PERMISSION in actor.permissions):
         raise NotAllowed("部署流程定义需要 admin 组或 deploy 权限")

@@ -8,12 +8,14 @@ from ...errors import NotFound
 from ...identity import Actor
 from ..blueprint import api
 from ..context import state
+from ..operations import link
 from ..schemas import IncidentListSchema, IncidentSchema
 
 TAG = "故障"
 
 
 @api.route("GET", "/incidents", summary="未处理的故障（重试耗尽的后台作业）", tag=TAG, response=IncidentListSchema,
+           links={"RetryIncident": link("retry_incident", "重试第一个故障", incident_id="$response.body#/items/0/id")},
            description="限于本人管辖区域。")
 def list_incidents(actor: Actor, **_: Any) -> dict[str, Any]:
     return {"items": state().engine.incidents(actor)}

@@ -7,6 +7,7 @@ from typing import Any
 from ...identity import Actor
 from ..blueprint import api
 from ..context import state
+from ..operations import link
 from ..schemas import (
     CancelInstanceSchema,
     HistorySchema,
@@ -19,8 +20,22 @@ from . import present
 
 TAG = "流程实例"
 
+
+def _instance_links(at: str) -> dict[str, dict[str, Any]]:
+    """Where an answer carrying an instance (its id at ``at``) leads."""
+    return {
+        "GetInstance": link("get_instance", "流程实例详情", instance_id=f"$response.body#{at}/id"),
+        "GetHistory": link("get_history", "审计轨迹", instance_id=f"$response.body#{at}/id"),
+        "CancelInstance": link("cancel_instance", "撤销该流程", instance_id=f"$response.body#{at}/id"),
+        "ListInstanceTasks": link("list_tasks", "该流程的待办", **{"query.instance_id": f"$response.body#{at}/id"}),
+        "GetOpenTask": link("get_task", "第一个待办任务", task_id=f"$response.body#{at}/open_tasks/0/id"),
+        "ClaimOpenTask": link("claim_task", "认领第一个待办任务", task_id=f"$response.body#{at}/open_tasks/0/id"),
+        "CompleteOpenTask": link("complete_task", "办理第一个待办任务", task_id=f"$response.body#{at}/open_tasks/0/id"),
+    }
+
+
 @api.route("POST", "/process-instances", summary="发起流程", tag=TAG, body=StartInstanceSchema,
-           response=InstanceSchema, status=201, idempotent=True, errors=(403, 404, 409),
+           response=InstanceSchema, status=201, idempotent=True, errors=(403, 404, 409), links=_instance_links(""),
            description="以最新版本启动 `process_key`；`variables` 按启动表单校验，不通过时 422 并逐项列出字段。")
 def start_instance(actor: Actor, body: dict[str, Any], **_: Any) -> dict[str, Any]:
     engine = state().engine
@@ -30,13 +45,17 @@ def start_instance(actor: Actor, body: dict[str, Any], **_: Any) -> dict[str, An
 
 
 @api.route("GET", "/process-instances", summary="查询流程实例（限本人管辖区域）", tag=TAG, query=InstanceQuerySchema,
-           response=InstancePageSchema)
+           response=InstancePageSchema, links={
+               "GetInstance": link("get_instance", "第一个实例的详情", instance_id="$response.body#/items/0/id"),
+               "GetHistory": link("get_history", "第一个实例的审计轨迹", instance_id="$response.body#/items/0/id"),
+               "CancelInstance": link("cancel_instance", "撤销第一个实例", instance_id="$response.body#/items/0/id"),
+           })
 def list_instances(actor: Actor, query: dict[str, Any], **_: Any) -> Any:
     return state().engine.instances(actor, **query)
 
 
 @api.route("GET", "/process-instances/<instance_id>", summary="流程实例详情（含待办任务）", tag=TAG,
-           response=InstanceSchema)
+           response=InstanceSchema, links=_instance_links(""))
 def get_instance(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
     engine = state().engine
     return present.instance(engine.instance(instance_id, actor), engine.clock.now())
@@ -50,7 +69,8 @@ def get_history(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
 
 
 @api.route("POST", "/process-instances/<instance_id>/cancel", summary="撤销流程", tag=TAG, body=CancelInstanceSchema,
-           response=InstanceSchema, errors=(403, 409))
+           response=InstanceSchema, errors=(403, 409), links={
+               k: v for k, v in _instance_links("").items() if k in ("GetInstance", "GetHistory", "ListInstanceTasks")})
 def cancel_instance(actor: Actor, instance_id: str, body: dict[str, Any], **_: Any) -> dict[str, Any]:
     engine = state().engine
     view = engine.cancel(instance_id, actor, body["reason"])

@@ -12,8 +12,9 @@ from ...errors import NotFound
 from ...identity import Actor
 from ..blueprint import api
 from ..context import mask_for, state
-from ..openapi import build_spec
-from ..operations import json_response
+from ...runtime.views import max_json_depth
+from ..openapi import DocContext, build_spec
+from ..operations import json_response, link
 from ..reports import run_report, to_csv
 from ..schemas import (
     DecisionListSchema,
@@ -45,13 +46,17 @@ def health(**_: Any) -> tuple[dict[str, Any], int]:
 def openapi(**_: Any) -> Response:
     current = state()
     if current.openapi is None:
-        current.openapi = build_spec(api.operations, current.url_prefix, __version__)
+        context = DocContext(reports=current.reports, max_json_depth=max_json_depth(current.engine.config))
+        current.openapi = build_spec(api.operations, current.url_prefix, __version__, context)
     return json_response(current.openapi)
 
 
 @api.route("POST", "/messages", summary="投递消息（按业务编号、关联属性或实例）", tag="消息", body=MessageSchema,
-           response=MessageReceiptSchema, idempotent=True, errors=(403, 409), extra_responses={202: "暂无实例等待，消息已缓存"},
-           description="有实例在等待时立即投递（200，附实例）；否则缓存到过期（202）。"
+           response=MessageReceiptSchema, idempotent=True, errors=(403, 404, 409),
+           extra_responses={202: "暂无实例等待，消息已缓存"},
+           links={"GetInstance": link("get_instance", "收到消息的流程实例", instance_id="$response.body#/instance_id")},
+           description="有实例在等待时立即投递（200，附实例）；否则缓存到过期（202）；"
+                       "`ttl_seconds` 为 0 且没有实例等待时 404，什么也不保留。"
                        "同一 `message_id` 重复投递只处理一次；同一编号不同内容 422。")
 def correlate(actor: Actor, body: dict[str, Any], **_: Any) -> tuple[dict[str, Any], int]:
     engine = state().engine
@@ -66,6 +71,7 @@ def correlate(actor: Actor, body: dict[str, Any], **_: Any) -> tuple[dict[str, A
 
 
 @api.route("GET", "/decisions", summary="已部署的决策表：输入、输出与每条规则", tag="决策", response=DecisionListSchema,
+           links={"EvaluateDecision": link("evaluate", "计算第一个决策", decision_id="$response.body#/items/0/id")},
            description="每个决策的最新版本；规则含编号、说明（建模器的注释列）与单元格原文。")
 def list_decisions(**_: Any) -> dict[str, Any]:
     return {"items": state().engine.decisions()}
@@ -78,16 +84,34 @@ def evaluate(actor: Actor, decision_id: str, body: dict[str, Any], **_: Any) -> 
     return state().engine.evaluate_decision(decision_id, body["inputs"])
 
 
-@api.route("GET", "/reports", summary="插件提供的报表", tag="报表", response=ReportListSchema)
+@api.route("GET", "/reports", summary="插件提供的报表", tag="报表", response=ReportListSchema,
+           links={"RunReport": link("get_report", "运行第一个报表", name="$response.body#/items/0/name")})
 def list_reports(**_: Any) -> dict[str, Any]:
     return {"items": [{"name": r.name, "title": getattr(r, "title", r.name), "description": getattr(r, "description", ""),
                        "params": dict(getattr(r, "params", None) or {})}
                       for r in state().reports.values()]}
 
 
+def _document_reports(entry: dict[str, Any], context: DocContext) -> None:
+    """The registered reports' names, and the parameters they declare, each saying which reports use it."""
+    for param in entry["parameters"]:
+        if param["in"] == "path" and param["name"] == "name" and context.reports:
+            param["schema"]["enum"] = sorted(context.reports)
+    uses: dict[str, list[str]] = {}
+    for name, report in sorted(context.reports.items()):
+        for key, text in (getattr(report, "params", None) or {}).items():
+            uses.setdefault(key, []).append(f"{name}：{text}")
+    for key, described in uses.items():
+        if key != "format":
+            entry["parameters"].append({"in": "query", "name": key, "required": False, "schema": {"type": "string"},
+                                        "description": "；".join(described)})
+
+
 @api.route("GET", "/reports/<name>", summary="运行报表（?format=csv 导出 CSV）", tag="报表", query=ReportQuerySchema,
            response=ReportResultSchema, produces=("application/json", "text/csv"), errors=(403,),
-           description="报表声明的参数（见 GET /reports 的 params）从查询字符串传入。")
+           document=_document_reports,
+           description="报表声明的参数（见 GET /reports 的 params；每个参数的说明列出用到它的报表）从查询字符串传入，"
+                       "其他参数忽略。报表不能使用所给的参数时返回 422 `report-parameter-error`。")
 def get_report(actor: Actor, name: str, query: dict[str, Any], **_: Any) -> Any:
     report = state().reports.get(name)
     if report is None:
