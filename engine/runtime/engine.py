@@ -38,6 +38,7 @@ from ..errors import (
     TaskNotOpen,
 )
 from ..identity import ADMIN_GROUP, SYSTEM, Actor, normalize_region
+from ..limits import Limits
 from ..masking import mask_event, rule_from_config
 from ..plugin_manager import Registry, get_plugin_manager
 from ..services import Channel, ServiceCall, ServiceTask
@@ -73,6 +74,7 @@ class Engine(Pipeline):
         self.db = Database(self.config.database_url)
         self.repository = Repository()
         self.calendar = self.pm.hook.gongzhi_calendar()
+        self.limits = Limits.from_config(self.config.extra)
         self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions(), engine=self)
         self._codecs: dict[int, StateCodec] = {}
         self._live = _LiveCache(self.config.cache_size)

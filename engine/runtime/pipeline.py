@@ -31,6 +31,7 @@ from ..errors import (
     UnknownInstance,
 )
 from ..identity import SYSTEM, Actor
+from ..limits import command_budget, run_engine_steps
 from ..services import InstanceEvent
 from ..store.models import Instance, Job
 from . import audit, messages, queries, sync
@@ -124,10 +125,11 @@ class Pipeline:
         token = current_log.set(log)
         delivered: list[Any] = []
         try:
-            details = mutate(workflow) or {}
-            if status is None:
-                workflow.do_engine_steps()
-                delivered = self._deliver_buffered(session, row, before, workflow)
+            with command_budget(self.limits, self.limits.command_deadline_seconds):
+                details = mutate(workflow) or {}
+                if status is None:
+                    run_engine_steps(workflow)
+                    delivered = self._deliver_buffered(session, row, before, workflow)
         except GongzhiError:
             raise
         except Exception as exc:  # a script, expression or handler failed inside SpiffWorkflow
@@ -175,7 +177,7 @@ class Pipeline:
             if message is None:
                 return delivered
             messages.catch(workflow, message.name, dict(message.variables))
-            workflow.do_engine_steps()
+            run_engine_steps(workflow)
             delivered.append(message)
             waiting_before = set(waiting) - {message.name}
         return delivered

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
@@ -15,13 +14,14 @@ from ..clock import utc
 from ..definitions.model import ProcessBundle
 from ..errors import Conflict, InvalidInput, NotFound, UnknownTask
 from ..identity import Actor
+from ..limits import limits_of
+from ..sandbox.templates import render_instructions
 from ..store.models import AuditEvent, DefinitionVersion, Instance, MessageSubscription, TaskCandidate, TaskRow
 from .views import InstanceView, Page, TaskView
 
 __all__ = ["variables", "changed", "visible_task", "task_view", "task_detail", "tasks", "instances",
            "instance_view", "subscriber", "history"]
 
-_TEMPLATES = SandboxedEnvironment(autoescape=False)
 MAX_PER_PAGE = 200
 
 
@@ -103,11 +103,8 @@ def task_detail(row: TaskRow, bundle: ProcessBundle, workflow: Any) -> TaskView:
         return view
     meta = bundle.meta(task.workflow.spec.name, task.task_spec.bpmn_id)
     instructions = None
-    if meta is not None and meta.instructions:
-        try:
-            instructions = _TEMPLATES.from_string(meta.instructions).render(**task.data)
-        except Exception as exc:  # a template error must not hide the task
-            instructions = f"{meta.instructions}\n（说明模板出错：{exc}）"
+    if meta is not None and meta.instructions:  # never raises: a failing template shows a short note
+        instructions = render_instructions(meta.instructions, task.data, limits_of(workflow))
     return replace(view, form=meta.form if meta else None, instructions=instructions, data=dict(task.data))
 
 
