@@ -21,28 +21,34 @@ __all__ = ["adopt_multi_instance"]
 
 
 class _Capped:
-    """Mixed in before SpiffWorkflow's multi-instance class: checks the count, then carries on."""
+    """Mixed in before SpiffWorkflow's multi-instance classes: checks the count, then carries on."""
 
-    def _update_hook(self, my_task: Any) -> Any:
-        _check_count(self, my_task)
-        return super()._update_hook(my_task)  # type: ignore[misc]
+    def create_children(self, my_task: Any) -> Any:  # parallel: every instance at once
+        _check(self, my_task, _count(self, my_task))
+        return super().create_children(my_task)  # type: ignore[misc]
+
+    def add_next_child(self, my_task: Any) -> Any:  # sequential: one at a time; the count is known by now
+        if not my_task.internal_data.get("merged"):  # before the first instance
+            data = my_task.internal_data
+            _check(self, my_task, len(data["remaining"]) if "remaining" in data else data.get("cardinality"))
+        return super().add_next_child(my_task)  # type: ignore[misc]
 
 
-def _check_count(spec: Any, my_task: Any) -> None:
-    limits = limits_of(my_task.workflow)
+def _count(spec: Any, my_task: Any) -> Any:
     if spec.data_input is not None:
-        if not spec.data_input.exists(my_task):
-            return  # SpiffWorkflow reports the missing input itself
-        collection = spec.data_input.get(my_task)
-        count = len(collection) if isinstance(collection, Sized) else None
-        what = f"多实例的输入集合 {spec.data_input.bpmn_id} 的大小"
-    else:
-        value = my_task.workflow.script_engine.evaluate(my_task, spec.cardinality)
-        count = value if isinstance(value, int) else None
-        what = "多实例的数量（loopCardinality）"
-    if count is not None and count > limits.multi_instance:
+        collection = spec.data_input.get(my_task) if spec.data_input.exists(my_task) else None
+        return len(collection) if isinstance(collection, Sized) else None
+    return my_task.workflow.script_engine.evaluate(my_task, spec.cardinality)
+
+
+def _check(spec: Any, my_task: Any, count: Any) -> None:
+    limits = limits_of(my_task.workflow)
+    if isinstance(count, int) and count > limits.multi_instance:
+        what = (f"多实例的输入集合 {spec.data_input.bpmn_id} 的大小" if spec.data_input is not None
+                else "多实例的数量（loopCardinality）")
         error = exceeded("multi_instance", limits.multi_instance, f"{what} {count} ", value=count)
-        raise at_element(error, spec.bpmn_id, spec.bpmn_name)
+        child = my_task.workflow.spec.task_specs.get(spec.task_spec)  # the activity's name is on its instances' spec
+        raise at_element(error, spec.bpmn_id, spec.bpmn_name or getattr(child, "bpmn_name", None))
 
 
 _CAPPED: dict[type, type] = {}

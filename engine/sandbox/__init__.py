@@ -23,7 +23,7 @@ import ast
 import builtins as python_builtins
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -64,10 +64,32 @@ class _Environment:
     operations: Guards
     helpers: dict[str, Any]  # names case data may shadow
     guards: dict[str, Any]  # names it may not (all start with ``_``)
+    _subsets: dict[frozenset[str], dict[str, Any]] = field(default_factory=dict)
+
+    def guards_for(self, program: "_Program") -> dict[str, Any]:
+        """The guards ``program`` refers to (fewer names to copy into every scope)."""
+        subset = self._subsets.get(program.names)
+        if subset is None:
+            subset = self._subsets[program.names] = {k: v for k, v in self.guards.items()
+                                                     if k == "__builtins__" or k in program.names}
+        return subset
 
 
-@lru_cache(maxsize=16)
+_ENVIRONMENTS: dict[int, tuple[Limits, _Environment]] = {}
+
+
 def _environment(limits: Limits) -> _Environment:
+    """The environment of ``limits``, looked up by identity (hashing a Limits on every call would cost more
+    than the evaluation)."""
+    entry = _ENVIRONMENTS.get(id(limits))
+    if entry is None or entry[0] is not limits:
+        if len(_ENVIRONMENTS) > 64:
+            _ENVIRONMENTS.clear()
+        entry = _ENVIRONMENTS[id(limits)] = (limits, _build_environment(limits))
+    return entry[1]
+
+
+def _build_environment(limits: Limits) -> _Environment:
     guards = Guards(limits)
     builtins: dict[str, Any] = dict(safe_builtins)
     builtins.update({name: getattr(python_builtins, name) for name in _EXTRA_BUILTINS})
@@ -99,20 +121,46 @@ RESERVED = frozenset({*_environment(DEFAULT_LIMITS).guards, *_HELPERS, "_getiter
 # --- compiling ----------------------------------------------------------------------------------
 
 
-def _check(result: Any) -> CodeType:
+@dataclass(frozen=True)
+class _Program:
+    """Compiled code and the sandbox names it refers to (whether it loops or calls: then it needs a meter)."""
+
+    code: CodeType
+    names: frozenset[str]
+    metered: bool
+
+
+def _names(code: CodeType) -> set[str]:
+    found = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            found |= _names(const)
+    return found
+
+
+def _program(result: Any) -> _Program:
     if result.errors:
         raise SandboxError("; ".join(result.errors))
-    return result.code
+    names = frozenset(n for n in _names(result.code) if n.startswith("_"))
+    return _Program(result.code, names, bool(names & {"_getiter_", "_tick_"}))
 
 
 @lru_cache(maxsize=4096)
-def compile_expression(source: str) -> CodeType:
-    return _check(compile_restricted_eval(source.strip(), "<expression>", policy=BoundedTransformer))
+def _expression(source: str) -> _Program:
+    return _program(compile_restricted_eval(source.strip(), "<expression>", policy=BoundedTransformer))
 
 
 @lru_cache(maxsize=1024)
+def _script(source: str) -> _Program:
+    return _program(compile_restricted_exec(source, "<script>", policy=BoundedTransformer))
+
+
+def compile_expression(source: str) -> CodeType:
+    return _expression(source).code
+
+
 def compile_script(source: str) -> CodeType:
-    return _check(compile_restricted_exec(source, "<script>", policy=BoundedTransformer))
+    return _script(source).code
 
 
 _LINE = re.compile(r"^Line (\d+):")
@@ -155,12 +203,13 @@ def _meter(limits: Limits) -> Meter:
     return Meter(limits, time.monotonic() + seconds if seconds else None)
 
 
-def _scope(env: _Environment, data: Mapping[str, Any], helpers: Mapping[str, Any]) -> dict[str, Any]:
+def _scope(env: _Environment, program: _Program, data: Mapping[str, Any], helpers: Mapping[str, Any]) -> dict[str, Any]:
     scope = {**helpers, **data}
-    scope.update(env.guards)  # after the data: case variables never replace the guards
-    meter = _meter(env.limits)
-    scope["_getiter_"] = meter.iterate
-    scope["_tick_"] = meter.tick
+    scope.update(env.guards_for(program))  # after the data: case variables never replace the guards
+    if program.metered:
+        meter = _meter(env.limits)
+        scope["_getiter_"] = meter.iterate
+        scope["_tick_"] = meter.tick
     return scope
 
 
@@ -168,11 +217,12 @@ def run_expression(source: str, data: Mapping[str, Any], extra: Mapping[str, Any
                    limits: Limits | None = None) -> Any:
     """The value of ``source`` with ``data`` as its variables (``extra``: functions it may call)."""
     env = _environment(limits or DEFAULT_LIMITS)
-    helpers = {**env.helpers, **extra} if extra else env.helpers
-    result = eval(compile_expression(source), _scope(env, data, helpers))
-    cap = env.limits.data_size
-    if isinstance(result, (list, tuple, dict, set, frozenset)) and weight(result, cap) > cap:
-        raise exceeded("data_size", cap)
+    program = _expression(source)
+    result = eval(program.code, _scope(env, program, data, {**env.helpers, **extra} if extra else env.helpers))
+    if isinstance(result, _CONTAINERS):
+        cap = env.limits.data_size
+        if weight(result, cap) > cap:
+            raise exceeded("data_size", cap)
     return result
 
 
@@ -184,16 +234,17 @@ def run_script(source: str, data: dict[str, Any], extra: Mapping[str, Any] | Non
     ``data_size`` nothing is written and LimitExceeded is raised.
     """
     env = _environment(limits or DEFAULT_LIMITS)
+    program = _script(source)
     helpers = {**env.helpers, **extra} if extra else env.helpers
-    scope = _scope(env, data, helpers)
-    exec(compile_script(source), scope)
+    scope = _scope(env, program, data, helpers)
+    exec(program.code, scope)
     updates, room = {}, env.limits.data_size
     for key, value in scope.items():
         if key[:1] == "_" or callable(value) or isinstance(value, ModuleType):
             continue
         if key in helpers and value is helpers[key]:
             continue
-        if value is not data.get(key, _MISSING):
+        if value is not data.get(key, _MISSING) and isinstance(value, _CONTAINERS):
             room -= weight(value, room)
             if room < 0:
                 raise exceeded("data_size", env.limits.data_size)
@@ -203,4 +254,5 @@ def run_script(source: str, data: dict[str, Any], extra: Mapping[str, Any] | Non
     data.update(updates)
 
 
+_CONTAINERS = (list, tuple, dict, set, frozenset)
 _MISSING = object()

@@ -36,6 +36,7 @@ __all__ = ["Meter", "Guards", "weight", "CHECK_EVERY"]
 CHECK_EVERY = 16
 
 _SEQUENCES = (str, bytes, bytearray, list, tuple)
+_FLOATS = frozenset({float, complex})  # an operand of these types makes * and + numeric (or a TypeError)
 _TEXT = (str, bytes, bytearray)
 _CONTAINERS = (list, tuple, dict, set, frozenset)
 
@@ -75,7 +76,8 @@ class Meter:
 
         Items pass through ``itertools.compress`` against a stream of tickets
         charged in blocks; when the iterable ends, the unused tickets of the
-        last block are given back, so the count is exact unless a loop breaks.
+        last block are given back, so the count is exact (a loop left with
+        ``break`` keeps at most one block of ``CHECK_EVERY`` charged).
         """
         tickets = _Tickets(self)
         return compress(chain(iterable, tickets.refund()), chain.from_iterable(tickets))
@@ -94,8 +96,10 @@ class _Tickets:
         return self
 
     def __next__(self) -> Any:
-        self.meter.charge(CHECK_EVERY)
-        self.block = repeat(True, CHECK_EVERY)
+        meter = self.meter
+        size = min(CHECK_EVERY, meter.left) if meter.left > 0 else 1  # never charge past the limit early
+        meter.charge(size)
+        self.block = repeat(True, size)
         return self.block
 
     def refund(self) -> Iterator[Any]:
@@ -174,6 +178,8 @@ class Guards:
     # --- binary operators -------------------------------------------------------------
 
     def mul(self, a: Any, b: Any) -> Any:
+        if type(a) in _FLOATS or type(b) in _FLOATS:
+            return a * b
         if isinstance(a, int) and isinstance(b, int):
             if a.bit_length() + b.bit_length() > self.max_bits:
                 raise self._too_big()
@@ -194,6 +200,8 @@ class Guards:
                 raise self._too_long()
 
     def add(self, a: Any, b: Any) -> Any:
+        if type(a) is int or type(b) is int or type(a) in _FLOATS:  # numbers never concatenate
+            return a + b
         if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES) and len(a) + len(b) > self.max_len:
             raise self._too_long()
         return a + b
@@ -238,8 +246,9 @@ class Guards:
     def inplace(self, op: str, x: Any, y: Any) -> Any:
         """``_inplacevar_``: ``x op= y`` with the same checks as the plain operators, in place where Python is."""
         if op == "+=":
-            if isinstance(x, _SEQUENCES) and isinstance(y, _SEQUENCES) and len(x) + len(y) > self.max_len:
-                raise self._too_long()
+            if type(x) is not int and isinstance(x, _SEQUENCES) and isinstance(y, _SEQUENCES):
+                if len(x) + len(y) > self.max_len:
+                    raise self._too_long()
             x += y
             return x
         if op == "*=":
