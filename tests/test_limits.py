@@ -375,6 +375,9 @@ def test_guards_stop_what_scripts_ask_for() -> None:
         "s = 'x' * 10 ** 5\nl = []\nfor i in range(100):\n    l.append(s)\nx = repr(l)": "sequence_size",
         "s = 'x' * 10 ** 5\nl = []\nfor i in range(100):\n    l.append(s)\nx = f'{l}'": "sequence_size",
         "f = lambda m: f(m - 1) + f(m - 1) if m else 1\nx = f(60)": "script_iterations",
+        "x = int(Decimal('1e999999'))": "int_bits",
+        "x = math.floor(Decimal('1e999999'))": "int_bits",
+        "x = '%d' % Decimal('1e999999')": "int_bits",
         "def g():\n    while True:\n        yield 1\nx = sum(g())": "script_iterations",
     }
     for script, limit in runaways.items():
@@ -414,11 +417,13 @@ def test_ordinary_scripts_keep_their_meaning() -> None:
                "text = f'{total:>5}|{label!r}'\nk = 0\nwhile k < 3:\n    k += 1\n"
                "pairs = [(a, b) for a, b in d.items()]\nshout = title.center(9, '*')\nis_text = isinstance(title, str)\n"
                "both = [*items, *items]\nwhen = (datetime(2026, 1, 1) + timedelta(days=1)).isoformat()\n"
-               "fact = math.factorial(10)\ndel d", data)
+               "fact = math.factorial(10)\nby_len = sorted(['bb', 'a'], key=lambda w: len(w))\n"
+               "doubled = list(map(lambda i: i * 2, items))\nwhole = int('12') + int(2.5) + round(2.5)\ndel d", data)
     assert data["hours"] == 16 and data["label"] == "修路灯（16 小时）" and data["ordered"] == [1, 2, 3]
     assert data["total"] == 6 and data["squares"] == {3: 9, 1: 1, 2: 4} and data["text"] == "    6|'修路灯（16 小时）'"
     assert data["k"] == 3 and data["pairs"] == [("a", 1)] and data["shout"] == "***修路灯***" and data["is_text"] is True
     assert data["both"] == [3, 1, 2, 3, 1, 2] and data["when"] == "2026-01-02T00:00:00" and data["fact"] == 3628800
+    assert data["by_len"] == ["a", "bb"] and data["doubled"] == [6, 2, 4] and data["whole"] == 16
     assert "d" not in data
     assert run_expression("approved == True and len(items) > 2", {"approved": True, "items": [1, 2, 3]}) is True
 

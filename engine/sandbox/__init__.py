@@ -94,7 +94,7 @@ def _build_environment(limits: Limits) -> _Environment:
     builtins: dict[str, Any] = dict(safe_builtins)
     builtins.update({name: getattr(python_builtins, name) for name in _EXTRA_BUILTINS})
     builtins.update({"__import__": _no_import, "_getattr_": guards.getattr, "range": guards.range,
-                     "pow": guards.power, "sum": guards.sum, "repr": guards.repr})
+                     "pow": guards.power, "sum": guards.sum, "repr": guards.repr, "round": guards.round})
     helpers = {"math": guards.math, "datetime": datetime, "date": date, "timedelta": timedelta, "timezone": timezone,
                "Decimal": Decimal}
     fixed = {
@@ -106,7 +106,8 @@ def _build_environment(limits: Limits) -> _Environment:
         "_write_": full_write_guard,
         "_inplacevar_": guards.inplace,
         "_mul_": guards.mul, "_add_": guards.add, "_pow_": guards.power, "_lshift_": guards.lshift, "_mod_": guards.mod,
-        "_str_": guards.str, "_bytes_": guards.bytes, "_fmt_": guards.format_value, "_seq_": guards.display,
+        "_str_": guards.str, "_bytes_": guards.bytes, "_int_": guards.int, "_fmt_": guards.format_value,
+        "_seq_": guards.display,
         "_handler_": handler,
     }
     return _Environment(limits, guards, helpers, fixed)

@@ -18,6 +18,7 @@ import operator
 import re
 import sys
 import time
+from decimal import Decimal
 from functools import partial
 from itertools import chain, compress, repeat
 from operator import length_hint
@@ -29,7 +30,7 @@ from RestrictedPython.Guards import safer_getattr
 from ..errors import LimitExceeded
 from ..limits import Limits, deadline_error, exceeded
 
-__all__ = ["Meter", "Guards", "weight", "CHECK_EVERY"]
+__all__ = ["Meter", "Guards", "weight", "handler", "CHECK_EVERY", "GROWING_METHODS"]
 
 # Iterations between two looks at the clock. One iteration may do up to ``sequence_size`` work in C
 # (``sum(range(n))``), so the clock is read often: it costs ~40 ns, a few ns per iteration.
@@ -150,7 +151,8 @@ def weight(value: Any, cap: int) -> int:
 # printf-style conversions: %[(name)][flags][width][.precision][length]type
 _PRINTF = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
 _SPEC_NUMBER = re.compile(r"\d+")
-_GROWING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs", "replace", "join", "translate", "extend"})
+GROWING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs", "replace", "join", "translate",
+                             "extend"})
 
 
 class Guards:
@@ -164,16 +166,16 @@ class Guards:
 
     # --- errors ---------------------------------------------------------------------
 
-    def _too_long(self) -> LimitExceeded:
+    def too_long(self) -> LimitExceeded:
         return exceeded("sequence_size", self.max_len)
 
-    def _too_big(self) -> LimitExceeded:
+    def too_big(self) -> LimitExceeded:
         return exceeded("int_bits", self.max_bits)
 
     def check_weight(self, value: Any, cap: int | None = None) -> None:
         cap = self.max_len if cap is None else cap
         if isinstance(value, _CONTAINERS) and weight(value, cap) > cap:
-            raise self._too_long()
+            raise self.too_long()
 
     # --- binary operators -------------------------------------------------------------
 
@@ -182,7 +184,7 @@ class Guards:
             return a * b
         if isinstance(a, int) and isinstance(b, int):
             if a.bit_length() + b.bit_length() > self.max_bits:
-                raise self._too_big()
+                raise self.too_big()
         elif isinstance(b, int) and isinstance(a, _SEQUENCES):
             self._repeat(a, b)
         elif isinstance(a, int) and isinstance(b, _SEQUENCES):
@@ -193,23 +195,23 @@ class Guards:
         if times <= 1:
             return
         if len(seq) * times > self.max_len:
-            raise self._too_long()
+            raise self.too_long()
         if isinstance(seq, (list, tuple)) and seq:  # [big] * n: the copies share big, writing it out does not
             per_copy = weight(seq, self.max_len // times + 1) - 1
             if per_copy * times > self.max_len:
-                raise self._too_long()
+                raise self.too_long()
 
     def add(self, a: Any, b: Any) -> Any:
         if type(a) is int or type(b) is int or type(a) in _FLOATS:  # numbers never concatenate
             return a + b
         if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES) and len(a) + len(b) > self.max_len:
-            raise self._too_long()
+            raise self.too_long()
         return a + b
 
     def _check_pow(self, a: Any, b: Any) -> None:
         if isinstance(a, int) and isinstance(b, int) and b > 1 and a not in (0, 1, -1):
             if a.bit_length() * b > self.max_bits:
-                raise self._too_big()
+                raise self.too_big()
 
     def power(self, a: Any, b: Any, mod: Any = None) -> Any:
         if mod is None:
@@ -219,15 +221,15 @@ class Guards:
 
     def lshift(self, a: Any, b: Any) -> Any:
         if isinstance(a, int) and isinstance(b, int) and a and b > 0 and a.bit_length() + b > self.max_bits:
-            raise self._too_big()
+            raise self.too_big()
         return a << b
 
     def mod(self, a: Any, b: Any) -> Any:
         if isinstance(a, _TEXT):
-            self._check_printf(a, b)
+            self.check_printf(a, b)
         return a % b
 
-    def _check_printf(self, template: Any, args: Any) -> None:
+    def check_printf(self, template: Any, args: Any) -> None:
         text = template if isinstance(template, str) else bytes(template).decode("latin-1")
         values = args if isinstance(args, tuple) else (args,)
         star = max((v for v in values if isinstance(v, int)), default=0)
@@ -240,15 +242,16 @@ class Guards:
                     total += int(number) if len(number) <= 9 else self.max_len + 1
         for value in values:
             total += weight(value, self.max_len) if isinstance(value, _CONTAINERS) else 0
+            self._whole(value)  # %d of a Decimal makes an int
         if total > self.max_len:
-            raise self._too_long()
+            raise self.too_long()
 
     def inplace(self, op: str, x: Any, y: Any) -> Any:
         """``_inplacevar_``: ``x op= y`` with the same checks as the plain operators, in place where Python is."""
         if op == "+=":
             if type(x) is not int and isinstance(x, _SEQUENCES) and isinstance(y, _SEQUENCES):
                 if len(x) + len(y) > self.max_len:
-                    raise self._too_long()
+                    raise self.too_long()
             x += y
             return x
         if op == "*=":
@@ -275,7 +278,7 @@ class Guards:
         except OverflowError:
             size = self.max_len + 1
         if size > self.max_len:
-            raise self._too_long()
+            raise self.too_long()
         return span
 
     def sum(self, iterable: Iterable[Any], start: Any = 0) -> Any:
@@ -285,7 +288,7 @@ class Guards:
             for item in items:
                 total += len(item) if isinstance(item, _SEQUENCES) else 1
             if total > self.max_len:
-                raise self._too_long()
+                raise self.too_long()
             return sum(items, start)
         return sum(iterable, start)
 
@@ -299,16 +302,34 @@ class Guards:
             self.check_weight(args[0])
         return str(*args, **kwargs)
 
+    def _whole(self, value: Any) -> None:
+        """A Decimal about to become an int: ``int(Decimal('1e999999'))`` would take a minute."""
+        if isinstance(value, Decimal) and value.is_finite() and value.adjusted() * 3.33 > self.max_bits:
+            raise self.too_big()
+
+    def int(self, *args: Any, **kwargs: Any) -> int:
+        """``int(...)`` calls (compiled to ``_int_``)."""
+        if args:
+            self._whole(args[0])
+        return int(*args, **kwargs)
+
+    def round(self, number: Any, *args: Any) -> Any:
+        if not args:
+            self._whole(number)
+        return round(number, *args)
+
     def bytes(self, *args: Any, **kwargs: Any) -> bytes:
         """``bytes(...)`` calls (compiled to ``_bytes_``): ``bytes(n)`` is n zero bytes."""
         if args and isinstance(args[0], int) and args[0] > self.max_len:
-            raise self._too_long()
+            raise self.too_long()
         return bytes(*args, **kwargs)
 
     def format_value(self, value: Any, conversion: int, spec: str) -> str:
         """An f-string field ``{value!conversion:spec}`` (compiled to ``_fmt_``), width and precision bounded."""
         if conversion != -1 or not spec:
             self.check_weight(value)
+        if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > self.max_len:
+            raise self.too_long()
         if conversion == ord("r"):
             value = repr(value)
         elif conversion == ord("s"):
@@ -317,32 +338,32 @@ class Guards:
             value = ascii(value)
         for number in _SPEC_NUMBER.findall(spec):
             if len(number) > 9 or int(number) > self.max_len:
-                raise self._too_long()
+                raise self.too_long()
         return format(value, spec)
 
     def display(self, value: Any) -> Any:
         """``[*a, *b]``, ``(*a, *b)``, ``{*a, *b}`` (compiled to ``_seq_``): the result's length bounded."""
         if len(value) > self.max_len:
-            raise self._too_long()
+            raise self.too_long()
         return value
 
     # --- attributes: methods that grow strings and lists ------------------------------------
 
     def getattr(self, obj: Any, name: str, default: Any = None) -> Any:
         """``_getattr_``: RestrictedPython's ``safer_getattr``, with growing methods bounded."""
-        if name in _GROWING:
+        if name in GROWING_METHODS:
             if isinstance(obj, _TEXT) or (isinstance(obj, list) and name == "extend"):
-                return partial(self._method, name, obj)
+                return partial(self.grow, name, obj)
             if obj is str or obj is bytes:
                 return partial(self._unbound, name)
         return safer_getattr(obj, name, default)
 
     def _unbound(self, name: str, obj: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(obj, _TEXT):
-            return self._method(name, obj, *args, **kwargs)
+            return self.grow(name, obj, *args, **kwargs)
         return getattr(type(obj), name)(obj, *args, **kwargs)
 
-    def _method(self, name: str, obj: Any, *args: Any, **kwargs: Any) -> Any:
+    def grow(self, name: str, obj: Any, *args: Any, **kwargs: Any) -> Any:
         method = getattr(obj, name)
         if name == "join" or name == "extend":
             items = args[0] if args and isinstance(args[0], (list, tuple)) else list(args[0]) if args else []
@@ -352,7 +373,7 @@ class Guards:
         except (TypeError, ValueError, IndexError, KeyError, AttributeError):
             size = 0  # the real call below raises the proper error
         if size > self.max_len:
-            raise self._too_long()
+            raise self.too_long()
         return method(*args, **kwargs)
 
     # --- math -----------------------------------------------------------------------------
@@ -361,11 +382,21 @@ class Guards:
         module = ModuleType("math", "math, with factorial, comb, perm, prod and lcm bounded by int_bits")
         module.__dict__.update({k: v for k, v in vars(math).items() if not k.startswith("_")})
         module.__dict__.update(factorial=self.factorial, comb=self.comb, perm=self.perm, prod=self.prod, lcm=self.lcm)
+        for name in ("floor", "ceil", "trunc"):
+            module.__dict__[name] = self._to_whole(getattr(math, name))
         return module
+
+    def _to_whole(self, function: Any) -> Any:
+        def bounded(value: Any) -> Any:
+            self._whole(value)
+            return function(value)
+
+        bounded.__name__ = function.__name__
+        return bounded
 
     def _bits(self, estimate: float) -> None:
         if estimate > self.max_bits:
-            raise self._too_big()
+            raise self.too_big()
 
     def factorial(self, n: int) -> int:
         if isinstance(n, int) and n > 20:

@@ -32,7 +32,7 @@ from jinja2.visitor import NodeTransformer
 
 from ..errors import LimitExceeded
 from ..limits import Limits, current_budget
-from .guards import _GROWING, Guards, Meter, weight
+from .guards import GROWING_METHODS, Guards, Meter, weight
 from .static import Finding
 
 __all__ = ["BoundedTemplates", "templates_for", "render_instructions", "check_template"]
@@ -102,8 +102,8 @@ class BoundedTemplates(ImmutableSandboxedEnvironment):
         return self._bounded(obj, argument, value) if isinstance(argument, str) else value
 
     def _bounded(self, obj: Any, attribute: str, value: Any) -> Any:
-        if attribute in _GROWING and isinstance(obj, (str, bytes)) and callable(value):
-            return partial(self.guards._method, attribute, obj)
+        if attribute in GROWING_METHODS and isinstance(obj, (str, bytes)) and callable(value):
+            return partial(self.guards.grow, attribute, obj)
         return value
 
     def _finalize(self, value: Any) -> Any:
@@ -116,7 +116,7 @@ class BoundedTemplates(ImmutableSandboxedEnvironment):
             text = item if isinstance(item, str) else self.guards.str(item)
             total += len(text)
             if total > self.guards.max_len:
-                raise self.guards._too_long()
+                raise self.guards.too_long()
             parts.append(text)
         return "".join(parts)
 
@@ -171,7 +171,7 @@ def _bounded_filters(guards: Guards) -> dict[str, Callable[..., Any]]:
 
     def check(size: int) -> None:
         if size > limit:
-            raise guards._too_long()
+            raise guards.too_long()
 
     def guard(name: str, measure: Callable[..., int]) -> Callable[..., Any]:
         original = FILTERS[name]
@@ -211,7 +211,7 @@ def _bounded_filters(guards: Guards) -> dict[str, Callable[..., Any]]:
         return len(s) + breaks * len(wrapstring or "\n")
 
     def printf(value: Any, *args: Any, **kwargs: Any) -> int:
-        guards._check_printf(str(value), kwargs or args)
+        guards.check_printf(str(value), kwargs or args)
         return 0
 
     def whole(value: Any, *_: Any, **__: Any) -> int:
@@ -285,6 +285,6 @@ def _fold(node: nodes.Node, guards: Guards) -> Any:
     if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name == CONCAT:
         items = [_fold(n, guards) for n in node.args[0].items]  # type: ignore[attr-defined]
         if sum(len(str(i)) for i in items) > guards.max_len:
-            raise guards._too_long()
+            raise guards.too_long()
         return "".join(map(str, items))
     raise _NotConstant()

@@ -9,8 +9,9 @@ augmented assignment through ``_inplacevar_``. This transformer adds:
 - ``_mul_``, ``_add_``, ``_pow_``, ``_lshift_``, ``_mod_`` for ``*``, ``+``,
   ``**``, ``<<``, ``%`` (results of bounded size);
 - ``_fmt_`` for every f-string field (bounded width and precision);
-- ``_str_`` / ``_bytes_`` for calls of ``str(...)`` and ``bytes(...)``, so the
-  names themselves stay the types (``isinstance(x, str)`` keeps working);
+- ``_str_`` / ``_bytes_`` / ``_int_`` for calls of ``str(...)``, ``bytes(...)``
+  and ``int(...)``, so the names themselves stay the types (``isinstance(x, str)``
+  keeps working);
 - ``_seq_`` around list, tuple and set displays that unpack (``[*a, *a]``);
 - ``_handler_()`` as the first statement of every ``except`` block, so a
   limit error is re-raised, never swallowed; and it refuses ``return``,
@@ -27,7 +28,7 @@ from RestrictedPython.transformer import RestrictingNodeTransformer
 __all__ = ["BoundedTransformer", "GUARD_NAMES"]
 
 _BINOPS = {ast.Mult: "_mul_", ast.Add: "_add_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
-_CALLS = {"str": "_str_", "bytes": "_bytes_"}
+_CALLS = {"str": "_str_", "bytes": "_bytes_", "int": "_int_"}
 GUARD_NAMES = frozenset({"_tick_", "_handler_", "_fmt_", "_seq_", *_BINOPS.values(), *_CALLS.values()})
 
 
