@@ -11,6 +11,7 @@ import threading
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Callable
 from uuid import UUID
 
@@ -54,7 +55,7 @@ current_log: ContextVar[CommandLog | None] = ContextVar("gongzhi_command_log", d
 class _SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def __init__(self, functions: dict[str, Callable[..., Any]], limits: Limits) -> None:
         super().__init__()
-        self.functions = functions
+        self.functions = MappingProxyType(dict(functions))  # immutable: the sandbox merges it with its helpers once
         self.limits = limits
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:

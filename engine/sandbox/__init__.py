@@ -7,7 +7,7 @@ dunder escapes such as ``().__class__.__base__``), no ``open``/``eval``/``exec``
 no file or network access. On top of that (``transform``) the compiled code
 carries its own guards (``guards``): loops and calls are counted, operations
 whose results could grow without bound are checked first, and the command's
-deadline is looked at every few thousand iterations. A runaway script raises
+deadline is looked at every 16 iterations. A runaway script raises
 ``gongzhi.errors.LimitExceeded`` naming the limit; the command fails, the
 process does not. The guards cost a function call per guarded operation and
 nothing per loop iteration beyond a C-level counter; nothing is traced.
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
-from types import CodeType, ModuleType
+from types import CodeType, MappingProxyType, ModuleType
 from typing import Any, Mapping
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
@@ -35,7 +35,8 @@ from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 
 from ..limits import DEFAULT_LIMITS, Limits, current_budget, exceeded
-from .guards import Guards, Meter, handler, weight
+from .guards import Guards, weight
+from .meter import Meter, handler
 from .static import Finding, static_findings
 from .transform import GUARD_NAMES, BoundedTransformer
 
@@ -65,6 +66,20 @@ class _Environment:
     helpers: dict[str, Any]  # names case data may shadow
     guards: dict[str, Any]  # names it may not (all start with ``_``)
     _subsets: dict[frozenset[str], dict[str, Any]] = field(default_factory=dict)
+    _with_extra: dict[int, tuple[Mapping[str, Any], dict[str, Any]]] = field(default_factory=dict)
+
+    def helpers_with(self, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The helpers plus ``extra``; an immutable ``extra`` (the script engine's functions) is merged once."""
+        if not extra:
+            return self.helpers
+        if not isinstance(extra, MappingProxyType):
+            return {**self.helpers, **extra}
+        entry = self._with_extra.get(id(extra))
+        if entry is None or entry[0] is not extra:
+            if len(self._with_extra) > 64:
+                self._with_extra.clear()
+            entry = self._with_extra[id(extra)] = (extra, {**self.helpers, **extra})
+        return entry[1]
 
     def guards_for(self, program: "_Program") -> dict[str, Any]:
         """The guards ``program`` refers to (fewer names to copy into every scope)."""
@@ -219,7 +234,7 @@ def run_expression(source: str, data: Mapping[str, Any], extra: Mapping[str, Any
     """The value of ``source`` with ``data`` as its variables (``extra``: functions it may call)."""
     env = _environment(limits or DEFAULT_LIMITS)
     program = _expression(source)
-    result = eval(program.code, _scope(env, program, data, {**env.helpers, **extra} if extra else env.helpers))
+    result = eval(program.code, _scope(env, program, data, env.helpers_with(extra)))
     if isinstance(result, _CONTAINERS):
         cap = env.limits.data_size
         if weight(result, cap) > cap:
@@ -236,16 +251,17 @@ def run_script(source: str, data: dict[str, Any], extra: Mapping[str, Any] | Non
     """
     env = _environment(limits or DEFAULT_LIMITS)
     program = _script(source)
-    helpers = {**env.helpers, **extra} if extra else env.helpers
+    helpers = env.helpers_with(extra)
     scope = _scope(env, program, data, helpers)
     exec(program.code, scope)
     updates, room = {}, env.limits.data_size
     for key, value in scope.items():
-        if key[:1] == "_" or callable(value) or isinstance(value, ModuleType):
+        if key[:1] == "_" or helpers.get(key, _MISSING) is value:
+            continue  # the sandbox's own names, and helpers the script left alone
+        previous = data.get(key, _MISSING)
+        if value is previous or callable(value) or isinstance(value, ModuleType):
             continue
-        if key in helpers and value is helpers[key]:
-            continue
-        if value is not data.get(key, _MISSING) and isinstance(value, _CONTAINERS):
+        if isinstance(value, _CONTAINERS):
             room -= weight(value, room)
             if room < 0:
                 raise exceeded("data_size", env.limits.data_size)

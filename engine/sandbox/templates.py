@@ -32,7 +32,8 @@ from jinja2.visitor import NodeTransformer
 
 from ..errors import LimitExceeded
 from ..limits import Limits, current_budget
-from .guards import GROWING_METHODS, Guards, Meter, weight
+from .guards import GROWING_METHODS, Guards, weight
+from .meter import Meter
 from .static import Finding
 
 __all__ = ["BoundedTemplates", "templates_for", "render_instructions", "check_template"]
