@@ -14,7 +14,6 @@ Keys (the same names, without the prefix, in a mapping):
 - ``WORKER_POLL_SECONDS``: longest sleep of an idle worker without a wake-up (5)
 - ``MESSAGE_TTL_SECONDS``: how long an early message waits for its instance (7 days)
 - ``IDEMPOTENCY_TTL_SECONDS``: how long ``Idempotency-Key`` answers are remembered (1 day)
-- ``COMMAND_DEADLINE_SECONDS``: the longest one command may run before it fails (30)
 - ``RESIDENT_GROUPS``: comma-separated groups whose members see only the cases they own (``resident``)
 - ``RETENTION_DAYS``: days after a case closes until its personal data is pseudonymised (1095;
   0 keeps it); ``RETENTION_MODE``: ``pseudonymise`` (default) or ``erase``
@@ -47,7 +46,7 @@ def _split(value: str | list[str] | tuple[str, ...] | None, sep: str) -> tuple[s
 
 _NUMBERS = {"cache_size": int, "job_max_attempts": int, "job_backoff_seconds": float, "job_lease_seconds": float,
             "worker_poll_seconds": float, "message_ttl_seconds": float, "idempotency_ttl_seconds": float,
-            "command_deadline_seconds": float, "retention_days": float}
+            "retention_days": float}
 RETENTION_MODES = ("pseudonymise", "erase")
 
 
@@ -65,7 +64,6 @@ class Config:
     worker_poll_seconds: float = 5.0
     message_ttl_seconds: float = 7 * 24 * 3600
     idempotency_ttl_seconds: float = 24 * 3600
-    command_deadline_seconds: float = 30.0
     resident_groups: tuple[str, ...] = ("resident",)
     retention_days: float = 3 * 365
     retention_mode: str = "pseudonymise"
@@ -94,8 +92,6 @@ class Config:
             raise ConfigurationError(f"invalid configuration value: {exc}") from exc
         if values.get("retention_mode", "pseudonymise") not in RETENTION_MODES:
             raise ConfigurationError(f"RETENTION_MODE must be one of {', '.join(RETENTION_MODES)}")
-        if float(values.get("command_deadline_seconds", 30.0)) <= 0:
-            raise ConfigurationError("COMMAND_DEADLINE_SECONDS must be positive")
         config = cls(**values, extra=extra)
         if not config.database_url:
             path = Path(config.instance_path).absolute() / "gongzhi.sqlite3"

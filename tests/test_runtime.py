@@ -22,6 +22,7 @@ from gongzhi import (
     UnknownProcess,
     UnknownTask,
 )
+from gongzhi.sandbox import SandboxError, run_script
 from gongzhi.store.models import Instance
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -183,15 +184,22 @@ def scripted(make_engine: Callable[..., Engine], tmp_path: Path) -> Callable[[st
     return make
 
 
-def test_script_sandbox_refuses_import(scripted: Callable[[str], Engine], people: Any, start_vars: dict) -> None:
-    engine = scripted("import os\nhours = os.getpid()")
-    inst = engine.start("approval", people.clerk, start_vars)
-    before = stored(engine, inst.id)
-    with pytest.raises(ScriptError) as exc:
-        engine.complete(inst.open_tasks[0].id, people.clerk, {"approved": True})
-    assert "import" in str(exc.value) and exc.value.element_id == "compute"
-    assert stored(engine, inst.id) == before
-    assert engine.tasks(people.clerk).total == 1
+@pytest.mark.parametrize(("script", "refused"), [("import os\nhours = os.getpid()", "import"),
+                                                  ("x = getattr((), '__class__')", "getattr"),
+                                                  ("open('/etc/passwd').read()", "open")])
+def test_escaping_scripts_are_refused_at_deploy_and_when_run(make_engine: Callable[..., Engine], tmp_path: Path,
+                                                             script: str, refused: str) -> None:
+    folder = tmp_path / "escape"
+    shutil.copytree(FIXTURES / "approval", folder)
+    bpmn = folder / "approval.bpmn"
+    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('hours = days * 8\nlabel = title + "（" + str(hours) + " 小时）"',
+                                                             script), encoding="utf-8")
+    problems = make_engine().validate([folder])
+    assert {(p.element_id, p.code) for p in problems} == {("compute", "unsafe-code")}
+    assert refused in problems[0].message
+    # A definition deployed before validation knew better still cannot escape when it runs.
+    with pytest.raises((SandboxError, NameError)):
+        run_script(script, {})
 
 
 def test_dunder_escapes_are_refused_at_deploy(make_engine: Callable[..., Engine], tmp_path: Path) -> None:
@@ -204,7 +212,7 @@ def test_dunder_escapes_are_refused_at_deploy(make_engine: Callable[..., Engine]
     assert "__class__" in problems[0].message
 
 
-@pytest.mark.parametrize("script", ["x = getattr((), '__class__')", "open('/etc/passwd').read()", "hours = days / 0"])
+@pytest.mark.parametrize("script", ["hours = days / 0", "hours = undefined_name + 1"])
 def test_failing_scripts_leave_the_instance_as_it_was(scripted: Callable[[str], Engine], people: Any,
                                                       start_vars: dict, script: str) -> None:
     engine = scripted(script)

@@ -287,9 +287,11 @@ def _adapt_specs(spec: Any, subprocess_specs: dict[str, Any], async_ids: dict[st
     where the diagram asks for them."""
     from ..async_tasks import adopt_async
     from ..message_events import adopt_messages
+    from ..multi_instance import adopt_multi_instance
     from ..timers import adopt_timers
 
     for s in [spec, *subprocess_specs.values()]:
         adopt_timers(s)
+        adopt_multi_instance(s)  # multi-instance counts capped (Limits.multi_instance)
         adopt_messages(s)
         adopt_async(s, async_ids.get(s.name, set()))

@@ -3,7 +3,10 @@
 - the BPMN XSD (every error, not just the first);
 - every flow element, lane and participant has a diagram shape or edge, and
   every DMN decision and input has a DMN shape (the file opens as a drawing);
-- scripts and expressions compile in the sandbox;
+- scripts and expressions compile in the sandbox, and use nothing it refuses
+  (imports, escapes, endless ``while True``, constants past the limits);
+- constant timer and due-date values parse and stay within the limits;
+- instructions templates compile and hold no giant constants;
 - forms exist and are valid JSON Schema; service-task operators are known;
   called decisions and called processes exist;
 - SpiffWorkflow can build every executable process;
@@ -12,16 +15,21 @@
 
 from __future__ import annotations
 
+import ast
 import copy
-from typing import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 
-from ..errors import DefinitionInvalid, Problem
-from ..sandbox import check_source
+from ..errors import DefinitionInvalid, InvalidInput, LimitExceeded, Problem
+from ..limits import DEFAULT_LIMITS
+from ..sandbox import inspect_source
+from ..sandbox.templates import check_template
+from ..timers import Where, cycle_plan, due_time, duration_due, moment_due
 from .model import FORM_PROPERTY, DefinitionSet
 from .xmlindex import NS, Element
 
@@ -77,13 +85,70 @@ def check_drawn(defs: DefinitionSet) -> Iterable[Problem]:
 
 
 def check_code(defs: DefinitionSet) -> Iterable[Problem]:
+    """Scripts, expressions, constant timer values and instructions templates, within the default limits."""
     for file, index in defs.indexes.items():
         for el in index.elements.values():
             for source, mode, line in _code_of(el):
-                reason = check_source(source, mode)
-                if reason:
-                    yield Problem(file, f"“{el.name or el.id}” 中的表达式或脚本无法编译：{reason}（代码：{source.strip()[:80]}）",
-                                  element_id=el.id, line=line, code="expression")
+                yield from _code_problems(file, el, source, mode, line)
+            yield from _timer_problems(file, el)
+            yield from _template_problems(file, el)
+
+
+def _code_problems(file: str, el: Element, source: str, mode: str, line: int) -> Iterable[Problem]:
+    label, excerpt = el.name or el.id, source.strip()[:80]
+    for finding in inspect_source(source, mode, DEFAULT_LIMITS):
+        at = line + finding.line - 1 if mode == "exec" else line
+        if finding.kind == "compile":
+            yield Problem(file, f"“{label}” 中的表达式或脚本无法编译：{finding.message}（代码：{excerpt}）",
+                          element_id=el.id, line=at, code="expression")
+        else:
+            yield Problem(file, f"“{label}” 中的脚本第 {finding.line} 行不被允许：{finding.message}（代码：{excerpt}）",
+                          element_id=el.id, line=at, code="unsafe-code")
+
+
+# timer paths whose value, when written as a constant string, can be checked before deploying
+_TIMERS: dict[str, Callable[..., Any]] = {
+    "bpmn:timerEventDefinition/bpmn:timeDuration": duration_due,
+    "bpmn:timerEventDefinition/bpmn:timeDate": moment_due,
+    "bpmn:timerEventDefinition/bpmn:timeCycle": cycle_plan,
+}
+
+
+def _timer_problems(file: str, el: Element) -> Iterable[Problem]:
+    found: list[tuple[str, Callable[..., Any], str, int]] = []
+    if el.node is not None:
+        for path, check in _TIMERS.items():
+            for node in el.node.xpath(path, namespaces=NS):
+                found.append((node.text or "", check, path.rsplit(":", 1)[1], node.sourceline or el.line))
+    if el.properties.get("dueDateExpression"):
+        found.append((el.properties["dueDateExpression"], due_time, "dueDateExpression", el.line))
+    now = datetime.now(timezone.utc)
+    for source, check, what, line in found:
+        value = _constant(source)
+        if value is None:
+            continue  # computed when the process runs, and checked then
+        try:
+            check(value, now, DEFAULT_LIMITS, Where(el.id, el.name, f"计时器（{what}）"))
+        except (InvalidInput, LimitExceeded) as exc:
+            yield Problem(file, exc.message, element_id=el.id, line=line, code="timer")
+
+
+def _constant(source: str) -> str | None:
+    try:
+        value = ast.literal_eval(source.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _template_problems(file: str, el: Element) -> Iterable[Problem]:
+    if el.node is None:
+        return
+    for node in el.node.xpath("bpmn:extensionElements/spiffworkflow:instructionsForEndUser", namespaces=NS):
+        if node.text and node.text.strip():
+            for finding in check_template(node.text, DEFAULT_LIMITS):
+                yield Problem(file, f"“{el.name or el.id}” 的任务说明模板第 {finding.line} 行：{finding.message}",
+                              element_id=el.id, line=(node.sourceline or el.line) + finding.line - 1, code="template")
 
 
 def _code_of(el: Element) -> Iterable[tuple[str, str, int]]:

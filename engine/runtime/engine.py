@@ -40,6 +40,7 @@ from ..errors import (
     UnknownTask,
 )
 from ..identity import ADMIN_GROUP, SYSTEM, Actor, normalize_region
+from ..limits import Limits
 from ..masking import rule_from_config
 from ..plugin_manager import Registry, get_plugin_manager
 from ..services import Channel, ServiceCall, ServiceTask
@@ -78,11 +79,12 @@ class Engine(Pipeline):
         audit.bind_engine(self)  # the audit key ring, found again from each session's database
         self.repository = Repository()
         self.calendar = self.pm.hook.gongzhi_calendar()
+        self.limits = Limits.from_config(self.config.extra)
         self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions(), engine=self)
         self._codecs: dict[int, StateCodec] = {}
         self._live = _LiveCache(self.config.cache_size)
         self.access = Access(self.config.resident_groups, rule_from_config(self.config.extra))
-        self.watchdog = Watchdog(self.db, self.clock, self.config.command_deadline_seconds)
+        self.watchdog = Watchdog(self.db, self.clock, self.limits.command_deadline_seconds)
         self._json_depth = max_json_depth(self.config)  # how deeply nested variables may be
         self.pm.hook.gongzhi_engine_ready(engine=self)  # last: plugins may keep the finished engine
 

@@ -44,6 +44,7 @@ from ..errors import (
     UnknownInstance,
 )
 from ..identity import SYSTEM, Actor
+from ..limits import command_budget, run_engine_steps
 from ..services import InstanceEvent
 from ..store.models import Instance, Job, Message
 from . import audit, messages, queries, sync
@@ -186,10 +187,11 @@ class Pipeline:
         moved = _Moved(before, before_vars, {}, CommandLog(instance_id=row.id))
         token = current_log.set(moved.log)
         try:
-            moved.details = act(workflow) or {}
-            if status is None:
-                workflow.do_engine_steps()
-                self._deliver_buffered(live, moved, kept_messages)
+            with command_budget(self.limits, self.limits.command_deadline_seconds):
+                moved.details = act(workflow) or {}
+                if status is None:
+                    run_engine_steps(workflow)
+                    self._deliver_buffered(live, moved, kept_messages)
         except GongzhiError:
             raise
         except Exception as exc:  # a script, expression or handler failed inside SpiffWorkflow
@@ -219,7 +221,7 @@ class Pipeline:
                 moved.refused.append(message)
                 continue
             messages.catch(workflow, message.name, dict(message.variables))
-            workflow.do_engine_steps()
+            run_engine_steps(workflow)
             moved.delivered.append((message, sender))
             waiting_before = set(waiting) - {message.name}
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, Callable
 from uuid import UUID
 
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Select, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
@@ -16,7 +15,9 @@ from ..clock import utc
 from ..definitions.model import ProcessBundle
 from ..errors import Conflict, InvalidInput, NotFound, UnknownTask
 from ..identity import Actor
+from ..limits import limits_of
 from ..masking import Masker
+from ..sandbox.templates import render_instructions
 from ..store.models import AuditEvent, DefinitionVersion, Instance, MessageSubscription, TaskCandidate, TaskRow
 from . import audit
 from .views import InstanceView, Page, TaskView
@@ -24,7 +25,6 @@ from .views import InstanceView, Page, TaskView
 __all__ = ["variables", "changed", "visible_task", "task_view", "task_detail", "tasks", "instances",
            "instance_view", "subscriber", "history"]
 
-_TEMPLATES = SandboxedEnvironment(autoescape=False)
 MAX_PER_PAGE = 200
 
 
@@ -111,11 +111,8 @@ def task_detail(row: TaskRow, bundle: ProcessBundle, workflow: Any, masking: Cal
     masker = masking(meta)
     data = dict(task.data) if masker is None else masker.data(task.data)
     instructions = None
-    if meta is not None and meta.instructions:
-        try:
-            instructions = _TEMPLATES.from_string(meta.instructions).render(**data)
-        except Exception as exc:  # a template error must not hide the task
-            instructions = f"{meta.instructions}\n（说明模板出错：{exc}）"
+    if meta is not None and meta.instructions:  # never raises: a failing template shows a short note
+        instructions = render_instructions(meta.instructions, data, limits_of(workflow))
         if masker is not None:
             instructions = masker.text(instructions)
     return replace(view, form=meta.form if meta else None, instructions=instructions, data=data)

@@ -11,6 +11,7 @@ import threading
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Callable
 from uuid import UUID
 
@@ -24,7 +25,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from ..clock import Clock
 from ..definitions.model import ProcessBundle
-from ..errors import ServiceTaskError
+from ..errors import LimitExceeded, ServiceTaskError
+from ..limits import DEFAULT_LIMITS, Limits, at_element
 from ..plugin_manager import Registry
 from ..sandbox import run_expression, run_script
 from ..services import ServiceCall, ServiceTask
@@ -51,30 +53,51 @@ current_log: ContextVar[CommandLog | None] = ContextVar("gongzhi_command_log", d
 
 
 class _SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    def __init__(self, functions: dict[str, Callable[..., Any]]) -> None:
+    def __init__(self, functions: dict[str, Callable[..., Any]], limits: Limits) -> None:
         super().__init__()
-        self.functions = functions
+        self.functions = MappingProxyType(dict(functions))  # immutable: the sandbox merges it with its helpers once
+        self.limits = limits
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        return run_expression(expression, context, {**self.functions, **(external_context or {})})
+        extra = {**self.functions, **external_context} if external_context else self.functions
+        return run_expression(expression, context, extra, limits=self.limits)
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        run_script(script, context, {**self.functions, **(external_context or {})})
+        extra = {**self.functions, **external_context} if external_context else self.functions
+        run_script(script, context, extra, limits=self.limits)
         return True
 
 
 class ScriptEngine(PythonScriptEngine):
-    """Runs scripts in the sandbox, reads the engine clock, calls plugin service tasks."""
+    """Runs scripts in the sandbox within the engine's ``Limits``, reads the engine clock, calls plugin
+    service tasks."""
 
     def __init__(self, clock: Clock, services: Registry[ServiceTask], functions: dict[str, Callable[..., Any]] | None = None,
                  engine: Any = None) -> None:
-        super().__init__(environment=_SandboxEnvironment(functions or {}))
+        self.limits: Limits = getattr(engine, "limits", None) or DEFAULT_LIMITS
+        super().__init__(environment=_SandboxEnvironment(functions or {}, self.limits))
         self.clock = clock
         self.services = services
         self.engine = engine  # handed to service handlers as ``ServiceCall.engine``
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    # A limit error names the element it happened in; SpiffWorkflow's wrapping would bury it.
+
+    def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
+        try:
+            return super().evaluate(task, expression, external_context)
+        except Exception as exc:
+            _raise_located(exc, task)
+            raise
+
+    def execute(self, task: Any, script: str, external_context: dict | None = None) -> Any:
+        try:
+            return super().execute(task, script, external_context)
+        except Exception as exc:
+            _raise_located(exc, task)
+            raise
 
     def call_service(self, task: Any, operation_name: str = "", operation_params: dict | None = None, **_: Any) -> str:
         # SpiffWorkflow's own error path here is broken (``script`` undefined); errors are ours.
@@ -111,6 +134,16 @@ class ScriptEngine(PythonScriptEngine):
                 "matched_rules": entry.get("matched_rules"),
                 "result": entry.get("result"),
             })
+
+
+def _raise_located(exc: BaseException, task: Any) -> None:
+    seen: BaseException | None = exc
+    for _ in range(8):  # SpiffWorkflow wraps once or twice
+        if seen is None:
+            return
+        if isinstance(seen, LimitExceeded):
+            raise at_element(seen, task.task_spec.bpmn_id, task.task_spec.bpmn_name) from None
+        seen = getattr(seen, "error", None) or seen.__cause__ or seen.__context__
 
 
 # --- the codec -----------------------------------------------------------------

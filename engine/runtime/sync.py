@@ -11,14 +11,15 @@ from typing import Any
 
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import utc
 from ..definitions.model import ProcessBundle
-from ..errors import ScriptError
+from ..errors import LimitExceeded, ScriptError
 from ..identity import Actor
+from ..limits import at_element, limits_of
 from ..store.models import Instance, Job, MessageSubscription, TaskCandidate, TaskRow
+from ..timers import Where, due_time
 from .snapshot import WaitState
 
 __all__ = ["write_rows"]
@@ -82,23 +83,18 @@ def _groups(engine: Any, task: Any, meta: Any) -> list[str]:
 
 
 def _due(engine: Any, task: Any, meta: Any, now: datetime) -> datetime | None:
+    """The due time ``dueDateExpression`` gives: checked and capped like a timer (``gongzhi.timers``)."""
     if meta is None or not meta.due_expression:
         return None
     value = _evaluate(engine, task, meta.due_expression, "dueDateExpression")
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return utc(value)
-    text = str(value)
-    if text.upper().startswith("P"):
-        parsed = TimerEventDefinition.parse_iso_duration(text)
-        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
-    return utc(datetime.fromisoformat(text))
+    return due_time(value, utc(now), limits_of(task.workflow), Where.of(task, "截止时间（dueDateExpression）"))
 
 
 def _evaluate(engine: Any, task: Any, expression: str, what: str) -> Any:
     try:
         return engine.environment.evaluate(expression, task.data)
+    except LimitExceeded as exc:
+        raise at_element(exc, task.task_spec.bpmn_id, task.task_spec.bpmn_name) from exc
     except Exception as exc:
         raise ScriptError(f"“{task.task_spec.bpmn_name or task.task_spec.bpmn_id}” 的 {what} 出错：{exc}",
                           element_id=task.task_spec.bpmn_id) from exc

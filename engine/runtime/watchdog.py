@@ -1,6 +1,6 @@
 """Command deadlines, and telling everyone about a command that will not end.
 
-Every command runs under a deadline (``COMMAND_DEADLINE_SECONDS``). The
+Every command runs under a deadline (``LIMIT_COMMAND_DEADLINE_SECONDS``; 0: none). The
 deadline is enforced cooperatively: the script guards and engine steps check
 it (``gongzhi.limits``), and a command that is past it when it would commit
 fails with ``DeadlineExceeded`` and writes nothing. No database lock is held
@@ -91,8 +91,8 @@ class Watchdog:
         """Run a command under the deadline; nested commands (a child started by a service task)
         share the outer deadline."""
         now = time.monotonic()
-        item = Inflight(f"{self._prefix}:{next(self._ids)}", command, instance_id, now, now + self.deadline_seconds,
-                        self.clock.now())
+        deadline = now + self.deadline_seconds if self.deadline_seconds > 0 else float("inf")
+        item = Inflight(f"{self._prefix}:{next(self._ids)}", command, instance_id, now, deadline, self.clock.now())
         with self._lock:
             self._running[item.id] = item
         self._ensure_thread()
@@ -158,7 +158,7 @@ class Watchdog:
                 host, pid = self._prefix.rsplit(":", 1)
                 session.add(StuckCommand(id=item.id, host=host, pid=int(pid), command=item.command,
                                          instance_id=item.instance_id, started_at=item.started_at,
-                                         deadline_at=item.started_at + timedelta(seconds=self.deadline_seconds),
+                                         deadline_at=item.started_at + timedelta(seconds=max(self.deadline_seconds, 0)),
                                          reported_at=now))
             else:
                 row.reported_at = now

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol
 
 import orjson
+from sqlalchemy.engine import make_url
 
 from ...errors import ConfigurationError
 from ...plugin_manager import Registry
@@ -66,10 +69,19 @@ def _layout(checkpoint: dict[str, Any]) -> bytes:
     return ("{\n" + ",\n".join(fields) + "\n}\n").encode()
 
 
+def default_folder(engine: Any) -> Path:
+    """``<instance path>/audit-checkpoints/<database>``: one folder per database, so two databases
+    on one machine never read each other's checkpoints."""
+    url = make_url(engine.config.database_url)
+    name = f"{url.get_backend_name()}-{url.host or 'local'}-{Path(url.database or 'memory').name}"
+    digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:8]
+    return Path(engine.config.instance_path) / "audit-checkpoints" / f"{re.sub(r'[^A-Za-z0-9._-]', '_', name)}-{digest}"
+
+
 def sink_for(engine: Any) -> CheckpointSink:
     """The sink named by ``AUDIT_CHECKPOINT_SINK`` (default ``file``) among the built-in and plugins' sinks."""
     extra = engine.config.extra
-    folder = extra.get("audit_checkpoint_dir") or Path(engine.config.instance_path) / "audit-checkpoints"
+    folder = extra.get("audit_checkpoint_dir") or default_folder(engine)
     sinks: Registry[Any] = Registry.collect(engine.pm, "gongzhi_register_audit_sinks", "audit checkpoint sink")
     sinks.add(FileSink(folder), owner="gongzhi.audit")
     name = str(extra.get("audit_checkpoint_sink") or "file")
