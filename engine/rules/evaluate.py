@@ -13,13 +13,17 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..errors import DecisionError, HitPolicyViolation
+from ..errors import DecisionError, HitPolicyViolation, LimitExceeded
 from . import ops
-from .builtins import BUILTINS
 from .feel import FeelEvalError
+from .feeltypes import coerce
+from .functions import BUILTINS, Frame, Function
+from .limits import RuleLimits, Run, TraceEntry, current_run, running
 from .model import (
+    BoxedExpression,
     Decision,
     DecisionResult,
+    DecisionService,
     DecisionTable,
     DmnModel,
     InputClause,
@@ -28,32 +32,83 @@ from .model import (
     Rule,
     RuleMatch,
 )
-from .values import to_python, type_name
+from .values import to_feel_inputs, to_python, type_name
 
 
-def evaluate(model: DmnModel, decision: Decision, inputs: Mapping[str, Any]) -> DecisionResult:
+def evaluate(
+    model: DmnModel, decision: Decision, inputs: Mapping[str, Any], limits: RuleLimits | None = None
+) -> DecisionResult:
     """Evaluate ``decision``; required decisions run first, each once per call."""
-    return _evaluate(model, decision, inputs, {})
+    with running(Run(limits or model.limits)) as run:
+        try:
+            return _evaluate(model, decision, base_context(model, to_feel_inputs(inputs)), {}, run)
+        except LimitExceeded as exc:
+            raise _located(exc, decision.title, decision.id) from exc
+
+
+def _located(exc: LimitExceeded, title: str, element_id: str) -> LimitExceeded:
+    if "decision_id" in exc.context:
+        return exc
+    context = {k: v for k, v in exc.context.items() if k not in ("limit", "maximum")}
+    return LimitExceeded(
+        f"{title}：{exc.message}", limit=exc.context["limit"], maximum=exc.context["maximum"],
+        **{**context, "decision_id": element_id, "element_id": element_id},
+    )
+
+
+def base_context(model: DmnModel, ctx: dict[str, Any]) -> dict[str, Any]:
+    """Caller inputs plus what the model defines: its BKMs and services, its imports as contexts."""
+    if model.functions:
+        ctx.update(model.functions)
+    for name, imported in model.imports.items():
+        given = ctx.get(name)
+        ctx[name] = {**imported.functions, **(given if type(given) is dict else {})}
+    return ctx
 
 
 def _evaluate(
-    model: DmnModel, decision: Decision, inputs: Mapping[str, Any], cache: dict[str, DecisionResult]
+    model: DmnModel, decision: Decision, base: Mapping[str, Any], cache: dict[str, DecisionResult], run: Run
 ) -> DecisionResult:
-    ctx: dict[str, Any] = dict(inputs)  # private copy: unary tests bind "?" in it
+    ctx: dict[str, Any] = dict(base)  # private copy: unary tests bind "?" in it
     required = []
     for req_id in decision.required_decisions:
         if req_id not in cache:
-            cache[req_id] = _evaluate(model, model.decisions[req_id], inputs, cache)
+            cache[req_id] = _evaluate(model, model.decisions[req_id], base, cache, run)
         sub = cache[req_id]
         required.append(sub)
         ctx[sub.decision_name] = sub.raw_result
         ctx[sub.decision_id] = sub.raw_result
-    if isinstance(decision.logic, LiteralExpression):
-        raw = _literal(decision, decision.logic, ctx)
-        return DecisionResult(decision.id, decision.name, to_python(raw), [], [], {}, required, [], raw)
-    result = _table(decision, decision.logic, ctx)
-    result.required = required
+    for import_name, req_id in decision.imported_decisions:
+        imported = model.imports[import_name]
+        key = f"{import_name}#{req_id}"
+        if key not in cache:
+            inner = base_context(imported, dict(base.get(import_name) or {}))
+            cache[key] = _evaluate(imported, imported.decisions[req_id], inner, {}, run)
+        sub = cache[key]
+        required.append(sub)
+        ctx[import_name] = {**(ctx.get(import_name) or {}), sub.decision_name: sub.raw_result}
+    with run.section() as trace:
+        for name, ftype in decision.input_types.items():
+            if name in ctx:
+                ctx[name] = _coerced(run, ctx[name], ftype, f"输入数据 '{name}'")
+        logic = decision.logic
+        if isinstance(logic, DecisionTable):
+            result = _table(decision, logic, ctx)
+            result.required = required
+        else:
+            raw = _literal(decision, logic, ctx) if isinstance(logic, LiteralExpression) else logic.expression.fn(ctx)
+            if decision.result_type is not None:
+                raw = _coerced(run, raw, decision.result_type, f"{decision.title} 的结果")
+            result = DecisionResult(decision.id, decision.name, to_python(raw), [], [], {}, required, [], raw)
+    result.trace = trace
     return result
+
+
+def _coerced(run: Run, value: Any, ftype: Any, what: str) -> Any:
+    value, warning = coerce(value, ftype)
+    if warning:
+        run.record(TraceEntry("warning", what, detail={"message": warning}))
+    return value
 
 
 def _literal(decision: Decision, literal: LiteralExpression, ctx: dict[str, Any]) -> Any:
@@ -64,6 +119,77 @@ def _literal(decision: Decision, literal: LiteralExpression, ctx: dict[str, Any]
         return literal.convert(value)
     except ValueError as exc:
         raise DecisionError(f"{decision.title} 的结果类型不符：{exc}", decision_id=decision.id, column=None) from exc
+
+
+# --- decision services and nested tables ------------------------------------------
+
+
+def evaluate_service(
+    model: DmnModel, service: DecisionService, inputs: Mapping[str, Any], limits: RuleLimits | None = None
+) -> DecisionResult:
+    """Evaluate a decision service from the engine: ``inputs`` by input data and input decision names."""
+    with running(Run(limits or model.limits)) as run:
+        try:
+            with run.section() as trace:
+                raw, parts = _service(model, service, to_feel_inputs(inputs), run)
+        except LimitExceeded as exc:
+            raise _located(exc, service.title, service.id) from exc
+    return DecisionResult(service.id, service.name, to_python(raw), [], [], {}, parts, [], raw, trace)
+
+
+def _service(
+    model: DmnModel, service: DecisionService, values: dict[str, Any], run: Run
+) -> tuple[Any, list[DecisionResult]]:
+    base = base_context(model, {k: v for k, v in values.items() if k in service.input_data})
+    cache: dict[str, DecisionResult] = {}
+    for decision_id in service.input_decisions:  # supplied by the caller, never evaluated here
+        decision = model.decisions[decision_id]
+        given = values.get(decision.name, values.get(decision.id))
+        cache[decision_id] = DecisionResult(decision.id, decision.name, to_python(given), [], [], {}, raw_result=given)
+    outputs = [_evaluate(model, model.decisions[d], base, cache, run) for d in service.output_decisions]
+    if len(outputs) == 1:
+        return outputs[0].raw_result, outputs
+    return {r.decision_name: r.raw_result for r in outputs}, outputs
+
+
+class ServiceFunction(Function):
+    """A decision service as a FEEL function: parameters are its input data, then its input decisions."""
+
+    def __init__(self, model: DmnModel, service: DecisionService) -> None:
+        self.model, self.service, self.name = model, service, service.name
+        decisions = [model.decisions[d].name for d in service.input_decisions if d in model.decisions]
+        self.params = (*service.input_data, *decisions)
+
+    def call(self, args: list[Any], named: dict[str, Any] | None = None) -> Any:
+        run = current_run()
+        run.tick()
+        if named is None:
+            if len(args) > len(self.params):
+                return None
+            named = dict(zip(self.params, args, strict=False))
+        elif not set(named) <= set(self.params):
+            return None
+        entry = run.record(TraceEntry("call", self.name, detail={"kind": "service", "args": dict(named)}))
+        with run.nested(entry):
+            value, _ = _service(self.model, self.service, dict(named), run)
+        if entry is not None:
+            entry.value = value
+        return value
+
+
+def table_value(owner: Any, table: DecisionTable, ctx: Mapping[str, Any]) -> Any:
+    """A decision table used as a boxed expression (a BKM body, a context entry): its value, traced."""
+    run = current_run()
+    result = _table(owner, table, Frame(ctx))  # a Frame: the table binds "?" in it
+    run.record(
+        TraceEntry(
+            "table",
+            owner.title,
+            result.raw_result,
+            detail={"matched_rules": list(result.matched_rules), "inputs": result.inputs},
+        )
+    )
+    return result.raw_result
 
 
 def _table(decision: Decision, table: DecisionTable, ctx: dict[str, Any]) -> DecisionResult:
@@ -223,7 +349,7 @@ def _aggregate(decision: Decision, table: DecisionTable, values: list[Any]) -> A
             decision_id=decision.id,
         )
     try:
-        return BUILTINS[name][0](present)
+        return BUILTINS[name].fn(present)
     except FeelEvalError as exc:
         raise DecisionError(
             f"{decision.title}：COLLECT {table.aggregation} 无法比较输出值：{exc}", decision_id=decision.id
