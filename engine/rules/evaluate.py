@@ -18,7 +18,7 @@ from . import ops
 from .feel import FeelEvalError
 from .feeltypes import coerce
 from .functions import BUILTINS, Frame, Function
-from .limits import RuleLimits, Run, TraceEntry, current_run, running
+from .limits import RuleLimits, Run, TraceEntry, activate, current_run, deactivate
 from .model import (
     BoxedExpression,
     Decision,
@@ -39,11 +39,16 @@ def evaluate(
     model: DmnModel, decision: Decision, inputs: Mapping[str, Any], limits: RuleLimits | None = None
 ) -> DecisionResult:
     """Evaluate ``decision``; required decisions run first, each once per call."""
-    with running(Run(limits or model.limits)) as run:
-        try:
-            return _evaluate(model, decision, base_context(model, to_feel_inputs(inputs)), {}, run)
-        except LimitExceeded as exc:
-            raise _located(exc, decision.title, decision.id) from exc
+    run, token = activate(Run(limits or model.limits))
+    try:
+        result = _evaluate(model, decision, base_context(model, to_feel_inputs(inputs)), {}, run, owned=True)
+        if run.entries and not result.trace:  # a plain table whose cells called BKMs: their trace
+            result.trace = run.entries
+        return result
+    except LimitExceeded as exc:
+        raise _located(exc, decision.title, decision.id) from exc
+    finally:
+        deactivate(token)
 
 
 def _located(exc: LimitExceeded, title: str, element_id: str) -> LimitExceeded:
@@ -67,9 +72,19 @@ def base_context(model: DmnModel, ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def _evaluate(
-    model: DmnModel, decision: Decision, base: Mapping[str, Any], cache: dict[str, DecisionResult], run: Run
+    model: DmnModel,
+    decision: Decision,
+    base: Mapping[str, Any],
+    cache: dict[str, DecisionResult],
+    run: Run,
+    owned: bool = False,
 ) -> DecisionResult:
-    ctx: dict[str, Any] = dict(base)  # private copy: unary tests bind "?" in it
+    # a private copy: unary tests bind "?" in it; the top decision may use the fresh input dict itself
+    ctx: dict[str, Any] = base if owned and not decision.required_decisions else dict(base)  # type: ignore[assignment]
+    logic = decision.logic
+    if type(logic) is DecisionTable and not (decision.required_decisions or decision.imported_decisions
+                                             or decision.input_types):  # fmt: skip
+        return _table(decision, logic, ctx)  # the hot path: a plain table, nothing to trace around it
     required = []
     for req_id in decision.required_decisions:
         if req_id not in cache:
@@ -87,11 +102,11 @@ def _evaluate(
         sub = cache[key]
         required.append(sub)
         ctx[import_name] = {**(ctx.get(import_name) or {}), sub.decision_name: sub.raw_result}
-    with run.section() as trace:
+    trace = run.open_section()
+    try:
         for name, ftype in decision.input_types.items():
             if name in ctx:
                 ctx[name] = _coerced(run, ctx[name], ftype, f"输入数据 '{name}'")
-        logic = decision.logic
         if isinstance(logic, DecisionTable):
             result = _table(decision, logic, ctx)
             result.required = required
@@ -100,6 +115,8 @@ def _evaluate(
             if decision.result_type is not None:
                 raw = _coerced(run, raw, decision.result_type, f"{decision.title} 的结果")
             result = DecisionResult(decision.id, decision.name, to_python(raw), [], [], {}, required, [], raw)
+    finally:
+        run.close_section()
     result.trace = trace
     return result
 
@@ -128,12 +145,15 @@ def evaluate_service(
     model: DmnModel, service: DecisionService, inputs: Mapping[str, Any], limits: RuleLimits | None = None
 ) -> DecisionResult:
     """Evaluate a decision service from the engine: ``inputs`` by input data and input decision names."""
-    with running(Run(limits or model.limits)) as run:
-        try:
-            with run.section() as trace:
-                raw, parts = _service(model, service, to_feel_inputs(inputs), run)
-        except LimitExceeded as exc:
-            raise _located(exc, service.title, service.id) from exc
+    run, token = activate(Run(limits or model.limits))
+    trace = run.open_section()
+    try:
+        raw, parts = _service(model, service, to_feel_inputs(inputs), run)
+    except LimitExceeded as exc:
+        raise _located(exc, service.title, service.id) from exc
+    finally:
+        run.close_section()
+        deactivate(token)
     return DecisionResult(service.id, service.name, to_python(raw), [], [], {}, parts, [], raw, trace)
 
 
@@ -197,7 +217,7 @@ def _table(decision: Decision, table: DecisionTable, ctx: dict[str, Any]) -> Dec
     matched = _matching_rules(table, values, ctx)
     hits = [(rule, _rule_outputs(decision, table, rule, ctx)) for rule in matched]
     raw, hits = _apply_hit_policy(decision, table, hits, ctx)
-    inputs = {clause.display: to_python(v) for clause, v in zip(table.inputs, values, strict=True)}
+    inputs = {clause.label or clause.expression_text: to_python(v) for clause, v in zip(table.inputs, values, strict=True)}
     outputs = [to_python(out) for _, out in hits]
     matches = [RuleMatch(rule.id, rule.index, out) for (rule, _), out in zip(hits, outputs, strict=True)]
     return DecisionResult(
@@ -224,7 +244,7 @@ def _input_value(decision: Decision, clause: InputClause, ctx: dict[str, Any]) -
 
 
 def _matching_rules(table: DecisionTable, values: list[Any], ctx: dict[str, Any]) -> list[Rule]:
-    first_only = table.hit_policy == "FIRST"
+    first_only = table.first_only
     matched = []
     for rule in table.rules:
         for index, test in rule.checks:
@@ -239,24 +259,28 @@ def _matching_rules(table: DecisionTable, values: list[Any], ctx: dict[str, Any]
 
 def _rule_outputs(decision: Decision, table: DecisionTable, rule: Rule, ctx: dict[str, Any]) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
-    for clause, expression in zip(table.outputs, rule.outputs, strict=False):
-        outputs[clause.key] = _output_value(decision, clause, expression.fn(ctx), rule.index)
+    for key, clause, expression in zip(table.keys, table.outputs, rule.outputs, strict=False):
+        outputs[key] = _output_value(decision, clause, expression.fn(ctx), rule.index)
     return outputs
 
 
-def _output_value(decision: Decision, clause: OutputClause, value: Any, rule_index: int | None) -> Any:
+def _output_where(decision: Decision, clause: OutputClause, rule_index: int | None) -> str:
     row = f"第 {rule_index} 条规则，" if rule_index else " 默认值，"
-    where = f"{decision.title}{row}输出列 '{clause.display}'"
+    return f"{decision.title}{row}输出列 '{clause.display}'"
+
+
+def _output_value(decision: Decision, clause: OutputClause, value: Any, rule_index: int | None) -> Any:
     if clause.convert is not None:
         try:
             value = clause.convert(value)
         except ValueError as exc:
             raise DecisionError(
-                f"{where}：{exc}", decision_id=decision.id, rule=rule_index, column=clause.display
+                f"{_output_where(decision, clause, rule_index)}：{exc}", decision_id=decision.id, rule=rule_index,
+                column=clause.display,
             ) from exc
     if clause.values is not None and value is not None and not any(ops.eq(value, v) is True for v in clause.values):
         raise DecisionError(
-            f"{where}：值 {to_python(value)!r} 不在允许值列表之内",
+            f"{_output_where(decision, clause, rule_index)}：值 {to_python(value)!r} 不在允许值列表之内",
             decision_id=decision.id,
             rule=rule_index,
             column=clause.display,

@@ -8,13 +8,13 @@ stops with :class:`gongzhi.errors.LimitExceeded` — naming the limit, its maxim
 and the value asked for — instead of hanging or exhausting memory.
 
 The :class:`Run` of the current evaluation (limits, counters, explanation
-trace) is held in a context variable, so compiled closures keep their
+trace) is held per thread, so compiled closures keep their
 ``fn(ctx)`` signature and pay nothing for limits on the plain table path.
 """
 
 from __future__ import annotations
 
-import contextvars
+import threading
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,13 +90,16 @@ class Run:
 
     def __init__(self, limits: RuleLimits = DEFAULT_LIMITS, now: dt.datetime | None = None) -> None:
         self.limits = limits
-        self.iterations = 0
-        self.depth = 0
+        self.iterations = self.depth = self.recorded = self.dropped = 0
         self.entries: list[TraceEntry] = []
-        self._stack: list[list[TraceEntry]] = [self.entries]
-        self.recorded = 0
-        self.dropped = 0
+        self._stack: list[list[TraceEntry]] | None = None  # made on first use: a plain table never needs it
         self.now = now
+
+    @property
+    def stack(self) -> list[list[TraceEntry]]:
+        if self._stack is None:
+            self._stack = [self.entries]
+        return self._stack
 
     def tick(self, count: int = 1) -> None:
         self.iterations += count
@@ -120,7 +123,7 @@ class Run:
             self.dropped += 1
             return None
         self.recorded += 1
-        self._stack[-1].append(entry)
+        self.stack[-1].append(entry)
         return entry
 
     @contextmanager
@@ -129,40 +132,58 @@ class Run:
         if entry is None:
             yield
             return
-        self._stack.append(entry.children)
+        self.stack.append(entry.children)
         try:
             yield
         finally:
-            self._stack.pop()
+            self.stack.pop()
 
-    @contextmanager
-    def section(self) -> Iterator[list[TraceEntry]]:
-        """Collect the entries of one decision separately (its own DecisionResult)."""
+    def open_section(self) -> list[TraceEntry]:
+        """Collect the entries of one decision separately (its own DecisionResult); close with close_section."""
         collected: list[TraceEntry] = []
-        self._stack.append(collected)
-        try:
-            yield collected
-        finally:
-            self._stack.pop()
+        self.stack.append(collected)
+        return collected
+
+    def close_section(self) -> None:
+        self.stack.pop()
 
 
-_CURRENT: contextvars.ContextVar[Run | None] = contextvars.ContextVar("gongzhi_rules_run", default=None)
+class _Current(threading.local):
+    run: Run | None = None
+
+
+# Per thread, like a context variable, but about three times cheaper to set: it sits on the table hot path.
+_CURRENT = _Current()
 
 
 def current_run() -> Run:
     """The evaluation's Run; outside one (direct use of compiled expressions) a fresh default Run."""
-    run = _CURRENT.get()
+    run = _CURRENT.run
     return run if run is not None else Run()
+
+
+def activate(run: Run) -> tuple[Run, bool]:
+    """Make ``run`` current unless an evaluation is running already (nested calls share it).
+
+    Returns the run in force and whether this call set it (pass that to :func:`deactivate`).
+    """
+    active = _CURRENT.run
+    if active is not None:
+        return active, False
+    _CURRENT.run = run
+    return run, True
+
+
+def deactivate(was_set: bool) -> None:
+    if was_set:
+        _CURRENT.run = None
 
 
 @contextmanager
 def running(run: Run) -> Iterator[Run]:
-    """Make ``run`` current for the block, unless an evaluation is already running (nested calls share it)."""
-    if _CURRENT.get() is not None:
-        yield _CURRENT.get()  # type: ignore[misc]
-        return
-    token = _CURRENT.set(run)
+    """Context-manager form of :func:`activate`/:func:`deactivate`."""
+    active, was_set = activate(run)
     try:
-        yield run
+        yield active
     finally:
-        _CURRENT.reset(token)
+        deactivate(was_set)

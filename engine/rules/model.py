@@ -6,7 +6,7 @@ calls the compiled closures these objects hold.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +90,17 @@ class DecisionTable:
     rules: list[Rule]
     line: int | None
 
+    def __post_init__(self) -> None:
+        self.first_only = self.hit_policy == "FIRST"
+
+    @property
+    def keys(self) -> list[str]:
+        """Output keys in column order (cached: the evaluator reads them for every match)."""
+        cached = self.__dict__.get("_keys")
+        if cached is None or len(cached) != len(self.outputs):
+            cached = self.__dict__["_keys"] = [o.key for o in self.outputs]
+        return cached
+
 
 @dataclass
 class LiteralExpression:
@@ -159,7 +170,7 @@ class DecisionResult:
     required: list[DecisionResult] = field(default_factory=list)
     matches: list[RuleMatch] = field(default_factory=list)
     raw_result: Any = field(default=None, repr=False, compare=False)  # FEEL value, fed to dependents
-    trace: list[TraceEntry] = field(default_factory=list)  # context entries, BKM calls, nested tables, warnings
+    trace: Sequence[TraceEntry] = ()  # context entries, BKM calls, nested tables, warnings
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form: Decimals as numbers, dates and durations as ISO 8601 strings."""
@@ -275,8 +286,10 @@ class DmnModel:
         """
         from .evaluate import evaluate, evaluate_service  # evaluate imports this module
 
-        if id_or_name not in self.decisions:
+        decision = self.decisions.get(id_or_name)
+        if decision is None:
             service = self.find_service(id_or_name)
             if service is not None:
                 return evaluate_service(self, service, inputs, limits)
-        return evaluate(self, self.find(id_or_name), inputs, limits)
+            decision = self.find(id_or_name)
+        return evaluate(self, decision, inputs, limits)
