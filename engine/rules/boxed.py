@@ -34,6 +34,7 @@ class BoxedCompiler:
     def __init__(self, loader: Any) -> None:
         self.loader = loader
         self.free: set[str] = set()  # names read from outside, for validation
+        self.collecting = True  # off inside filter conditions, whose names may be keys of the items
 
     def localname(self, element: Any) -> str:
         return etree.QName(element).localname if isinstance(element.tag, str) else ""
@@ -73,7 +74,7 @@ class BoxedCompiler:
         if not text.strip():
             return constant(None, None), "null"
         compiled = self.loader.compile(text, element, owner, where, env)
-        if compiled.node is not None:
+        if compiled.node is not None and self.collecting:
             self.free |= names_in(compiled.node) - env.locals
         return compiled, text.strip()
 
@@ -221,7 +222,11 @@ class BoxedCompiler:
         from .feel import Filter
 
         base, bt = self.wrapped(element, "in", env, owner, where)
-        cond, ct = self.wrapped(element, "match", env.bind("item"), owner, where)
+        saved, self.collecting = self.collecting, False
+        try:
+            cond, ct = self.wrapped(element, "match", env.bind("item"), owner, where)
+        finally:
+            self.collecting = saved
         return feel.compile_node(Filter(_Wrapped(base), _Wrapped(cond)), env), f"{bt}[{ct}]"
 
 

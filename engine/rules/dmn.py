@@ -279,7 +279,7 @@ class _Loader:
                     continue
                 base = ConstrainedType(name, base, lambda v, t=tests: t.matches(v, {"?": v}), text)
         if element.get("isCollection") == "true":
-            return ListType(base)
+            return ListType(base, name or None)
         return base
 
     def ref_type(self, type_ref: str | None, named: Callable[[str], FeelType | None]) -> FeelType | None:
@@ -476,9 +476,13 @@ class _Loader:
         for el in self.root.iter(self.tag("inputData")):
             if el.get("id") == input_id:
                 variable = el.find(self.tag("variable"))
-                ftype = self.type_of(variable.get("typeRef")) if variable is not None else None
+                type_ref = variable.get("typeRef") if variable is not None else None
+                ftype = self.type_of(type_ref)
                 if ftype is not None and ftype is not ANY:
                     decision.input_types[name] = ftype
+                    convert = converter(type_ref)
+                    if convert is not None:  # forms send dates as strings: convert as table columns do
+                        decision.input_converters[name] = convert
 
     def literal(self, decision: Decision, element: Any, literal: Any) -> LiteralExpression:
         text = _text(literal, self.ns) or ""

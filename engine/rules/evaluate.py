@@ -44,11 +44,18 @@ def evaluate(
         result = _evaluate(model, decision, base_context(model, to_feel_inputs(inputs)), {}, run, owned=True)
         if run.entries and not result.trace:  # a plain table whose cells called BKMs: their trace
             result.trace = run.entries
+        if token and run.dropped:
+            result.trace = [*result.trace, _truncated(run)]
         return result
     except LimitExceeded as exc:
         raise _located(exc, decision.title, decision.id) from exc
     finally:
         deactivate(token)
+
+
+def _truncated(run: Run) -> TraceEntry:
+    return TraceEntry("truncated", f"另有 {run.dropped} 条解释未记录（超过 max_trace_entries = "
+                                   f"{run.limits.max_trace_entries}）")
 
 
 def _located(exc: LimitExceeded, title: str, element_id: str) -> LimitExceeded:
@@ -106,7 +113,7 @@ def _evaluate(
     try:
         for name, ftype in decision.input_types.items():
             if name in ctx:
-                ctx[name] = _coerced(run, ctx[name], ftype, f"输入数据 '{name}'")
+                ctx[name] = _coerced(run, _converted(decision, name, ctx[name]), ftype, f"输入数据 '{name}'")
         if isinstance(logic, DecisionTable):
             result = _table(decision, logic, ctx)
             result.required = required
@@ -119,6 +126,17 @@ def _evaluate(
         run.close_section()
     result.trace = trace
     return result
+
+
+def _converted(decision: Decision, name: str, value: Any) -> Any:
+    """The lenient typeRef conversion of table columns ("2026-03-02" → date); unconvertible values stay."""
+    convert = decision.input_converters.get(name)
+    if convert is None:
+        return value
+    try:
+        return convert(value)
+    except ValueError:
+        return value  # coercion below turns it into null, with a warning
 
 
 def _coerced(run: Run, value: Any, ftype: Any, what: str) -> Any:

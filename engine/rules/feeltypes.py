@@ -43,8 +43,8 @@ class SimpleType(FeelType):
 
 
 class ListType(FeelType):
-    def __init__(self, element: FeelType) -> None:
-        self.element, self.name = element, f"list<{element.name}>"
+    def __init__(self, element: FeelType, name: str | None = None) -> None:
+        self.element, self.name = element, name or f"list<{element.name}>"
 
     def conforms(self, value: Any, strict: bool = False) -> bool:
         if value is None:

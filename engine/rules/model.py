@@ -139,6 +139,7 @@ class Decision:
     required_knowledge: list[str] = field(default_factory=list)  # BKM / decision service names
     result_type: Any = None  # FeelType of the variable's typeRef, when it names a type
     input_types: dict[str, Any] = field(default_factory=dict)  # inputData name -> FeelType
+    input_converters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)  # lenient typeRef conversion
 
     @property
     def title(self) -> str:
