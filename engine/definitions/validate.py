@@ -2,7 +2,7 @@
 
 - the BPMN XSD (every error, not just the first);
 - every flow element, lane and participant has a diagram shape or edge, and
-  every DMN decision and input has a DMN shape (the file opens as a drawing);
+  every DMN decision, input, BKM and decision service has a DMN shape (the file opens as a drawing);
 - scripts and expressions compile in the sandbox;
 - forms exist and are valid JSON Schema; service-task operators are known;
   called decisions and called processes exist;
@@ -68,7 +68,7 @@ def check_drawn(defs: DefinitionSet) -> Iterable[Problem]:
         shapes = {s.get("dmnElementRef") for s in root.iter() if isinstance(s.tag, str) and etree.QName(s).localname == "DMNShape"}
         for node in root.iter():
             tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
-            if tag in ("decision", "inputData") and node.get("id") not in shapes:
+            if tag in ("decision", "inputData", "businessKnowledgeModel", "decisionService") and node.get("id") not in shapes:
                 yield Problem(file, f"{tag} “{node.get('name') or node.get('id')}” 没有 DMN 图形（DMNShape）",
                               element_id=node.get("id"), line=node.sourceline, code="not-drawn")
 

@@ -118,7 +118,8 @@ def compile_regex(pattern: str, flags: str) -> Any:
         if "x" in flags:
             pattern = _strip_whitespace(pattern)
         try:
-            source = translate_pattern(pattern, flags=re.M if "m" in flags else 0, xsd_version="1.1")
+            mode = (re.M if "m" in flags else 0) | (re.S if "s" in flags else 0)
+            source = translate_pattern(pattern, flags=mode, xsd_version="1.1")
         except (RegexError, ValueError) as exc:
             raise FeelEvalError(f"invalid regular expression {pattern!r}: {exc}") from exc
     mode = 0

@@ -172,8 +172,10 @@ def _fast_interval(lo: Any, hi: Any, low_closed: bool, high_closed: bool) -> Tes
 
 
 def _equals_or_member(value: Any, expected: Any) -> bool | None:
-    if isinstance(expected, list) and not isinstance(value, list):
-        return any(ops.eq(value, item) is True for item in expected)
+    if isinstance(expected, list):
+        if any(ops.eq(value, item) is True for item in expected):
+            return True
+        return ops.eq(value, expected) if isinstance(value, list) else False
     if isinstance(expected, Range):
         return ops.in_range(value, expected)
     return ops.eq(value, expected)
