@@ -158,14 +158,14 @@ class BoxedCompiler:
             return
         import difflib
 
-        close = difflib.get_close_matches(name, sorted(env.functions | set(feel.BUILTINS)), n=4, cutoff=0.6)
+        close = difflib.get_close_matches(name, sorted(env.functions | set(feel.BUILTINS)), n=4, cutoff=0.5)
         hint = f"（您是否要调用：{'、'.join(close)}）" if close else ""
         self.loader.problem(f"{where}：调用了未知的函数 '{name}'{hint} (unknown function)", element, owner.id,
                             "unknown-function")  # fmt: skip
 
     def _functiondefinition(self, element: Any, env: Env, owner: Any, where: str) -> tuple[Compiled, str]:
-        kind = (element.get("kind") or "FEEL").upper()
-        if kind != "FEEL":
+        kind = element.get("kind") or "FEEL"
+        if kind.upper() != "FEEL":
             self.loader.problem(f"{where}：不支持 {kind} 函数，只支持 FEEL 函数 (kind={kind} is not supported)",
                                 element, owner.id, "unsupported")  # fmt: skip
             return constant(None, None), "null"

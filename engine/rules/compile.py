@@ -401,7 +401,7 @@ def _call(node: Call, env: Env) -> Compiled:
     if name is not None and name not in env.locals and name not in env.functions and name in BUILTINS:
         return _builtin_call(node, name, args, named)
     if name is not None and name not in env.locals and name not in env.functions and name not in env.known:
-        close = difflib.get_close_matches(name, sorted(BUILTIN_NAMES | env.functions | env.locals), n=4, cutoff=0.6)
+        close = difflib.get_close_matches(name, sorted(BUILTIN_NAMES | env.functions | env.locals), n=4, cutoff=0.5)
         raise UnknownFunction(name, close)
     callee = compile_node(node.callee, env).fn
     arg_fns = [a.fn for a in args]

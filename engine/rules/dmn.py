@@ -363,8 +363,8 @@ class _Loader:
         if logic is None:
             self.problem(f"{bkm.title}：缺少函数定义（encapsulatedLogic）", element, bkm_id, "structure")
             return None
-        kind = (logic.get("kind") or "FEEL").upper()
-        if kind != "FEEL":
+        kind = logic.get("kind") or "FEEL"
+        if kind.upper() != "FEEL":
             self.problem(f"{bkm.title}：不支持 {kind} 函数，只支持 FEEL (kind={kind} is not supported)", logic,
                          bkm_id, "unsupported")  # fmt: skip
             return None

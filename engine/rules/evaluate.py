@@ -18,7 +18,7 @@ from . import ops
 from .feel import FeelEvalError
 from .feeltypes import coerce
 from .functions import BUILTINS, Frame, Function
-from .limits import RuleLimits, Run, TraceEntry, activate, current_run, deactivate
+from .limits import RuleLimits, Run, TraceEntry, activate, current_run, deactivate, exceeded
 from .model import (
     BoxedExpression,
     Decision,
@@ -207,9 +207,15 @@ class ServiceFunction(Function):
             named = dict(zip(self.params, args, strict=False))
         elif not set(named) <= set(self.params):
             return None
-        entry = run.record(TraceEntry("call", self.name, detail={"kind": "service", "args": dict(named)}))
-        with run.nested(entry):
-            value, _ = _service(self.model, self.service, dict(named), run)
+        entry = run.record(TraceEntry("call", self.name, detail={"callee": "service", "args": dict(named)}))
+        if run.depth >= run.limits.max_depth:  # a decision inside the service that calls the service
+            raise exceeded("max_depth", run.limits.max_depth, run.depth + 1)
+        run.depth += 1
+        try:
+            with run.nested(entry):
+                value, _ = _service(self.model, self.service, dict(named), run)
+        finally:
+            run.depth -= 1
         if entry is not None:
             entry.value = value
         return value

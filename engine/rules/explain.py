@@ -47,7 +47,7 @@ def _entry(entry: TraceEntry, indent: int) -> list[str]:
     if entry.kind == "entry":
         head = f"{pad}上下文条目 '{entry.label}' = {_value(entry.value)}"
     elif entry.kind == "call":
-        what = "调用决策服务" if entry.detail.get("kind") == "service" else "调用业务知识模型"
+        what = "调用决策服务" if entry.detail.get("callee") == "service" else "调用业务知识模型"
         head = f"{pad}{what} {describe_call(entry)} → {_value(entry.value)}"
     elif entry.kind == "table":
         rules = "、".join(entry.detail.get("matched_rules") or []) or "无"

@@ -182,7 +182,7 @@ class UserFunction(Function):
         bound = self.bind(args, named)
         entry = None
         if self.kind != "feel":
-            entry = run.record(TraceEntry("call", self.name, detail={"kind": self.kind, "args": dict(bound or {})}))
+            entry = run.record(TraceEntry("call", self.name, detail={"callee": self.kind, "args": dict(bound or {})}))
         if bound is None:
             return None
         for (param, ftype) in zip(self.params, self.types, strict=True):
