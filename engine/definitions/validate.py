@@ -68,7 +68,8 @@ def check_drawn(defs: DefinitionSet) -> Iterable[Problem]:
         shapes = {s.get("dmnElementRef") for s in root.iter() if isinstance(s.tag, str) and etree.QName(s).localname == "DMNShape"}
         for node in root.iter():
             tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
-            if tag in ("decision", "inputData", "businessKnowledgeModel", "decisionService") and node.get("id") not in shapes:
+            drawable = tag in ("decision", "inputData", "businessKnowledgeModel", "decisionService")
+            if drawable and node.get("href") is None and node.get("id") not in shapes:  # href: a service's reference
                 yield Problem(file, f"{tag} “{node.get('name') or node.get('id')}” 没有 DMN 图形（DMNShape）",
                               element_id=node.get("id"), line=node.sourceline, code="not-drawn")
 
