@@ -56,7 +56,11 @@ class BoxedCompiler:
         if handler is None:
             self.loader.problem(f"{where}：不支持的表达式 <{kind}>", element, owner.id, "unsupported")
             return constant(None, None), ""
-        return handler(element, env, owner, where)
+        compiled, text = handler(element, env, owner, where)
+        ftype = self.loader.type_of(element.get("typeRef")) if kind != "decisionTable" else None
+        if ftype is not None:  # an expression's own typeRef: its value is coerced like a variable's
+            compiled = Compiled(_typed(compiled.fn, ftype, f"{where} <{kind}>"), compiled.node)
+        return compiled, text
 
     def wrapped(self, element: Any, name: str, env: Env, owner: Any, where: str) -> tuple[Compiled, str]:
         """The expression inside child ``<name>`` (conditional and iterator parts)."""
@@ -240,6 +244,16 @@ class _Wrapped:
 
 
 feel._HANDLERS[_Wrapped] = lambda node, env: node.compiled
+
+
+def _typed(fn: Callable[[Mapping[str, Any]], Any], ftype: FeelType, what: str) -> Callable[[Mapping[str, Any]], Any]:
+    def typed(ctx: Mapping[str, Any]) -> Any:
+        value, warning = coerce(fn(ctx), ftype)
+        if warning:
+            current_run().record(TraceEntry("warning", what, detail={"message": warning}))
+        return value
+
+    return typed
 
 
 def _build_context(

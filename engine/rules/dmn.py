@@ -403,6 +403,8 @@ class _Loader:
             what = f"引用了不存在的决策 {', '.join(missing)}" if missing else "没有输出决策（outputDecision）"
             self.problem(f"{service.title}：{what}", element, service_id, "reference")
             return
+        variable = element.find(self.tag("variable"))
+        service.result_type = self.type_of(variable.get("typeRef")) if variable is not None else None
         service.function = ServiceFunction(model, service)
         model.services[service_id] = service
         model.functions[service.name] = service.function
@@ -489,7 +491,10 @@ class _Loader:
         variable = element.find(self.tag("variable"))
         type_ref = literal.get("typeRef") or (variable.get("typeRef") if variable is not None else None)
         expression = self.compile(text, literal, decision, f"{decision.title} 字面表达式")
-        return LiteralExpression(text, expression, type_ref, converter(type_ref), literal.sourceline)
+        result_type = self.type_of(type_ref)
+        if result_type is decision.result_type:
+            decision.result_type = None  # checked once, by the literal itself
+        return LiteralExpression(text, expression, type_ref, converter(type_ref), literal.sourceline, result_type)
 
     # --- decision tables ---------------------------------------------------
 

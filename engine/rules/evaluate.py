@@ -147,13 +147,16 @@ def _coerced(run: Run, value: Any, ftype: Any, what: str) -> Any:
 
 
 def _literal(decision: Decision, literal: LiteralExpression, ctx: dict[str, Any]) -> Any:
+    """A literal decision's value: converted as table columns are ("12" → 12), else coerced per DMN 1.5."""
     value = literal.expression.fn(ctx)
-    if literal.convert is None:
-        return value
-    try:
-        return literal.convert(value)
-    except ValueError as exc:
-        raise DecisionError(f"{decision.title} 的结果类型不符：{exc}", decision_id=decision.id, column=None) from exc
+    if literal.convert is not None:
+        try:
+            value = literal.convert(value)
+        except ValueError:
+            pass  # not convertible: the coercion below makes it null, with a warning
+    if literal.result_type is not None:
+        value = _coerced(current_run(), value, literal.result_type, f"{decision.title} 的结果")
+    return value
 
 
 # --- decision services and nested tables ------------------------------------------
@@ -185,9 +188,10 @@ def _service(
         given = values.get(decision.name, values.get(decision.id))
         cache[decision_id] = DecisionResult(decision.id, decision.name, to_python(given), [], [], {}, raw_result=given)
     outputs = [_evaluate(model, model.decisions[d], base, cache, run) for d in service.output_decisions]
-    if len(outputs) == 1:
-        return outputs[0].raw_result, outputs
-    return {r.decision_name: r.raw_result for r in outputs}, outputs
+    value = outputs[0].raw_result if len(outputs) == 1 else {r.decision_name: r.raw_result for r in outputs}
+    if service.result_type is not None:
+        value = _coerced(run, value, service.result_type, f"{service.title} 的结果")
+    return value, outputs
 
 
 class ServiceFunction(Function):

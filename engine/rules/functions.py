@@ -185,16 +185,17 @@ class UserFunction(Function):
             entry = run.record(TraceEntry("call", self.name, detail={"callee": self.kind, "args": dict(bound or {})}))
         if bound is None:
             return None
-        for (param, ftype) in zip(self.params, self.types, strict=True):
-            if ftype is not None:
-                bound[param], warning = coerce(bound[param], ftype)
-                if warning:
-                    run.record(TraceEntry("warning", f"{self.name or '函数'} 的参数 '{param}'", detail={"message": warning}))
         if run.depth >= run.limits.max_depth:
             raise exceeded("max_depth", run.limits.max_depth, run.depth + 1)
         run.depth += 1
         try:
             with run.nested(entry):
+                for param, ftype in zip(self.params, self.types, strict=True):
+                    if ftype is not None:
+                        bound[param], warning = coerce(bound[param], ftype)
+                        if warning:
+                            run.record(TraceEntry("warning", f"{self.name or '函数'} 的参数 '{param}'",
+                                                  detail={"message": warning}))  # fmt: skip
                 result = self.body(Frame(self.scope, bound))
         except RecursionError as exc:  # Python's own stack ran out first: same answer, a limit
             raise exceeded("max_depth", run.limits.max_depth, run.depth) from exc

@@ -109,6 +109,7 @@ class LiteralExpression:
     type_ref: str | None
     convert: Callable[[Any], Any] | None
     line: int | None
+    result_type: Any = None  # FeelType of type_ref: a non-conforming result becomes null with a warning
 
 
 @dataclass
@@ -233,6 +234,7 @@ class DecisionService:
     input_decisions: list[str]
     input_data: list[str]  # inputData names
     function: Any = None  # functions.Function that invokes it
+    result_type: Any = None  # FeelType of the service's variable typeRef
 
     @property
     def title(self) -> str:
