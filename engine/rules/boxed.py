@@ -198,23 +198,23 @@ class BoxedCompiler:
         cf, tf, ef = cond.fn, then.fn, orelse.fn
         return Compiled(lambda ctx: tf(ctx) if cf(ctx) is True else ef(ctx), None), f"if {ct} then {tt} else {et}"
 
-    def _iterator(self, element: Any, env: Env, owner: Any, where: str, part: str) -> tuple[Compiled, str]:
+    def _iterator(self, element: Any, env: Env, owner: Any, where: str, part: str) -> tuple[Iteration, Any, str]:
+        """(the iteration, the compiled body as an AST stand-in, FEEL-like text) of for/some/every."""
         variable = normalize_name(element.get("iteratorVariable") or "")
         if not variable:
             self.loader.problem(f"{where}：迭代缺少 iteratorVariable", element, owner.id, "structure")
-        domain, dt_ = self.wrapped(element, "in", env, owner, where)
-        body, bt = self.wrapped(element, part, env.bind(variable, "partial"), owner, where)
-        return domain, body, variable, dt_, bt  # type: ignore[return-value]
+        domain, domain_text = self.wrapped(element, "in", env, owner, where)
+        body, body_text = self.wrapped(element, part, env.bind(variable, "partial"), owner, where)
+        text = f"{variable} in {domain_text} {part} {body_text}"
+        return Iteration(variable, _Wrapped(domain)), _Wrapped(body), text
 
     def _for(self, element: Any, env: Env, owner: Any, where: str) -> tuple[Compiled, str]:
-        domain, body, variable, dt_, bt = self._iterator(element, env, owner, where, "return")  # type: ignore[misc]
-        node = For((Iteration(variable, _Wrapped(domain)),), _Wrapped(body))
-        return feel.compile_node(node, env), f"for {variable} in {dt_} return {bt}"
+        iteration, body, text = self._iterator(element, env, owner, where, "return")
+        return feel.compile_node(For((iteration,), body), env), f"for {text}"
 
     def _quantified(self, element: Any, env: Env, owner: Any, where: str, kind: str) -> tuple[Compiled, str]:
-        domain, body, variable, dt_, bt = self._iterator(element, env, owner, where, "satisfies")  # type: ignore[misc]
-        node = Quantified(kind, (Iteration(variable, _Wrapped(domain)),), _Wrapped(body))
-        return feel.compile_node(node, env), f"{kind} {variable} in {dt_} satisfies {bt}"
+        iteration, body, text = self._iterator(element, env, owner, where, "satisfies")
+        return feel.compile_node(Quantified(kind, (iteration,), body), env), f"{kind} {text}"
 
     def _some(self, element: Any, env: Env, owner: Any, where: str) -> tuple[Compiled, str]:
         return self._quantified(element, env, owner, where, "some")
@@ -267,12 +267,15 @@ def _build_context(
         frame = Frame(ctx)
         for name, fn, ftype in fns:
             entry = run.record(TraceEntry("entry", name))
-            with run.nested(entry):
+            run.enter(entry)
+            try:
                 value = fn(frame)
                 if ftype is not None:
                     value, warning = coerce(value, ftype)
                     if warning:
                         run.record(TraceEntry("warning", f"上下文条目 '{name}'", detail={"message": warning}))
+            finally:
+                run.leave(entry)
             frame[name] = value
             if entry is not None:
                 entry.value = value

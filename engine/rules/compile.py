@@ -49,13 +49,12 @@ from .feel import (
     parse_expression,
 )
 from .feeltypes import FeelType, resolve
-from .functions import BUILTIN_NAMES, BUILTINS, IMPURE, Frame, UserFunction, invoke
+from .functions import BUILTIN_NAMES, BUILTINS, IMPURE, RUNTIME_ERRORS, Frame, UserFunction, invoke
 from .limits import current_run, exceeded
 from .values import Range, YearMonthDuration, parse_temporal
 
 Evaluator = Callable[[Mapping[str, Any]], Any]
 
-RUNTIME_ERRORS = (FeelEvalError, DecimalException, ValueError, TypeError, OverflowError, ArithmeticError, IndexError)
 
 
 class UnknownFunction(FeelError):

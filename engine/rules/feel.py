@@ -428,7 +428,11 @@ class Parser:
             yield j + 1, text
 
     def read_name(self, allow_keywords: bool = False) -> str:
-        """The longest known name at the current token, else a run of plain non-keyword words."""
+        """The longest known name at the current token, else a run of plain non-keyword words.
+
+        ``allow_keywords`` lets the first word be a keyword (``{in: 1}``, ``x.of``); a keyword
+        after it always ends the name, so ``a.b and c`` stays a conjunction.
+        """
         best: tuple[int, str] | None = None
         for end, text in self._name_candidates():
             if self.is_known(text):
@@ -441,7 +445,7 @@ class Parser:
         words = [self.advance().value]
         while (
             self.at("name")
-            and (allow_keywords or self.tok.value not in KEYWORDS)
+            and self.tok.value not in KEYWORDS
             and self.text[self.tokens[self.pos - 1].end : self.tok.pos].isspace()
         ):
             words.append(self.advance().value)

@@ -11,10 +11,12 @@ each call in the explanation. Every user-function call counts against
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import DecimalException
 from typing import Any
 
 from ..errors import LimitExceeded
-from .feel import normalize_name
+from .feel import FeelEvalError, normalize_name
+from .feeltypes import coerce
 from .limits import TraceEntry, current_run, exceeded
 from .values import feel_text
 
@@ -42,6 +44,10 @@ class Frame(dict):  # type: ignore[type-arg]
 
     def __contains__(self, key: object) -> bool:
         return dict.__contains__(self, key) or key in self.parent
+
+
+# What a built-in may raise on bad arguments; FEEL turns each into null.
+RUNTIME_ERRORS = (FeelEvalError, DecimalException, ValueError, TypeError, OverflowError, ArithmeticError, IndexError)
 
 
 class Function:
@@ -101,14 +107,10 @@ class Builtin(Function):
                 args = [given.get(n) for n in sig.names]
                 while args and sig.names[len(args) - 1] not in given:
                     args.pop()  # trailing optional parameters left out
-                if sig.varargs and sig.names[-1] in given and len(sig.names) == 1 and type(given[sig.names[-1]]) is list:
-                    return args
                 return args
         return None
 
     def call(self, args: list[Any], named: dict[str, Any] | None = None) -> Any:
-        from .compile import RUNTIME_ERRORS
-
         if named is not None:
             positional = self.positional(named)
             if positional is None:
@@ -118,7 +120,7 @@ class Builtin(Function):
             return None
         try:
             return self.fn(*args)
-        except RUNTIME_ERRORS:
+        except RUNTIME_ERRORS:  # FEEL: a failing function yields null
             return None
 
 
@@ -175,8 +177,6 @@ class UserFunction(Function):
         return {p: (args[i] if i < len(args) else None) for i, p in enumerate(self.params)}
 
     def call(self, args: list[Any], named: dict[str, Any] | None = None) -> Any:
-        from .feeltypes import coerce
-
         run = current_run()
         run.tick()
         bound = self.bind(args, named)
@@ -188,18 +188,19 @@ class UserFunction(Function):
         if run.depth >= run.limits.max_depth:
             raise exceeded("max_depth", run.limits.max_depth, run.depth + 1)
         run.depth += 1
+        run.enter(entry)
         try:
-            with run.nested(entry):
-                for param, ftype in zip(self.params, self.types, strict=True):
-                    if ftype is not None:
-                        bound[param], warning = coerce(bound[param], ftype)
-                        if warning:
-                            run.record(TraceEntry("warning", f"{self.name or '函数'} 的参数 '{param}'",
-                                                  detail={"message": warning}))  # fmt: skip
-                result = self.body(Frame(self.scope, bound))
+            for param, ftype in zip(self.params, self.types, strict=True):
+                if ftype is not None:
+                    bound[param], warning = coerce(bound[param], ftype)
+                    if warning:
+                        run.record(TraceEntry("warning", f"{self.name or '函数'} 的参数 '{param}'",
+                                              detail={"message": warning}))  # fmt: skip
+            result = self.body(Frame(self.scope, bound))
         except RecursionError as exc:  # Python's own stack ran out first: same answer, a limit
             raise exceeded("max_depth", run.limits.max_depth, run.depth) from exc
         finally:
+            run.leave(entry)
             run.depth -= 1
         if self.result_type is not None:
             result, warning = coerce(result, self.result_type)

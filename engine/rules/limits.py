@@ -126,6 +126,15 @@ class Run:
         self.stack[-1].append(entry)
         return entry
 
+    def enter(self, entry: TraceEntry | None) -> None:
+        """Entries recorded until :meth:`leave` become ``entry``'s children (no-op for None)."""
+        if entry is not None:
+            self.stack.append(entry.children)
+
+    def leave(self, entry: TraceEntry | None) -> None:
+        if entry is not None:
+            self.stack.pop()
+
     @contextmanager
     def nested(self, entry: TraceEntry | None) -> Iterator[None]:
         """Entries recorded inside the block become ``entry``'s children."""

@@ -128,6 +128,8 @@ def test_names_with_spaces_need_no_quotes() -> None:
 def test_keywords_end_a_name() -> None:
     assert feel("a b in [1..5]", **{"a b": 3}) is True
     assert feel("x between 1 and 5", x=3) is True
+    assert feel("c.ok and c.done", c={"ok": True, "done": False}) is False  # a path's name stops at "and"
+    assert feel("{in: 1}.in") == 1  # a keyword may still be a key
 
 
 # --- §10.3.2.6 to 10.3.2.8: if, between, in, instance of ----------------------------------------
