@@ -27,9 +27,13 @@ from .values import (
 def require(value: Any, expected: type | tuple[type, ...], what: str) -> Any:
     """``value`` if it has the FEEL type a function needs, else FeelEvalError (→ null)."""
     if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-        name = getattr(expected, "__name__", "another type")
-        raise FeelEvalError(f"{what} expects {name}, got {type_name(value)}")
+        name = _FEEL_NAMES.get(expected, getattr(expected, "__name__", "another type"))  # type: ignore[arg-type]
+        raise FeelEvalError(f"{what}() expects a {name}, got {type_name(value)}")
     return value
+
+
+_FEEL_NAMES = {Decimal: "number", str: "string", bool: "boolean", list: "list", dict: "context", dt.date: "date",
+               dt.time: "time", dt.timedelta: "days and time duration", Range: "range"}  # fmt: skip
 
 
 def integer(value: Any, what: str) -> int:
