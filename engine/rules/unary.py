@@ -172,8 +172,9 @@ def _fast_interval(lo: Any, hi: Any, low_closed: bool, high_closed: bool) -> Tes
 
 
 def _equals_or_member(value: Any, expected: Any) -> bool | None:
-    if isinstance(expected, list):
-        if any(ops.eq(value, item) is True for item in expected):
+    if isinstance(expected, list):  # each item is a test of its own: a value to equal or a range to lie in
+        if any((ops.in_range(value, item) if isinstance(item, Range) else ops.eq(value, item)) is True
+               for item in expected):  # fmt: skip
             return True
         return ops.eq(value, expected) if isinstance(value, list) else False
     if isinstance(expected, Range):

@@ -159,6 +159,10 @@ def test_keywords_end_a_name() -> None:
         ("null in null", True),
         ("5 in null", False),
         ("[1, 2] in [[1, 2], [3]]", True),
+        ("1 in [[2..4], [1..3]]", True),  # a list of ranges: in any of them
+        ("5 in [[2..4], [1..3]]", False),
+        ('"b" in [["f".."h"], ["a".."c"]]', True),
+        ("10 in (1, < 5, >= 10)", True),
         ("5 instance of number", True),
         ('"5" instance of number', False),
         ('@"2026-01-01" instance of date', True),
