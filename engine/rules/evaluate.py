@@ -41,7 +41,10 @@ def evaluate(
     """Evaluate ``decision``; required decisions run first, each once per call."""
     run, token = activate(Run(limits or model.limits))
     try:
-        result = _evaluate(model, decision, base_context(model, to_feel_inputs(inputs)), {}, run, owned=True)
+        ctx = to_feel_inputs(inputs)
+        if model.functions or model.imports:
+            ctx = base_context(model, ctx)
+        result = _evaluate(model, decision, ctx, {}, run, owned=True)
         if run.entries and not result.trace:  # a plain table whose cells called BKMs: their trace
             result.trace = run.entries
         if token and run.dropped:
@@ -86,12 +89,11 @@ def _evaluate(
     run: Run,
     owned: bool = False,
 ) -> DecisionResult:
+    if decision.plain_table:  # the hot path: a table needing nothing else, nothing to trace around it
+        return _table(decision, decision.logic, base if owned else dict(base))  # type: ignore[arg-type]
     # a private copy: unary tests bind "?" in it; the top decision may use the fresh input dict itself
     ctx: dict[str, Any] = base if owned and not decision.required_decisions else dict(base)  # type: ignore[assignment]
     logic = decision.logic
-    if type(logic) is DecisionTable and not (decision.required_decisions or decision.imported_decisions
-                                             or decision.input_types):  # fmt: skip
-        return _table(decision, logic, ctx)  # the hot path: a plain table, nothing to trace around it
     required = []
     for req_id in decision.required_decisions:
         if req_id not in cache:

@@ -143,6 +143,16 @@ class Decision:
     input_converters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)  # lenient typeRef conversion
 
     @property
+    def plain_table(self) -> bool:
+        """A decision table with no required decisions and no typed inputs (cached: read on every evaluation)."""
+        cached = self.__dict__.get("_plain")
+        if cached is None:
+            cached = self.__dict__["_plain"] = isinstance(self.logic, DecisionTable) and not (
+                self.required_decisions or self.imported_decisions or self.input_types
+            )
+        return cached
+
+    @property
     def title(self) -> str:
         """How messages name the decision: ``决策 'triage'（分诊）``."""
         if self.name and self.name != self.id:
