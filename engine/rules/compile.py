@@ -31,7 +31,6 @@ from .feel import (
     Call,
     ContextLit,
     FeelError,
-    FeelEvalError,
     Filter,
     For,
     FuncDef,
@@ -50,7 +49,6 @@ from .feel import (
 )
 from .feeltypes import FeelType, resolve
 from .functions import BUILTIN_NAMES, BUILTINS, IMPURE, RUNTIME_ERRORS, Frame, UserFunction, invoke
-from .limits import current_run, exceeded
 from .values import Range, YearMonthDuration, parse_temporal
 
 Evaluator = Callable[[Mapping[str, Any]], Any]
@@ -185,19 +183,19 @@ def _logical(node: Binary, left: Compiled, right: Compiled) -> Compiled:
     combine = ops.logical_and if node.op == "and" else ops.logical_or
     short = node.op == "or"  # the value that decides on its own: False for and, True for or
     if left.const and right.const:
-        return constant(combine(_bool(left.value), _bool(right.value)), node)
+        return constant(combine(as_bool(left.value), as_bool(right.value)), node)
     lf, rf = left.fn, right.fn
 
     def evaluate(ctx: Mapping[str, Any]) -> bool | None:
         first = lf(ctx)
         if first is short:
             return short
-        return combine(_bool(first), _bool(rf(ctx)))
+        return combine(as_bool(first), as_bool(rf(ctx)))
 
     return Compiled(evaluate, node)
 
 
-def _bool(value: Any) -> bool | None:
+def as_bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
@@ -233,161 +231,6 @@ def _if(node: If, env: Env) -> Compiled:
         return then if cond.value is True else orelse
     cf, tf, ef = cond.fn, then.fn, orelse.fn
     return Compiled(lambda ctx: tf(ctx) if cf(ctx) is True else ef(ctx), node)
-
-
-# --- iteration -------------------------------------------------------------------
-
-
-def iteration_items(domain: Any, end: Any = None, *, ranged: bool = False) -> list[Any] | range | None:
-    """What ``for``/``some``/``every`` iterate: a list, ``a..b`` or a range value of integers or dates."""
-    run = current_run()
-    if ranged or isinstance(domain, Range):
-        if isinstance(domain, Range):
-            if domain.low is None or domain.high is None:
-                return None
-            start, stop = domain.low, domain.high
-            lo_adj, hi_adj = (0 if domain.low_closed else 1), (0 if domain.high_closed else 1)
-        else:
-            start, stop, lo_adj, hi_adj = domain, end, 0, 0
-        if type(start) is Decimal and type(stop) is Decimal:
-            if start != start.to_integral_value() or stop != stop.to_integral_value():
-                return None
-            a, b = int(start), int(stop)
-            step = 1 if b >= a else -1
-            a, b = a + step * lo_adj, b - step * hi_adj
-            size = abs(b - a) + 1
-            if size > run.limits.max_range:
-                raise exceeded("max_range", run.limits.max_range, size)
-            return range(a, b + step, step)  # materialised lazily; mapped to Decimals by the caller
-        if type(start) is dt.date and type(stop) is dt.date:
-            days = (stop - start).days
-            step = 1 if days >= 0 else -1
-            size = abs(days) + 1
-            if size > run.limits.max_range:
-                raise exceeded("max_range", run.limits.max_range, size)
-            return [start + dt.timedelta(days=i) for i in range(lo_adj * step, days + step - hi_adj * step, step)]
-        return None
-    if domain is None:
-        return None
-    return domain if type(domain) is list else [domain]
-
-
-def _item(value: Any) -> Any:
-    return Decimal(value) if type(value) is int else value
-
-
-def _iterations(node: For | Quantified, env: Env) -> tuple[list[tuple[str, Evaluator, Evaluator | None]], Env]:
-    inner = env.bind("partial")
-    compiled = []
-    for it in node.iterations:
-        domain = compile_node(it.domain, inner).fn
-        end = compile_node(it.end, inner).fn if it.end is not None else None
-        compiled.append((normalize_name(it.name), domain, end))
-        inner = inner.bind(it.name)
-    return compiled, inner
-
-
-def _bindings(iterations: list[tuple[str, Evaluator, Evaluator | None]], ctx: Mapping[str, Any]) -> Any:
-    """Yield one Frame per combination of the iteration variables (later domains see earlier ones)."""
-    run = current_run()
-    name, domain, end = iterations[0]
-    items = iteration_items(domain(ctx), end(ctx) if end else None, ranged=end is not None)
-    if items is None:
-        raise _NullDomain
-    rest = iterations[1:]
-    for item in items:
-        run.tick()
-        frame = Frame(ctx, {name: _item(item)})
-        if rest:
-            yield from _bindings(rest, frame)
-        else:
-            yield frame
-
-
-class _NullDomain(Exception):
-    """An iteration domain that is null or not iterable: the whole expression is null."""
-
-
-def _for(node: For, env: Env) -> Compiled:
-    iterations, inner = _iterations(node, env)
-    body = compile_node(node.body, inner).fn
-
-    def loop(ctx: Mapping[str, Any]) -> list[Any] | None:
-        out: list[Any] = []
-        outer = Frame(ctx, {"partial": out})
-        run = current_run()
-        try:
-            for frame in _bindings(iterations, outer):
-                out.append(body(frame))
-                if len(out) > run.limits.max_list_size:
-                    run.check_size(len(out))
-        except _NullDomain:
-            return None
-        return out
-
-    return Compiled(loop, node)
-
-
-def _quantified(node: Quantified, env: Env) -> Compiled:
-    iterations, inner = _iterations(node, env)
-    cond = compile_node(node.cond, inner).fn
-    some = node.kind == "some"
-
-    def quantify(ctx: Mapping[str, Any]) -> bool | None:
-        result: bool | None = not some
-        try:
-            for frame in _bindings(iterations, ctx):
-                value = _bool(cond(frame))
-                if value is some:
-                    return some
-                if value is None:
-                    result = None
-        except _NullDomain:
-            return None
-        return result
-
-    return Compiled(quantify, node)
-
-
-def _filter(node: Filter, env: Env) -> Compiled:
-    base = compile_node(node.base, env).fn
-    cond = compile_node(node.cond, env.bind("item"))
-    if cond.const and type(cond.value) is Decimal:
-        index = cond.value
-        return Compiled(lambda ctx: _at_index(base(ctx), index), node)
-    cf = cond.fn
-
-    def select(ctx: Mapping[str, Any]) -> Any:
-        value = base(ctx)
-        if value is None:
-            return None
-        items = value if type(value) is list else [value]
-        run = current_run()
-        out = []
-        for position, item in enumerate(items):
-            run.tick()
-            frame = Frame(ctx, item) if type(item) is dict else Frame(ctx)
-            frame["item"] = item
-            keep = cf(frame)
-            if position == 0 and type(keep) is Decimal:
-                return _at_index(items, keep)  # l[n] with n computed: an index, not a condition
-            if keep is True:
-                out.append(item)
-        return out
-
-    return Compiled(select, node)
-
-
-def _at_index(value: Any, index: Decimal) -> Any:
-    items = value if type(value) is list else ([] if value is None else [value])
-    if index != index.to_integral_value():
-        return None
-    i = int(index)
-    if i > 0 and i <= len(items):
-        return items[i - 1]
-    if i < 0 and -i <= len(items):
-        return items[i]
-    return None
 
 
 # --- calls, lists, contexts, ranges, functions -----------------------------------
@@ -507,6 +350,8 @@ def _function(node: FuncDef, env: Env) -> Compiled:
     return Compiled(lambda ctx: UserFunction("", params, body, ctx, types), node)
 
 
+from .loops import compile_filter, compile_for, compile_quantified  # noqa: E402  (loops imports this module)
+
 _HANDLERS: dict[type, Callable[[Any, Env], Compiled]] = {
     Literal: _literal,
     AtLiteral: _at_literal,
@@ -518,9 +363,9 @@ _HANDLERS: dict[type, Callable[[Any, Env], Compiled]] = {
     In: _in,
     InstanceOf: _instance_of,
     If: _if,
-    For: _for,
-    Quantified: _quantified,
-    Filter: _filter,
+    For: compile_for,
+    Quantified: compile_quantified,
+    Filter: compile_filter,
     Call: _call,
     ListLit: _list,
     ContextLit: _context,

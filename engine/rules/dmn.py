@@ -22,36 +22,21 @@ from lxml import etree
 from ..errors import DefinitionInvalid, Problem
 from .boxed import EXPRESSION_TAGS, BoxedCompiler
 from .compile import Compiled, Env, UnknownFunction, compile_node, constant
-from .feel import FeelError, FeelSyntaxError, Parser, normalize_name, parse_expression
-from .feeltypes import (
-    ANY,
-    ConstrainedType,
-    ContextType,
-    FeelType,
-    FunctionType,
-    ListType,
-    builtin_type,
-    resolve,
-)
+from .dmn_tables import TableLoader
+from .dmn_types import TypeLoader
+from .feel import FeelError, FeelSyntaxError, normalize_name, parse_expression
+from .feeltypes import ANY, FeelType
 from .functions import BUILTIN_NAMES, UserFunction
 from .limits import DEFAULT_LIMITS, RuleLimits
 from .model import (
-    AGGREGATIONS,
-    HIT_POLICIES,
     BoxedExpression,
     BusinessKnowledgeModel,
-    Cell,
     Decision,
     DecisionService,
-    DecisionTable,
     DmnModel,
-    InputClause,
     LiteralExpression,
-    OutputClause,
-    Rule,
 )
 from .types import converter
-from .unary import UnaryTests, parse_unary_tests
 
 DMN_NAMESPACES = {
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "1.1",
@@ -146,7 +131,7 @@ def _text(element: Any, ns: str, child: str = "text") -> str | None:
     return None if found is None else (found.text or "")
 
 
-class _Loader:
+class _Loader(TypeLoader, TableLoader):
     """Turns one ``definitions`` element into a model, collecting problems."""
 
     def __init__(
@@ -214,7 +199,7 @@ class _Loader:
         self.check_requirements(model)
         return model
 
-    # --- imports and types -------------------------------------------------------
+    # --- imports -------------------------------------------------------------------
 
     def load_imports(self) -> None:
         for element in self.root.findall(self.tag("import")):
@@ -238,87 +223,6 @@ class _Loader:
             for type_name, ftype in model.types.items():
                 if "." not in type_name:
                     self.types[f"{name}.{type_name}" if name else type_name] = ftype
-
-    def load_item_definitions(self) -> None:
-        elements = {el.get("name") or "": el for el in self.root.findall(self.tag("itemDefinition"))}
-        building: set[str] = set()
-
-        def named(name: str) -> FeelType | None:
-            if name in self.types:
-                return self.types[name]
-            if name in elements and name not in building:
-                building.add(name)
-                self.types[name] = self.item_type(elements[name], named)
-                return self.types[name]
-            return None
-
-        for name in elements:
-            named(name)
-
-    def item_type(self, element: Any, named: Callable[[str], FeelType | None]) -> FeelType:
-        name = element.get("name") or ""
-        components = element.findall(self.tag("itemComponent"))
-        type_ref = (_text(element, self.ns, "typeRef") or "").strip()
-        function_item = element.find(self.tag("functionItem"))
-        if components:
-            base: FeelType = ContextType({normalize_name(c.get("name") or ""): self.item_type(c, named)
-                                          for c in components}, name=name)  # fmt: skip
-        elif function_item is not None:
-            params = [self.ref_type(p.get("typeRef"), named) or ANY for p in function_item.findall(self.tag("parameters"))]
-            base = FunctionType(params, self.ref_type(function_item.get("outputTypeRef"), named) or ANY)
-        else:
-            base = (self.ref_type(type_ref, named) if type_ref else None) or ANY
-        for tag in ("allowedValues", "typeConstraint"):
-            constraint = element.find(self.tag(tag))
-            text = (_text(constraint, self.ns) or "").strip() if constraint is not None else ""
-            if text:
-                try:
-                    tests = parse_unary_tests(text)
-                except FeelError as exc:
-                    self.problem(f"类型 '{name}' 的允许值：无法解析 \"{text}\"：{exc}", constraint, name, "unparsable")
-                    continue
-                base = ConstrainedType(name, base, lambda v, t=tests: t.matches(v, {"?": v}), text)
-        if element.get("isCollection") == "true":
-            return ListType(base, name or None)
-        return base
-
-    def ref_type(self, type_ref: str | None, named: Callable[[str], FeelType | None]) -> FeelType | None:
-        if not type_ref:
-            return None
-        return named(type_ref.strip()) or builtin_type(type_ref) or self.spec_type(type_ref)
-
-    def spec_type(self, type_ref: str) -> FeelType | None:
-        """A typeRef written in FEEL type syntax: ``list<number>``, ``context<a: string>``."""
-        try:
-            parser = Parser(type_ref, self.types)
-            spec = parser.type_spec()
-            parser.expect_end()
-        except FeelError:
-            return None
-        return resolve(spec, self.types)
-
-    def type_of(self, type_ref: str | None, env: Env | None = None) -> FeelType | None:
-        """The FEEL type a typeRef names, or None (unknown names are not checked)."""
-        if not type_ref:
-            return None
-        return self.types.get(type_ref.strip()) or builtin_type(type_ref) or self.spec_type(type_ref)
-
-    def environment(self, input_data: dict[str, str]) -> Env:
-        names = set(input_data.values())
-        for tag in ("decision",):
-            for el in self.root.iter(self.tag(tag)):
-                names.update(filter(None, (el.get("name"), el.get("id"))))
-        functions = {el.get("name") or el.get("id") or "" for tag in ("businessKnowledgeModel", "decisionService")
-                     for el in self.root.iter(self.tag(tag))}  # fmt: skip
-        functions |= set(self.imports)
-        for el in self.root.iter(self.tag("itemComponent")):
-            names.add(el.get("name") or "")
-        for model in self.imports.values():  # members reachable as import.Name
-            names.update(model.functions)
-            names.update(d.name for d in model.decisions.values())
-            names.update(model.input_data.values())
-        return Env(functions=frozenset(normalize_name(f) for f in functions if f), types=self.types,
-                   known=frozenset(normalize_name(n) for n in names if n))  # fmt: skip
 
     # --- expressions -------------------------------------------------------------
 
@@ -495,141 +399,6 @@ class _Loader:
         if result_type is decision.result_type:
             decision.result_type = None  # checked once, by the literal itself
         return LiteralExpression(text, expression, type_ref, converter(type_ref), literal.sourceline, result_type)
-
-    # --- decision tables ---------------------------------------------------
-
-    def table(self, decision: Any, element: Any, env: Env | None = None) -> DecisionTable:
-        saved, self.current_env = self.current_env, env or self.env
-        try:
-            return self._table(decision, element)
-        finally:
-            self.current_env = saved
-
-    def _table(self, decision: Any, element: Any) -> DecisionTable:
-        hit_policy = " ".join((element.get("hitPolicy") or "UNIQUE").upper().replace("_", " ").split())
-        aggregation = element.get("aggregation")
-        if hit_policy not in HIT_POLICIES:
-            self.problem(
-                f"{decision.title}：未知的命中策略 '{hit_policy}'（supported: {', '.join(HIT_POLICIES)}）",
-                element,
-                decision.id,
-                "hit-policy",
-            )
-        if aggregation and (hit_policy != "COLLECT" or aggregation not in AGGREGATIONS):
-            self.problem(
-                f"{decision.title}：聚合 '{aggregation}' 只能用于 COLLECT（SUM、MIN、MAX、COUNT）",
-                element,
-                decision.id,
-                "hit-policy",
-            )
-        inputs = [self.input_clause(decision, el) for el in element.findall(self.tag("input"))]
-        outputs = [self.output_clause(decision, el) for el in element.findall(self.tag("output"))]
-        table = DecisionTable(element.get("id", ""), hit_policy, aggregation, inputs, outputs, [], element.sourceline)
-        rules = element.findall(self.tag("rule"))
-        table.rules = [self.rule(decision, table, el, i) for i, el in enumerate(rules, start=1)]
-        self.check_table(decision, table, element)
-        return table
-
-    def check_table(self, decision: Decision, table: DecisionTable, element: Any) -> None:
-        if not table.outputs:
-            self.problem(f"{decision.title}：决策表没有输出列", element, decision.id, "structure")
-        if table.aggregation and len(table.outputs) > 1:
-            self.problem(
-                f"{decision.title}：带聚合（{table.aggregation}）的 COLLECT 表只能有一个输出列",
-                element,
-                decision.id,
-                "hit-policy",
-            )
-        if table.hit_policy in ("PRIORITY", "OUTPUT ORDER") and not any(o.values for o in table.outputs):
-            self.problem(
-                f"{decision.title}：{table.hit_policy} 命中策略需要输出列定义允许值（outputValues）作为优先级",
-                element,
-                decision.id,
-                "hit-policy",
-            )
-
-    def input_clause(self, decision: Decision, element: Any) -> InputClause:
-        label = element.get("label") or ""
-        expr_el = element.find(self.tag("inputExpression"))
-        text = (_text(expr_el, self.ns) if expr_el is not None else None) or ""
-        type_ref = expr_el.get("typeRef") if expr_el is not None else None
-        where = f"{decision.title} 输入列 '{label or text}'"
-        expression = self.compile(text, expr_el if expr_el is not None else element, decision, where)
-        values = self.value_list(element, "inputValues", decision, where)
-        return InputClause(
-            element.get("id", ""),
-            label,
-            expression,
-            text.strip(),
-            type_ref,
-            converter(type_ref),
-            values,
-            element.sourceline,
-        )
-
-    def output_clause(self, decision: Decision, element: Any) -> OutputClause:
-        name, label = element.get("name") or "", element.get("label") or ""
-        type_ref = element.get("typeRef")
-        where = f"{decision.title} 输出列 '{label or name}'"
-        allowed = self.value_list(element, "outputValues", decision, where)
-        values = None
-        if allowed is not None:
-            if allowed.literals and not allowed.names and not allowed.uses_input:
-                values = allowed.literals
-            else:
-                self.problem(f"{where}：允许值（outputValues）只能是常量列表", element, decision.id, "unparsable")
-        default_el = element.find(self.tag("defaultOutputEntry"))
-        default = None
-        if default_el is not None and (_text(default_el, self.ns) or "").strip():
-            default = self.compile(_text(default_el, self.ns) or "", default_el, decision, f"{where} 默认值")
-        return OutputClause(
-            element.get("id", ""), label, name, type_ref, converter(type_ref), values, default, element.sourceline
-        )
-
-    def value_list(self, element: Any, tag: str, decision: Decision, where: str) -> UnaryTests | None:
-        values_el = element.find(self.tag(tag))
-        text = None if values_el is None else _text(values_el, self.ns)
-        if not text or not text.strip():
-            return None
-        try:
-            return parse_unary_tests(text, self.current_env)
-        except FeelError as exc:
-            self.problem(f'{where} 允许值：无法解析 "{text}"：{exc}', values_el, decision.id, "unparsable")
-            return None
-
-    def rule(self, decision: Decision, table: DecisionTable, element: Any, index: int) -> Rule:
-        rule_id = element.get("id") or str(index)
-        entries = element.findall(self.tag("inputEntry"))
-        out_entries = element.findall(self.tag("outputEntry"))
-        prefix = f"{decision.title}第 {index} 条规则"
-        if len(entries) != len(table.inputs) or len(out_entries) != len(table.outputs):
-            self.problem(
-                f"{prefix}：单元格数量与列数不符（{len(entries)}/{len(table.inputs)} 输入，"
-                f"{len(out_entries)}/{len(table.outputs)} 输出）",
-                element,
-                decision.id,
-                "structure",
-            )
-        rule = Rule(rule_id, index, [], [], [], [], element.sourceline,
-                    description=(_text(element, self.ns, "description") or "").strip())
-        for entry, clause in zip(entries, table.inputs, strict=False):
-            text = _text(entry, self.ns) or ""
-            rule.input_cells.append(Cell(text, entry.sourceline))
-            rule.tests.append(self.cell(text, entry, decision, f"{prefix}，输入列 '{clause.display}'"))
-        for entry, out in zip(out_entries, table.outputs, strict=False):
-            text = _text(entry, self.ns) or ""
-            rule.output_cells.append(Cell(text, entry.sourceline))
-            where = f"{prefix}，输出列 '{out.display}'"
-            rule.outputs.append(self.compile(text, entry, decision, where) if text.strip() else constant(None, None))
-        rule.checks = [(i, t.test) for i, t in enumerate(rule.tests) if t.test is not None]
-        return rule
-
-    def cell(self, text: str, entry: Any, decision: Decision, where: str) -> UnaryTests:
-        try:
-            return parse_unary_tests(text, self.current_env)
-        except FeelError as exc:
-            self.expression_problem(exc, text, entry, decision, where)
-            return parse_unary_tests("-")
 
     # --- requirement graph ---------------------------------------------------
 

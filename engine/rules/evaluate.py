@@ -20,7 +20,6 @@ from .feeltypes import coerce
 from .functions import BUILTINS, Frame, Function
 from .limits import RuleLimits, Run, TraceEntry, activate, current_run, deactivate, exceeded
 from .model import (
-    BoxedExpression,
     Decision,
     DecisionResult,
     DecisionService,

@@ -1,4 +1,4 @@
-"""FEEL lexer and Pratt parser (DMN 1.5, chapter 10) producing a small AST.
+"""The FEEL parser (DMN 1.5, chapter 10): a Pratt parser over the lexer's tokens, building the AST of :mod:`syntax`.
 
 The whole expression language is parsed: literals (numbers, strings with
 escapes, ``@"..."`` temporals), names with spaces, paths ``a.b``, filters
@@ -18,300 +18,44 @@ not keywords. Operator precedence follows the spec: ``if``/``for``/quantified/
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-__all__ = ["FeelError", "FeelEvalError", "FeelSyntaxError", "Parser", "names_in", "parse_expression"]
-
-
-class FeelError(Exception):
-    """A FEEL text could not be parsed or compiled (English technical detail)."""
-
-
-class FeelSyntaxError(FeelError):
-    """A parse error; ``line`` and ``column`` are 1-based within the expression text."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None, detail: str = "") -> None:
-        super().__init__(message)
-        self.line, self.column, self.detail = line, column, detail or message
-
-
-class FeelEvalError(FeelError):
-    """Raised by built-ins on bad arguments; at run time it becomes ``null``."""
-
-
-# --- AST ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Literal:
-    value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class AtLiteral:
-    text: str  # @"2026-01-01", folded at compile time
-
-
-@dataclass(frozen=True, slots=True)
-class Name:
-    name: str  # "?" is the implicit input value of a unary test
-
-
-@dataclass(frozen=True, slots=True)
-class Path:
-    base: Any
-    attr: str
-
-
-@dataclass(frozen=True, slots=True)
-class Filter:
-    base: Any
-    cond: Any
-
-
-@dataclass(frozen=True, slots=True)
-class Negate:
-    operand: Any
-
-
-@dataclass(frozen=True, slots=True)
-class Binary:
-    op: str  # + - * / ** = != < <= > >= and or
-    left: Any
-    right: Any
-
-
-@dataclass(frozen=True, slots=True)
-class Between:
-    value: Any
-    low: Any
-    high: Any
-
-
-@dataclass(frozen=True, slots=True)
-class In:
-    value: Any
-    tests: tuple[Any, ...]  # positive unary tests (UT* nodes)
-
-
-@dataclass(frozen=True, slots=True)
-class TypeSpec:
-    """A FEEL type: ``number``, ``list<string>``, ``context<a: number>``, ``function<number>->string``."""
-
-    name: str
-    args: tuple[Any, ...] = ()  # element type / (key, TypeSpec) pairs / parameter types + result
-
-
-@dataclass(frozen=True, slots=True)
-class InstanceOf:
-    value: Any
-    type: TypeSpec
-
-
-@dataclass(frozen=True, slots=True)
-class If:
-    cond: Any
-    then: Any
-    orelse: Any
-
-
-@dataclass(frozen=True, slots=True)
-class Iteration:
-    name: str
-    domain: Any
-    end: Any = None  # ``for i in 1..n``: domain is the start, end the stop
-
-
-@dataclass(frozen=True, slots=True)
-class For:
-    iterations: tuple[Iteration, ...]
-    body: Any
-
-
-@dataclass(frozen=True, slots=True)
-class Quantified:
-    kind: str  # "some" or "every"
-    iterations: tuple[Iteration, ...]
-    cond: Any
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    callee: Any
-    args: tuple[Any, ...]
-    named: tuple[tuple[str, Any], ...] | None = None  # named arguments, in written order
-
-    @property
-    def name(self) -> str | None:
-        return self.callee.name if isinstance(self.callee, Name) else None
-
-
-@dataclass(frozen=True, slots=True)
-class ListLit:
-    items: tuple[Any, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ContextLit:
-    entries: tuple[tuple[str, Any], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RangeLit:
-    """``[a..b]``; ``low``/``high`` is None for the open side of ``< 10`` / ``>= 5``."""
-
-    low: Any
-    high: Any
-    low_closed: bool
-    high_closed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class FuncDef:
-    params: tuple[tuple[str, TypeSpec | None], ...]
-    body: Any
-    external: bool = False
-
-
-# unary tests
-@dataclass(frozen=True, slots=True)
-class UTCompare:
-    op: str
-    endpoint: Any
-
-
-@dataclass(frozen=True, slots=True)
-class UTExpr:
-    expr: Any  # a range, a list (membership), a value (equality) or a boolean using ?
-
-
-@dataclass(frozen=True, slots=True)
-class UTNot:
-    tests: tuple[Any, ...]
-
-
-# --- lexer ------------------------------------------------------------------
-
-_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
-_NAME = re.compile(r"[^\W\d]\w*")  # unicode letters, so 类别 is a valid name
-_OPERATORS = (
-    "..", "**", "<=", ">=", "!=", "->", "=", "<", ">", "+", "-", "*", "/",
-    "(", ")", "[", "]", "{", "}", ",", ".", ":", "?",
-)  # fmt: skip
-_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "'": "'", "b": "\b", "f": "\f"}
-KEYWORDS = frozenset(
-    "if then else and or true false null for in return some every satisfies between instance of function "
-    "external".split()
+from .lexer import _NAME_SYMBOLS, BUILTIN_TYPES, KEYWORDS, Token, _syntax, line_col, normalize_name, tokenize
+from .syntax import (  # re-exported: the AST and the errors are part of what this module offers
+    AtLiteral,
+    Between,
+    Binary,
+    Call,
+    ContextLit,
+    FeelError,
+    FeelEvalError,
+    FeelSyntaxError,
+    Filter,
+    For,
+    FuncDef,
+    If,
+    In,
+    InstanceOf,
+    Iteration,
+    ListLit,
+    Literal,
+    Name,
+    Negate,
+    Path,
+    Quantified,
+    RangeLit,
+    TypeSpec,
+    UTCompare,
+    UTExpr,
+    UTNot,
+    names_in,
 )
-# tokens that may sit inside a name without spaces: Pre-bureau, a/b, it's (spec: additional name symbols)
-_NAME_SYMBOLS = frozenset({".", "/", "-", "'", "+", "*"})
-BUILTIN_TYPES = (
-    "number", "string", "boolean", "date", "time", "date and time", "days and time duration",
-    "years and months duration", "dayTimeDuration", "yearMonthDuration", "dateTime", "duration",
-    "Any", "Null", "context", "list", "range", "function",
-)  # fmt: skip
 
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    kind: str  # num, str, temporal, name, op, eof
-    value: Any
-    pos: int
-    end: int
-
-
-def line_col(text: str, pos: int) -> tuple[int, int]:
-    """1-based line and column of offset ``pos``."""
-    line = text.count("\n", 0, pos) + 1
-    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
-
-
-def _syntax(text: str, pos: int, what: str) -> FeelSyntaxError:
-    line, col = line_col(text, pos)
-    found = "end of text" if pos >= len(text) else repr(text[pos : pos + 12])
-    detail = f"{what} at line {line}, column {col}, found {found}" if "\n" in text else \
-        f"{what} at column {col}, found {found}"  # fmt: skip
-    return FeelSyntaxError(detail, line, col, what)
-
-
-def _read_string(text: str, start: int) -> tuple[str, int]:
-    """Read a double-quoted string at ``start``; return (value, index after closing quote)."""
-    out: list[str] = []
-    i = start + 1
-    while i < len(text):
-        ch = text[i]
-        if ch == '"':
-            return "".join(out), i + 1
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2 : i + 6]):
-                code = int(text[i + 2 : i + 6], 16)
-                i += 6
-                low = text[i + 2 : i + 6] if text.startswith("\\u", i) else ""
-                if 0xD800 <= code < 0xDC00 and re.fullmatch(r"[dD][c-fC-F][0-9a-fA-F]{2}", low):
-                    code = 0x10000 + ((code - 0xD800) << 10) + (int(low, 16) - 0xDC00)  # surrogate pair
-                    i += 6
-                out.append(chr(code))
-                continue
-            if nxt == "U" and re.fullmatch(r"[0-9a-fA-F]{6}", text[i + 2 : i + 8]):
-                out.append(chr(int(text[i + 2 : i + 8], 16)))
-                i += 8
-                continue
-            out.append(_ESCAPES.get(nxt, "\\" + nxt))
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    raise _syntax(text, start, "unterminated string")
-
-
-def tokenize(text: str) -> Iterator[Token]:
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-        elif text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            if end < 0:
-                raise _syntax(text, i, "unterminated comment")
-            i = end + 2
-        elif ch == '"':
-            value, i2 = _read_string(text, i)
-            yield Token("str", value, i, i2)
-            i = i2
-        elif ch == "@" and text[i + 1 : i + 2] == '"':
-            value, i2 = _read_string(text, i + 1)
-            yield Token("temporal", value, i, i2)
-            i = i2
-        elif text.startswith("..", i):
-            yield Token("op", "..", i, i + 2)
-            i += 2
-        elif (m := _NUMBER.match(text, i)) is not None:
-            yield Token("num", Decimal(m.group()), i, m.end())
-            i = m.end()
-        elif (m := _NAME.match(text, i)) is not None:
-            yield Token("name", m.group(), i, m.end())
-            i = m.end()
-        else:
-            op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
-            if op is None:
-                raise _syntax(text, i, f"unexpected character {ch!r}")
-            yield Token("op", op, i, i + len(op))
-            i += len(op)
-    yield Token("eof", None, n, n)
-
-
-def normalize_name(name: str) -> str:
-    """Names compare with runs of whitespace collapsed: ``Monthly   Salary`` is ``Monthly Salary``."""
-    return " ".join(name.split())
+__all__ = [
+    "FeelError", "FeelEvalError", "FeelSyntaxError", "Parser", "names_in", "normalize_name", "parse_expression",
+    "line_col", "tokenize", "Token", "KEYWORDS", "BUILTIN_TYPES",
+]  # fmt: skip
 
 
 # --- parser -----------------------------------------------------------------
@@ -827,56 +571,3 @@ def parse_expression(text: str, known: Iterable[str] = (), functions: Iterable[s
     except RecursionError as exc:
         raise FeelSyntaxError("expression nested too deeply", 1, 1) from exc
     return node
-
-
-def names_in(node: Any) -> set[str]:
-    """Free root variable names an AST reads (``case`` for ``case.category``), without ``?``.
-
-    Names bound inside the expression (iteration variables, parameters, context
-    entries) are not free; neither are names in filter conditions, which may be
-    keys of the filtered items.
-    """
-    found: set[str] = set()
-    _free(node, frozenset(), found)
-    return found
-
-
-def _free(n: Any, bound: frozenset[str], found: set[str]) -> None:
-    if isinstance(n, Name):
-        if n.name != "?" and n.name not in bound:
-            found.add(n.name)
-    elif isinstance(n, (Literal, AtLiteral, TypeSpec)) or n is None:
-        return
-    elif isinstance(n, Path):
-        _free(n.base, bound, found)
-    elif isinstance(n, Filter):
-        _free(n.base, bound, found)
-    elif isinstance(n, (For, Quantified)):
-        inner = set(bound) | {"partial"}
-        for it in n.iterations:
-            _free(it.domain, frozenset(inner), found)
-            _free(it.end, frozenset(inner), found)
-            inner.add(it.name)
-        _free(n.body if isinstance(n, For) else n.cond, frozenset(inner), found)
-    elif isinstance(n, FuncDef):
-        _free(n.body, bound | {p for p, _ in n.params}, found)
-    elif isinstance(n, ContextLit):
-        inner = set(bound)
-        for key, value in n.entries:
-            inner.add(key)
-            _free(value, frozenset(inner), found)
-    elif isinstance(n, Call):
-        if not isinstance(n.callee, Name):  # a called name is a function, not a variable
-            _free(n.callee, bound, found)
-        for a in n.args:
-            _free(a, bound, found)
-        for _, a in n.named or ():
-            _free(a, bound, found)
-    elif isinstance(n, (tuple, list)):
-        for child in n:
-            _free(child, bound, found)
-    elif hasattr(n, "__slots__"):
-        for slot in n.__slots__:
-            child = getattr(n, slot)
-            if not isinstance(child, (str, bool, Decimal)):
-                _free(child, bound, found)

@@ -19,7 +19,7 @@ from elementpath.regex import RegexError, translate_pattern
 
 from .feel import FeelEvalError
 from .functions import builtin
-from .lib_conversion import integer, require
+from .lib_conversion import require
 from .limits import current_run, exceeded
 
 _FLAGS = {"s": re.S, "m": re.M, "i": re.I}
