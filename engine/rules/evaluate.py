@@ -9,6 +9,7 @@ rule order by accident.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -35,10 +36,14 @@ from .values import to_feel_inputs, to_python, type_name
 
 
 def evaluate(
-    model: DmnModel, decision: Decision, inputs: Mapping[str, Any], limits: RuleLimits | None = None
+    model: DmnModel,
+    decision: Decision,
+    inputs: Mapping[str, Any],
+    limits: RuleLimits | None = None,
+    now: dt.datetime | None = None,
 ) -> DecisionResult:
     """Evaluate ``decision``; required decisions run first, each once per call."""
-    run, token = activate(Run(limits or model.limits))
+    run, token = activate(Run(limits or model.limits, now))
     try:
         ctx = to_feel_inputs(inputs)
         if model.functions or model.imports:
@@ -164,10 +169,14 @@ def _literal(decision: Decision, literal: LiteralExpression, ctx: dict[str, Any]
 
 
 def evaluate_service(
-    model: DmnModel, service: DecisionService, inputs: Mapping[str, Any], limits: RuleLimits | None = None
+    model: DmnModel,
+    service: DecisionService,
+    inputs: Mapping[str, Any],
+    limits: RuleLimits | None = None,
+    now: dt.datetime | None = None,
 ) -> DecisionResult:
     """Evaluate a decision service from the engine: ``inputs`` by input data and input decision names."""
-    run, token = activate(Run(limits or model.limits))
+    run, token = activate(Run(limits or model.limits, now))
     trace = run.open_section()
     try:
         raw, parts = _service(model, service, to_feel_inputs(inputs), run)

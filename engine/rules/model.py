@@ -6,6 +6,7 @@ calls the compiled closures these objects hold.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -291,11 +292,17 @@ class DmnModel:
         return validate(self, known_names)
 
     def evaluate(
-        self, id_or_name: str, inputs: Mapping[str, Any], *, limits: RuleLimits | None = None
+        self,
+        id_or_name: str,
+        inputs: Mapping[str, Any],
+        *,
+        limits: RuleLimits | None = None,
+        now: dt.datetime | None = None,
     ) -> DecisionResult:
         """Evaluate a decision (and, first, the decisions it requires) or a decision service against ``inputs``.
 
-        ``limits`` overrides the model's :class:`RuleLimits` for this call.
+        ``limits`` overrides the model's :class:`RuleLimits` for this call; ``now`` (an aware
+        date and time) is what FEEL's ``now()`` and ``today()`` return, e.g. the engine's clock.
         """
         from .evaluate import evaluate, evaluate_service  # evaluate imports this module
 
@@ -303,6 +310,6 @@ class DmnModel:
         if decision is None:
             service = self.find_service(id_or_name)
             if service is not None:
-                return evaluate_service(self, service, inputs, limits)
+                return evaluate_service(self, service, inputs, limits, now)
             decision = self.find(id_or_name)
-        return evaluate(self, decision, inputs, limits)
+        return evaluate(self, decision, inputs, limits, now)

@@ -104,6 +104,14 @@ def test_limits_also_bind_direct_use_of_compiled_expressions() -> None:
     assert expression.fn({}) == 100  # outside an evaluation, the documented defaults apply
 
 
+def test_now_and_today_follow_the_callers_clock() -> None:
+    import datetime as dt
+
+    model = literal_model("string(today()) + \" \" + string(now().hour)")
+    clock = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert model.evaluate("runaway", {}, now=clock).result == "2026-11-02 9"
+
+
 def test_constant_folding_never_runs_away_at_load_time() -> None:
     model = literal_model('string length(string join(for i in 1..1000000 return "x"))')
     with pytest.raises(LimitExceeded):  # loading was instant; the work is refused when evaluated
