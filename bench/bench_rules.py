@@ -6,6 +6,12 @@ Both are parsed up front (parsing is not timed); each engine then evaluates the
 same inputs, and every answer is compared. Figures are the median of several
 repeats, measured in the same run so machine speed cancels out of the ratio.
 
+A second benchmark times a context-and-BKM decision (DMN 1.3, as Camunda
+Modeler saves it): a boxed context whose entries call a scoring BKM for each
+of five departments, average the scores and invoke a BKM whose body is a FIRST
+decision table. SpiffWorkflow cannot evaluate BKMs or boxed contexts, so this
+figure stands alone; every answer is checked against a Python reference.
+
 Run: ``python bench/bench_rules.py [evaluations-per-repeat]``
 """
 
@@ -84,6 +90,83 @@ def build_spiff() -> Callable[[dict[str, Any]], Any]:
     return decide
 
 
+CONTEXT_BKM_XML = f"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="{DMN_NS}" id="Definitions_ctx" name="bench" namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="evaluation" name="综合评价">
+    <knowledgeRequirement id="kr1"><requiredKnowledge href="#score" /></knowledgeRequirement>
+    <knowledgeRequirement id="kr2"><requiredKnowledge href="#grade" /></knowledgeRequirement>
+    <context id="Context_1">
+      <contextEntry id="ce1"><variable id="v1" name="得分" />
+        <literalExpression id="le1"><text>for d in departments return 部门得分(d.rating, d.signed)</text></literalExpression>
+      </contextEntry>
+      <contextEntry id="ce2"><variable id="v2" name="平均分" typeRef="number" />
+        <literalExpression id="le2"><text>decimal(mean(得分), 1)</text></literalExpression>
+      </contextEntry>
+      <contextEntry id="ce3"><variable id="v3" name="低分数" typeRef="number" />
+        <literalExpression id="le3"><text>count(departments[rating &lt; 3])</text></literalExpression>
+      </contextEntry>
+      <contextEntry id="ce4">
+        <literalExpression id="le4"><text>评价等级(平均分, 低分数)</text></literalExpression>
+      </contextEntry>
+    </context>
+  </decision>
+  <businessKnowledgeModel id="score" name="部门得分">
+    <encapsulatedLogic id="f1">
+      <formalParameter id="p1" name="rating" typeRef="number" />
+      <formalParameter id="p2" name="signed" typeRef="boolean" />
+      <literalExpression id="le5"><text>rating * 20 - (if signed then 0 else 10)</text></literalExpression>
+    </encapsulatedLogic>
+  </businessKnowledgeModel>
+  <businessKnowledgeModel id="grade" name="评价等级">
+    <encapsulatedLogic id="f2">
+      <formalParameter id="p3" name="平均分" typeRef="number" />
+      <formalParameter id="p4" name="低分数" typeRef="number" />
+      <decisionTable id="dt" hitPolicy="FIRST">
+        <input id="i1"><inputExpression id="ie1" typeRef="number"><text>平均分</text></inputExpression></input>
+        <input id="i2"><inputExpression id="ie2" typeRef="number"><text>低分数</text></inputExpression></input>
+        <output id="o1" name="等级" typeRef="string" />
+        <rule id="r1"><inputEntry id="a1"><text>&gt;= 80</text></inputEntry><inputEntry id="a2"><text>0</text></inputEntry>
+          <outputEntry id="b1"><text>"优秀"</text></outputEntry></rule>
+        <rule id="r2"><inputEntry id="a3"><text>&gt;= 60</text></inputEntry><inputEntry id="a4"><text>-</text></inputEntry>
+          <outputEntry id="b2"><text>"合格"</text></outputEntry></rule>
+        <rule id="r3"><inputEntry id="a5"><text>-</text></inputEntry><inputEntry id="a6"><text>-</text></inputEntry>
+          <outputEntry id="b3"><text>"待改进"</text></outputEntry></rule>
+      </decisionTable>
+    </encapsulatedLogic>
+  </businessKnowledgeModel>
+</definitions>""".encode("utf-8")
+
+
+def context_inputs(count: int) -> list[dict[str, Any]]:
+    """Five departments per evaluation, ratings 1-5, every fourth unsigned (deterministic)."""
+    seed, out = 54321, []
+    for _ in range(count):
+        departments = []
+        for k in range(5):
+            seed = (seed * 1103515245 + 12345) % 2**31
+            departments.append({"name": f"部门{k}", "rating": 1 + (seed >> 8) % 5, "signed": (seed >> 12) % 4 != 0})
+        out.append({"departments": departments})
+    return out
+
+
+def context_reference(inputs: dict[str, Any]) -> str:
+    """The decision computed in plain Python, to check every answer of the benchmark."""
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    scores = [d["rating"] * 20 - (0 if d["signed"] else 10) for d in inputs["departments"]]
+    average = (Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    low = sum(d["rating"] < 3 for d in inputs["departments"])
+    return "优秀" if average >= 80 and low == 0 else "合格" if average >= 60 else "待改进"
+
+
+def build_context_bkm() -> Callable[[dict[str, Any]], Any]:
+    from gongzhi.rules import load_dmn
+
+    model = load_dmn(CONTEXT_BKM_XML, filename="bench_context.dmn")
+    decision = model.find("evaluation")
+    return lambda inputs: model.evaluate(decision.id, inputs).result
+
+
 def sample_inputs(count: int) -> list[dict[str, Any]]:
     """Deterministic inputs covering every rule (a linear congruential sequence)."""
     seed, out = 12345, []
@@ -112,7 +195,13 @@ def run(evaluations: int = 5000, repeats: int = 5) -> dict[str, Any]:
     spiff_answers = [spiff(i) for i in inputs]
     gongzhi_rate = _rate(ours, inputs, repeats)
     spiff_rate = _rate(spiff, inputs, repeats)
+    boxed = build_context_bkm()
+    boxed_inputs = context_inputs(max(evaluations // 5, 10))
+    boxed_answers = [boxed(i) for i in boxed_inputs]
     return {
+        "context_bkm_per_s": _rate(boxed, boxed_inputs, repeats),
+        "context_bkm_evaluations": len(boxed_inputs),
+        "context_bkm_answers_match": boxed_answers == [context_reference(i) for i in boxed_inputs],
         "rules": len(_rules()),
         "evaluations": evaluations,
         "repeats": repeats,
@@ -134,6 +223,11 @@ def report(figures: dict[str, Any]) -> str:
     for label, key in engines:
         lines.append(f"{label:<32}{figures[key]:>12,.0f}{1e6 / figures[key]:>10.1f}")
     lines.append(f"ratio gongzhi/spiff: {figures['ratio']:.1f}x; answers identical: {figures['answers_match']}")
+    lines.append(
+        f"context + 2 BKMs (5 calls, 1 BKM table), {figures['context_bkm_evaluations']} evaluations: "
+        f"{figures['context_bkm_per_s']:,.0f} evals/s, {1e6 / figures['context_bkm_per_s']:.1f} µs/eval; "
+        f"answers match the Python reference: {figures['context_bkm_answers_match']}"
+    )
     return "\n".join(lines)
 
 

@@ -95,13 +95,15 @@ def deploy(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--decision", "decision", required=True, help="decision id or name")
 @click.option("--input", "input_", required=True, help="a JSON object, or - to read one JSON object per line")
-def decide(file: Path, decision: str, input_: str) -> None:
-    """Evaluate a DMN decision: prints {"result": ..., "matched_rules": [...]}."""
+@click.option("--explain", is_flag=True, help="after each answer, explain it in Chinese (rules, context entries, BKM calls)")
+def decide(file: Path, decision: str, input_: str, explain: bool) -> None:
+    """Evaluate a DMN decision (or decision service): prints {"result": ..., "matched_rules": [...]}."""
     from .rules import load_dmn
 
     try:
         model = load_dmn(file)
-        model.find(decision)
+        if model.find_service(decision) is None:
+            model.find(decision)
     except GongzhiError as exc:
         _fail(f"错误：{exc}")
     lines = (line for line in sys.stdin if line.strip()) if input_ == "-" else iter([input_])
@@ -111,12 +113,15 @@ def decide(file: Path, decision: str, input_: str) -> None:
             inputs = orjson.loads(line)
             if not isinstance(inputs, dict):
                 raise ValueError("输入必须是 JSON 对象 (an object)")
-            answer = model.evaluate(decision, inputs).as_dict()
+            outcome = model.evaluate(decision, inputs)
+            answer = outcome.as_dict()
             out = {"result": answer["result"], "matched_rules": answer["matched_rules"]}
         except (GongzhiError, ValueError) as exc:
             failed += 1
-            out = {"error": str(exc)}
+            out, outcome = {"error": str(exc)}, None
         click.echo(orjson.dumps(out).decode())
+        if explain and outcome is not None:
+            click.echo("\n".join(["解释：", *("  " + line for line in outcome.explain())]))
     if failed:
         sys.exit(1)
 

@@ -2,7 +2,7 @@
 
 - the BPMN XSD (every error, not just the first);
 - every flow element, lane and participant has a diagram shape or edge, and
-  every DMN decision and input has a DMN shape (the file opens as a drawing);
+  every DMN decision, input, BKM and decision service has a DMN shape (the file opens as a drawing);
 - scripts and expressions compile in the sandbox, and use nothing it refuses
   (imports, escapes, endless ``while True``, constants past the limits);
 - constant timer and due-date values parse and stay within the limits;
@@ -79,7 +79,8 @@ def check_drawn(defs: DefinitionSet) -> Iterable[Problem]:
         shapes = {s.get("dmnElementRef") for s in root.iter() if isinstance(s.tag, str) and etree.QName(s).localname == "DMNShape"}
         for node in root.iter():
             tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
-            if tag in ("decision", "inputData") and node.get("id") not in shapes:
+            drawable = tag in ("decision", "inputData", "businessKnowledgeModel", "decisionService")
+            if drawable and node.get("href") is None and node.get("id") not in shapes:  # href: a service's reference
                 yield Problem(file, f"{tag} “{node.get('name') or node.get('id')}” 没有 DMN 图形（DMNShape）",
                               element_id=node.get("id"), line=node.sourceline, code="not-drawn")
 

@@ -6,14 +6,16 @@ calls the compiled closures these objects hold.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problem, UnknownDecision
 from .compile import Compiled
+from .limits import DEFAULT_LIMITS, RuleLimits, TraceEntry
 from .unary import UnaryTests
-from .values import to_json
+from .values import feel_text, to_json
 
 HIT_POLICIES = ("UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER")
 AGGREGATIONS = ("SUM", "MIN", "MAX", "COUNT")
@@ -89,6 +91,17 @@ class DecisionTable:
     rules: list[Rule]
     line: int | None
 
+    def __post_init__(self) -> None:
+        self.first_only = self.hit_policy == "FIRST"
+
+    @property
+    def keys(self) -> list[str]:
+        """Output keys in column order (cached: the evaluator reads them for every match)."""
+        cached = self.__dict__.get("_keys")
+        if cached is None or len(cached) != len(self.outputs):
+            cached = self.__dict__["_keys"] = [o.key for o in self.outputs]
+        return cached
+
 
 @dataclass
 class LiteralExpression:
@@ -97,6 +110,23 @@ class LiteralExpression:
     type_ref: str | None
     convert: Callable[[Any], Any] | None
     line: int | None
+    result_type: Any = None  # FeelType of type_ref: a non-conforming result becomes null with a warning
+
+
+@dataclass
+class BoxedExpression:
+    """Decision logic other than a table or a plain literal: a context, list, relation, invocation,
+    function definition, conditional, iterator or filter, compiled into one closure.
+
+    ``text`` is a FEEL-like summary for catalogues; ``free_names`` the names it reads from outside.
+    """
+
+    kind: str
+    text: str
+    expression: Compiled
+    type_ref: str | None
+    line: int | None
+    free_names: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -104,9 +134,24 @@ class Decision:
     id: str
     name: str
     line: int | None
-    logic: DecisionTable | LiteralExpression
+    logic: DecisionTable | LiteralExpression | BoxedExpression
     required_decisions: list[str] = field(default_factory=list)  # decision ids
     required_inputs: list[str] = field(default_factory=list)  # inputData names
+    imported_decisions: list[tuple[str, str]] = field(default_factory=list)  # (import name, decision id)
+    required_knowledge: list[str] = field(default_factory=list)  # BKM / decision service names
+    result_type: Any = None  # FeelType of the variable's typeRef, when it names a type
+    input_types: dict[str, Any] = field(default_factory=dict)  # inputData name -> FeelType
+    input_converters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)  # lenient typeRef conversion
+
+    @property
+    def plain_table(self) -> bool:
+        """A decision table with no required decisions and no typed inputs (cached: read on every evaluation)."""
+        cached = self.__dict__.get("_plain")
+        if cached is None:
+            cached = self.__dict__["_plain"] = isinstance(self.logic, DecisionTable) and not (
+                self.required_decisions or self.imported_decisions or self.input_types
+            )
+        return cached
 
     @property
     def title(self) -> str:
@@ -138,6 +183,7 @@ class DecisionResult:
     required: list[DecisionResult] = field(default_factory=list)
     matches: list[RuleMatch] = field(default_factory=list)
     raw_result: Any = field(default=None, repr=False, compare=False)  # FEEL value, fed to dependents
+    trace: Sequence[TraceEntry] = ()  # context entries, BKM calls, nested tables, warnings
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form: Decimals as numbers, dates and durations as ISO 8601 strings."""
@@ -149,7 +195,63 @@ class DecisionResult:
             "inputs": to_json(self.inputs),
             "outputs": to_json(self.outputs),
             "required": [r.as_dict() for r in self.required],
+            "explanation": [trace_dict(e) for e in self.trace],
         }
+
+    def explain(self) -> list[str]:
+        """The explanation in Chinese, one line per step (what ``gongzhi decide --explain`` prints)."""
+        from .explain import explain  # explain imports this module
+
+        return explain(self)
+
+
+def trace_dict(entry: TraceEntry) -> dict[str, Any]:
+    """JSON-ready form of one explanation entry."""
+    out: dict[str, Any] = {"kind": entry.kind, "label": entry.label}
+    if entry.kind in ("entry", "call", "table"):
+        out["value"] = to_json(entry.value) if not callable(entry.value) else feel_text(entry.value)
+    for key, value in entry.detail.items():
+        out[key] = to_json(value)
+    if entry.children:
+        out["children"] = [trace_dict(c) for c in entry.children]
+    return out
+
+
+@dataclass
+class BusinessKnowledgeModel:
+    """A BKM: a named function (parameters and a boxed body) that decisions and other BKMs call."""
+
+    id: str
+    name: str
+    line: int | None
+    params: tuple[str, ...]
+    function: Any  # functions.UserFunction, kind "bkm"
+    required_knowledge: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"业务知识模型 '{self.name or self.id}'"
+
+
+@dataclass
+class DecisionService:
+    """Output decisions evaluated from input data and input decisions supplied by the caller."""
+
+    id: str
+    name: str
+    line: int | None
+    output_decisions: list[str]
+    encapsulated_decisions: list[str]
+    input_decisions: list[str]
+    input_data: list[str]  # inputData names
+    function: Any = None  # functions.Function that invokes it
+    result_type: Any = None  # FeelType of the service's variable typeRef
+
+    @property
+    def title(self) -> str:
+        if self.name and self.name != self.id:
+            return f"决策服务 '{self.id}'（{self.name}）"
+        return f"决策服务 '{self.id}'"
 
 
 @dataclass
@@ -160,6 +262,12 @@ class DmnModel:
     decisions: dict[str, Decision]
     input_data: dict[str, str] = field(default_factory=dict)  # inputData id -> name
     namespace: str = ""
+    bkms: dict[str, BusinessKnowledgeModel] = field(default_factory=dict)  # by id
+    services: dict[str, DecisionService] = field(default_factory=dict)  # by id
+    functions: dict[str, Any] = field(default_factory=dict)  # BKM and service functions by name
+    imports: dict[str, DmnModel] = field(default_factory=dict)  # import name -> model
+    types: dict[str, Any] = field(default_factory=dict)  # item definition name -> FeelType
+    limits: RuleLimits = DEFAULT_LIMITS
 
     def find(self, id_or_name: str) -> Decision:
         """Decision by id, else by name; raises :class:`UnknownDecision` listing the ids."""
@@ -169,7 +277,13 @@ class DmnModel:
         for candidate in self.decisions.values():
             if candidate.name == id_or_name:
                 return candidate
-        raise UnknownDecision(id_or_name, sorted(self.decisions))
+        raise UnknownDecision(id_or_name, sorted(self.decisions) + sorted(self.services))
+
+    def find_service(self, id_or_name: str) -> DecisionService | None:
+        for service in self.services.values():
+            if id_or_name in (service.id, service.name):
+                return service
+        return None
 
     def validate(self, known_names: set[str] | None = None) -> list[Problem]:
         """Semantic problems (unknown names, type mismatches); see :func:`validate.validate`."""
@@ -177,8 +291,25 @@ class DmnModel:
 
         return validate(self, known_names)
 
-    def evaluate(self, id_or_name: str, inputs: Mapping[str, Any]) -> DecisionResult:
-        """Evaluate a decision (and, first, the decisions it requires) against ``inputs``."""
-        from .evaluate import evaluate  # evaluate imports this module
+    def evaluate(
+        self,
+        id_or_name: str,
+        inputs: Mapping[str, Any],
+        *,
+        limits: RuleLimits | None = None,
+        now: dt.datetime | None = None,
+    ) -> DecisionResult:
+        """Evaluate a decision (and, first, the decisions it requires) or a decision service against ``inputs``.
 
-        return evaluate(self, self.find(id_or_name), inputs)
+        ``limits`` overrides the model's :class:`RuleLimits` for this call; ``now`` (an aware
+        date and time) is what FEEL's ``now()`` and ``today()`` return, e.g. the engine's clock.
+        """
+        from .evaluate import evaluate, evaluate_service  # evaluate imports this module
+
+        decision = self.decisions.get(id_or_name)
+        if decision is None:
+            service = self.find_service(id_or_name)
+            if service is not None:
+                return evaluate_service(self, service, inputs, limits, now)
+            decision = self.find(id_or_name)
+        return evaluate(self, decision, inputs, limits, now)

@@ -1,8 +1,11 @@
-"""FEEL operator semantics: arithmetic, comparison and three-valued logic.
+"""FEEL operator semantics: arithmetic, comparison, equality and three-valued logic.
 
 Every operator returns ``None`` (FEEL ``null``) for operands of the wrong or
 mismatched type instead of raising, as FEEL prescribes; a table cell then
-simply does not match.
+simply does not match. Temporal arithmetic follows DMN 1.5 §10.3.2.3: dates,
+times and dates-and-times combine with days-and-time durations, dates and
+dates-and-times with years-and-months durations; a date meeting a date and time
+is taken as midnight (UTC when the other side has a zone).
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import datetime as dt
 from decimal import Decimal, DecimalException
 from typing import Any
 
-from .values import FEEL_CONTEXT, YearMonthDuration
+from .limits import current_run
+from .values import FEEL_CONTEXT, Range, YearMonthDuration
 
-_TEMPORAL = (dt.date, dt.time, dt.timedelta, YearMonthDuration)
+_DTD, _YMD, _DATE, _DT, _TIME = dt.timedelta, YearMonthDuration, dt.date, dt.datetime, dt.time
+_ORDERED = (Decimal, str, _DATE, _DT, _TIME, _DTD, _YMD)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -25,21 +30,39 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month + 1, day=min(day.day, last))
 
 
+def _time_shift(t: dt.time, delta: dt.timedelta) -> dt.time:
+    """A time moved by a duration, wrapping around midnight; the zone is kept."""
+    anchor = dt.datetime.combine(dt.date(2000, 1, 1), t.replace(tzinfo=None)) + delta
+    return anchor.time().replace(tzinfo=t.tzinfo)
+
+
+def _as_datetime(day: dt.date, other: dt.datetime) -> dt.datetime:
+    """A date meeting a date and time: midnight, in UTC when the other value has a zone."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC if other.tzinfo is not None else None)
+
+
 def add(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is Decimal and tb is Decimal:
         return FEEL_CONTEXT.add(a, b)
     if ta is str and tb is str:
-        return a + b
-    if ta is tb and ta in (dt.timedelta, YearMonthDuration):
-        return a + b if ta is dt.timedelta else YearMonthDuration(a.months + b.months)
-    if ta in (dt.timedelta, YearMonthDuration) and tb in (dt.date, dt.datetime):
-        return add(b, a)
-    if ta in (dt.date, dt.datetime):
-        if tb is dt.timedelta:
+        return current_run().check_string(a + b)
+    try:
+        if ta is tb and ta is _DTD:
             return a + b
-        if tb is YearMonthDuration:
-            return add_months(a, b.months)
+        if ta is tb and ta is _YMD:
+            return YearMonthDuration(a.months + b.months)
+        if ta in (_DTD, _YMD) and tb in (_DATE, _DT, _TIME):
+            return add(b, a)
+        if ta is _DATE or ta is _DT:
+            if tb is _DTD:
+                return a + b if ta is _DT else (dt.datetime.combine(a, dt.time()) + b).date()
+            if tb is _YMD:
+                return add_months(a, b.months)
+        if ta is _TIME and tb is _DTD:
+            return _time_shift(a, b)
+    except (OverflowError, ValueError):  # beyond year 9999
+        return None
     return None
 
 
@@ -47,15 +70,24 @@ def sub(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is Decimal and tb is Decimal:
         return FEEL_CONTEXT.subtract(a, b)
-    if ta is tb and ta in (dt.date, dt.datetime, dt.timedelta):
-        try:
+    try:
+        if ta is tb and ta in (_DATE, _DT, _DTD):
             return a - b
-        except TypeError:  # naive minus aware date-time
-            return None
-    if ta is tb is YearMonthDuration:
-        return YearMonthDuration(a.months - b.months)
-    if ta in (dt.date, dt.datetime) and tb in (dt.timedelta, YearMonthDuration):
-        return add(a, negate(b))
+        if ta is _DATE and tb is _DT:
+            return _as_datetime(a, b) - b
+        if ta is _DT and tb is _DATE:
+            return a - _as_datetime(b, a)
+        if ta is tb is _YMD:
+            return YearMonthDuration(a.months - b.months)
+        if ta is tb is _TIME:
+            if (a.utcoffset() is None) != (b.utcoffset() is None):
+                return None
+            day = dt.date(2000, 1, 1)
+            return dt.datetime.combine(day, a) - dt.datetime.combine(day, b)
+        if ta in (_DATE, _DT, _TIME) and tb in (_DTD, _YMD):
+            return add(a, negate(b)) if ta is not _TIME or tb is _DTD else None
+    except (TypeError, OverflowError, ValueError):  # naive minus aware, beyond year 9999
+        return None
     return None
 
 
@@ -63,12 +95,15 @@ def mul(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is Decimal and tb is Decimal:
         return FEEL_CONTEXT.multiply(a, b)
-    if ta is Decimal and tb in (dt.timedelta, YearMonthDuration):
+    if ta is Decimal and tb in (_DTD, _YMD):
         return mul(b, a)
-    if tb is Decimal and ta is dt.timedelta:
-        return dt.timedelta(seconds=float(FEEL_CONTEXT.multiply(Decimal(str(a.total_seconds())), b)))
-    if tb is Decimal and ta is YearMonthDuration:
-        return YearMonthDuration(int(FEEL_CONTEXT.multiply(Decimal(a.months), b)))
+    try:
+        if tb is Decimal and ta is _DTD:
+            return dt.timedelta(microseconds=int(FEEL_CONTEXT.multiply(_micros(a), b)))
+        if tb is Decimal and ta is _YMD:
+            return YearMonthDuration(int(FEEL_CONTEXT.multiply(Decimal(a.months), b)))
+    except (OverflowError, DecimalException):
+        return None
     return None
 
 
@@ -77,23 +112,25 @@ def div(a: Any, b: Any) -> Any:
     try:
         if ta is Decimal and tb is Decimal:
             return None if b == 0 else FEEL_CONTEXT.divide(a, b)
-        if ta is dt.timedelta and tb is Decimal:
-            return None if b == 0 else div_seconds(a, b)
-        if ta is tb is dt.timedelta:
-            return None if not b else FEEL_CONTEXT.divide(_seconds(a), _seconds(b))
-        if ta is tb is YearMonthDuration:
+        if ta is _DTD and tb is Decimal:
+            return None if b == 0 else dt.timedelta(microseconds=int(FEEL_CONTEXT.divide(_micros(a), b)))
+        if ta is _YMD and tb is Decimal:
+            return None if b == 0 else YearMonthDuration(int(FEEL_CONTEXT.divide(Decimal(a.months), b)))
+        if ta is tb is _DTD:
+            return None if not b else FEEL_CONTEXT.divide(_micros(a), _micros(b))
+        if ta is tb is _YMD:
             return None if not b.months else FEEL_CONTEXT.divide(Decimal(a.months), Decimal(b.months))
-    except DecimalException:
+    except (DecimalException, OverflowError):
         return None
     return None
 
 
-def _seconds(delta: dt.timedelta) -> Decimal:
-    return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 1_000_000
+def _micros(delta: dt.timedelta) -> Decimal:
+    return Decimal((delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)
 
 
-def div_seconds(delta: dt.timedelta, by: Decimal) -> dt.timedelta:
-    return dt.timedelta(seconds=float(FEEL_CONTEXT.divide(_seconds(delta), by)))
+def seconds(delta: dt.timedelta) -> Decimal:
+    return _micros(delta) / 1_000_000
 
 
 def power(a: Any, b: Any) -> Any:
@@ -116,7 +153,7 @@ def negate(a: Any) -> Any:
 
 
 def eq(a: Any, b: Any) -> bool | None:
-    """FEEL ``=``: null equals only null; values of different types give null."""
+    """FEEL ``=``: null equals only null; values of different types give null; lists and contexts deeply."""
     if a is None or b is None:
         return a is None and b is None
     ta, tb = type(a), type(b)
@@ -125,13 +162,33 @@ def eq(a: Any, b: Any) -> bool | None:
     if ta is list:
         if len(a) != len(b):
             return False
-        return all(eq(x, y) is True for x, y in zip(a, b, strict=True))
+        return _all_equal(zip(a, b, strict=True))
     if ta is dict:
-        return a.keys() == b.keys() and all(eq(a[k], b[k]) is True for k in a)
+        if a.keys() != b.keys():
+            return False
+        return _all_equal((a[k], b[k]) for k in a)
+    if ta is Range:
+        return _all_equal(((a.low, b.low), (a.high, b.high))) and (
+            a.low_closed == b.low_closed and a.high_closed == b.high_closed
+        )
+    if ta is _TIME or ta is _DT:
+        if (a.utcoffset() is None) != (b.utcoffset() is None):
+            return False
     try:
         return a == b
     except TypeError:
         return None
+
+
+def _all_equal(pairs: Any) -> bool | None:
+    result: bool | None = True
+    for x, y in pairs:
+        same = eq(x, y)
+        if same is False:
+            return False
+        if same is None:
+            result = None
+    return result
 
 
 def ne(a: Any, b: Any) -> bool | None:
@@ -142,7 +199,7 @@ def ne(a: Any, b: Any) -> bool | None:
 def _ordered(a: Any, b: Any) -> bool:
     """Whether ``<`` is defined between the two values."""
     ta = type(a)
-    return ta is type(b) and (ta is Decimal or ta is str or ta in _TEMPORAL or ta is dt.datetime)
+    return ta is type(b) and ta in _ORDERED
 
 
 def lt(a: Any, b: Any) -> bool | None:
@@ -185,6 +242,16 @@ def logical_or(a: Any, b: Any) -> bool | None:
     if a is False and b is False:
         return False
     return None
+
+
+def in_range(value: Any, r: Range) -> bool | None:
+    """Whether ``value`` lies in range ``r`` (three-valued)."""
+    if value is None:
+        return None
+    low = True if r.low is None else (le if r.low_closed else lt)(r.low, value)
+    if low is not True:
+        return low
+    return True if r.high is None else (le if r.high_closed else lt)(value, r.high)
 
 
 BINARY = {

@@ -158,6 +158,19 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+# Values already of these Python types need no conversion (the common case, checked first).
+_EXACT: dict[str, type] = {
+    "string": str,
+    "number": Decimal,
+    "boolean": bool,
+    "date": dt.date,
+    "date and time": dt.datetime,
+    "time": dt.time,
+    "list": list,
+    "context": dict,
+}
+
+
 def converter(type_ref: str | None) -> Callable[[Any], Any] | None:
     """Converter for a typeRef; raises ValueError with a readable reason. ``None`` = no conversion."""
     feel_type = normalize_type(type_ref)
@@ -165,9 +178,11 @@ def converter(type_ref: str | None) -> Callable[[Any], Any] | None:
     if convert is None:
         return None
 
+    exact = _EXACT.get(feel_type or "")
+
     def checked(value: Any) -> Any:
-        if value is None:  # null is a member of every FEEL type
-            return None
+        if value is None or type(value) is exact:  # null is a member of every FEEL type
+            return value
         try:
             return convert(value)
         except ValueError as exc:
@@ -184,4 +199,6 @@ def conforms(value: Any, type_ref: str | None) -> bool:
     actual = type_name(value)
     if feel_type == "integer":
         return actual == "number" and value == value.to_integral_value()
+    if feel_type == "duration":
+        return actual in ("days and time duration", "years and months duration")
     return actual == feel_type

@@ -1,25 +1,29 @@
-"""FEEL unary tests: the cells of a decision table's input columns.
+"""FEEL unary tests: the cells of a decision table's input columns, and the right of ``in``.
 
 Supported forms: ``-`` or empty (any), ``< 5`` / ``<= x`` / ``> y`` / ``>= z``,
-intervals ``[a..b]`` ``(a..b]`` ``]a..b[``, comma-separated alternatives
-(``"a","b"``), ``not(...)``, ``null``, and any simple expression compared for
-equality with the input (a list result means membership). An expression that
-mentions ``?`` is evaluated with ``?`` bound to the input and must be true.
+ranges ``[a..b]`` ``(a..b]`` ``]a..b[``, comma-separated alternatives
+(``"a","b"``), ``not(...)``, ``null``, and any expression: a list result means
+membership, a range result containment, anything else equality with the input.
+An expression that mentions ``?`` is evaluated with ``?`` bound to the input
+and must be true.
 
 Each test compiles to ``test(value, ctx) -> bool | None`` (FEEL three-valued);
-a cell matches only when the result is exactly ``True``.
+a cell matches only when the result is exactly ``True``. Constant endpoints of
+plain types get specialised closures: the decision-table hot path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from . import ops
-from .compile import Compiled, compile_node
-from .feel import FeelSyntaxError, Interval, Literal, Name, Parser, names_in
+from .compile import EMPTY_ENV, Compiled, Env, compile_node
+from .feel import FeelSyntaxError, Literal, Name, Parser, RangeLit, UTCompare, UTExpr, UTNot, names_in
+from .functions import BUILTIN_NAMES
+from .values import Range
 
 Test = Callable[[Any, dict[str, Any]], "bool | None"]
 
@@ -45,78 +49,56 @@ class UnaryTests:
         return self.test is None or self.test(value, ctx) is True
 
 
-def parse_unary_tests(text: str | None) -> UnaryTests:
+def parse_unary_tests(text: str | None, env: Env | None = None) -> UnaryTests:
     """Parse and compile one cell; raises :class:`FeelError` with an English reason."""
     source = (text or "").strip()
     if source in ("", "-"):
         return UnaryTests(source, None, [], set(), False)
-    parser = Parser(source)
-    builder = _Builder(parser)
-    test = builder.tests()
-    parser.expect_end()
+    env = env or EMPTY_ENV
+    parser = Parser(source, env.parser_names(), BUILTIN_NAMES)
+    try:
+        tests = parser.unary_tests()
+        parser.expect_end()
+    except RecursionError as exc:
+        raise FeelSyntaxError("expression nested too deeply", 1, 1) from exc
+    builder = _Builder(env)
+    test = builder.alternatives(tests) if tests is not None else None
     return UnaryTests(source, test, builder.literals, builder.names, builder.uses_input)
 
 
+def compile_tests(tests: Iterable[Any], env: Env) -> Test:
+    """The test for the right side of ``in``."""
+    return _Builder(env).alternatives(tuple(tests))
+
+
 class _Builder:
-    def __init__(self, parser: Parser) -> None:
-        self.p = parser
+    def __init__(self, env: Env) -> None:
+        self.env = env
         self.literals: list[Any] = []
         self.names: set[str] = set()
         self.uses_input = False
 
-    def tests(self) -> Test:
-        p = self.p
-        if p.at("name", "not") and p.tokens[p.pos + 1].kind == "op" and p.tokens[p.pos + 1].value == "(":
-            p.advance(), p.advance()
-            inner = self.positive_tests()
-            p.expect_op(")")
+    def alternatives(self, tests: tuple[Any, ...]) -> Test:
+        compiled = [self.test(t) for t in tests]
+        if len(compiled) == 1:
+            return compiled[0]
+        return lambda v, ctx: _any_of(compiled, v, ctx)
+
+    def test(self, node: Any) -> Test:
+        if isinstance(node, UTNot):
+            inner = self.alternatives(node.tests)
             return lambda v, ctx: _negate(inner(v, ctx))
-        return self.positive_tests()
-
-    def positive_tests(self) -> Test:
-        alternatives = [self.positive_test()]
-        while self.p.at_op(","):
-            self.p.advance()
-            alternatives.append(self.positive_test())
-        if len(alternatives) == 1:
-            return alternatives[0]
-        return lambda v, ctx: _any_of(alternatives, v, ctx)
-
-    def positive_test(self) -> Test:
-        p = self.p
-        if p.at_op(*_COMPARISONS):
-            op = p.advance().value
-            return self._comparison(op, self._compile(p.expression(3)))  # endpoint binds tighter than comparisons
-        if p.at_op("[", "(", "]"):
-            interval = self._try_interval()
-            if interval is not None:
-                return interval
-        node = p.expression()
-        if isinstance(node, Literal) and node.value is None:
+        if isinstance(node, UTCompare):
+            return self._comparison(node.op, self._compile(node.endpoint))
+        expr = node.expr if isinstance(node, UTExpr) else node
+        if isinstance(expr, RangeLit):
+            return self._interval(expr)
+        if isinstance(expr, Literal) and expr.value is None:
             return lambda v, ctx: v is None
-        return self._equality(node)
-
-    def _try_interval(self) -> Test | None:
-        """Parse ``[a..b]`` and friends; backtrack (``(1+2)``, ``[1,2]``) if it is not one."""
-        p = self.p
-        start = p.pos
-        low_closed = p.advance().value == "["
-        try:
-            low = p.expression()
-        except FeelSyntaxError:
-            low = None
-        if low is None or not p.at_op(".."):
-            p.pos = start
-            return None
-        p.advance()  # past "..": from here on it is an interval, so errors are real
-        high = p.expression()
-        if not p.at_op("]", "[", ")"):
-            p.fail("expected ']', '[' or ')' to close the range")
-        high_closed = p.advance().value == "]"
-        return self._interval(Interval(low, high, low_closed, high_closed))
+        return self._equality(expr)
 
     def _compile(self, node: Any) -> Compiled:
-        compiled = compile_node(node)
+        compiled = compile_node(node, self.env)
         self.names |= names_in(node)
         if compiled.const:
             self.literals.append(compiled.value)
@@ -132,7 +114,10 @@ class _Builder:
         ef = endpoint.fn
         return lambda v, ctx: compare(v, ef(ctx))
 
-    def _interval(self, node: Interval) -> Test:
+    def _interval(self, node: RangeLit) -> Test:
+        if node.low is None or node.high is None:  # "< 10" written as a range value
+            op = ("<=" if node.high_closed else "<") if node.low is None else (">=" if node.low_closed else ">")
+            return self._comparison(op, self._compile(node.high if node.low is None else node.low))
         low, high = self._compile(node.low), self._compile(node.high)
         if low.const and high.const and type(low.value) is type(high.value) and type(low.value) in _FAST_TYPES:
             return _fast_interval(low.value, high.value, node.low_closed, node.high_closed)
@@ -145,7 +130,7 @@ class _Builder:
         if "?" in _qmark_names(node):
             self.uses_input = True
             self.names |= names_in(node)
-            fn = compile_node(node).fn
+            fn = compile_node(node, self.env.bind("?")).fn
 
             def with_input(v: Any, ctx: dict[str, Any]) -> bool | None:
                 ctx["?"] = v  # ctx is the evaluator's private per-call dict
@@ -154,7 +139,7 @@ class _Builder:
 
             return with_input
         compiled = self._compile(node)
-        if compiled.const and not isinstance(compiled.value, (list, dict)):
+        if compiled.const and not isinstance(compiled.value, (list, dict, Range)):
             c, t = compiled.value, type(compiled.value)
             return lambda v, ctx: (v == c) if type(v) is t else (False if v is None else None)
         fn = compiled.fn
@@ -187,8 +172,13 @@ def _fast_interval(lo: Any, hi: Any, low_closed: bool, high_closed: bool) -> Tes
 
 
 def _equals_or_member(value: Any, expected: Any) -> bool | None:
-    if isinstance(expected, list) and not isinstance(value, list):
-        return any(ops.eq(value, item) is True for item in expected)
+    if isinstance(expected, list):  # each item is a test of its own: a value to equal or a range to lie in
+        if any((ops.in_range(value, item) if isinstance(item, Range) else ops.eq(value, item)) is True
+               for item in expected):  # fmt: skip
+            return True
+        return ops.eq(value, expected) if isinstance(value, list) else False
+    if isinstance(expected, Range):
+        return ops.in_range(value, expected)
     return ops.eq(value, expected)
 
 
@@ -208,18 +198,18 @@ def _negate(result: bool | None) -> bool | None:
 
 
 def _qmark_names(node: Any) -> set[str]:
-    """Like :func:`names_in` but keeps ``?``."""
+    """Every Name in the tree, ``?`` included."""
     found: set[str] = set()
     stack = [node]
     while stack:
         n = stack.pop()
         if isinstance(n, Name):
             found.add(n.name)
+        elif isinstance(n, (tuple, list)):
+            stack.extend(n)
         elif hasattr(n, "__slots__"):
             for slot in n.__slots__:
                 child = getattr(n, slot)
-                if isinstance(child, tuple):
-                    stack.extend(child)
-                elif not isinstance(child, (str, bool, int, Decimal)) and child is not None:
+                if not isinstance(child, (str, bool, int, Decimal)) and child is not None:
                     stack.append(child)
     return found

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import Problem
 from .feel import names_in
-from .model import Decision, DecisionTable, DmnModel, LiteralExpression, OutputClause, Rule
+from .model import BoxedExpression, Decision, DecisionTable, DmnModel, LiteralExpression, OutputClause, Rule
 from .types import conforms
 from .values import to_python, type_name
 
@@ -28,6 +28,13 @@ def validate(model: DmnModel, known_names: set[str] | None = None) -> list[Probl
     problems: list[Problem] = []
     for decision in model.decisions.values():
         allowed = _allowed_names(model, decision, known_names)
+        if isinstance(decision.logic, BoxedExpression):
+            for name in sorted(decision.logic.free_names - allowed) if allowed is not None else []:
+                problems.append(
+                    _problem(model, decision, decision.logic.line, "unknown-name",
+                             f"{decision.title} {decision.logic.kind}：{_unknown(name)}")  # fmt: skip
+                )
+            continue
         if isinstance(decision.logic, LiteralExpression):
             node = decision.logic.expression.node
             for name in sorted(names_in(node) - allowed) if allowed is not None and node is not None else []:
@@ -49,7 +56,7 @@ def _allowed_names(model: DmnModel, decision: Decision, known_names: set[str] | 
     """Names a decision may read, or None when they cannot be known."""
     if known_names is None and not decision.required_inputs:
         return None
-    allowed = set(known_names or ()) | set(decision.required_inputs)
+    allowed = set(known_names or ()) | set(decision.required_inputs) | set(model.functions) | set(model.imports)
     for req_id in decision.required_decisions:
         allowed.add(req_id)
         if req_id in model.decisions:

@@ -12,7 +12,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_public_names() -> None:
-    assert set(rules.__all__) == {"load_dmn", "DmnModel", "Decision", "DecisionResult", "RuleMatch", "evaluate_file"}
+    assert set(rules.__all__) == {
+        "load_dmn", "DmnModel", "Decision", "DecisionResult", "RuleMatch", "evaluate_file", "BoxedExpression",
+        "BusinessKnowledgeModel", "DecisionService", "RuleLimits", "TraceEntry",
+    }  # fmt: skip
     for name in rules.__all__:
         assert getattr(rules, name) is not None
 
@@ -40,3 +43,26 @@ def test_results_carry_rule_matches() -> None:
     assert [m.rule_id for m in result.matches] == result.matched_rules
     assert result.matches[0].outputs == {"item": "低收入补贴"}
     assert isinstance(result.matches[0], rules.RuleMatch)
+
+
+def test_rules_depends_only_on_errors() -> None:
+    """gongzhi.rules is self-contained: from the rest of Gongzhi it imports only gongzhi.errors."""
+    import ast
+
+    package = Path(rules.__file__).parent
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level >= 2:
+                assert node.module == "errors", f"{module.name} imports ..{node.module}"
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                assert not node.module.startswith("gongzhi") or node.module == "gongzhi.errors", module.name
+            if isinstance(node, ast.Import):
+                assert all(not a.name.startswith("gongzhi") for a in node.names), module.name
+
+
+def test_readme_documents_every_limit() -> None:
+    import dataclasses
+
+    readme = (Path(rules.__file__).parent / "README.md").read_text(encoding="utf-8")
+    for limit in dataclasses.fields(rules.RuleLimits):
+        assert f"`{limit.name}`" in readme

@@ -23,6 +23,14 @@ def test_benchmark_smoke() -> None:
     assert figures["answers_match"] is True and figures["mismatches"] == 0
     assert figures["ratio"] > 0 and figures["gongzhi_per_s"] > 0 and figures["spiff_per_s"] > 0
     assert "ratio gongzhi/spiff" in bench.report(figures)
+    assert figures["context_bkm_answers_match"] is True and figures["context_bkm_per_s"] > 0
+    assert "context + 2 BKMs" in bench.report(figures)
+
+
+def test_context_benchmark_inputs_reach_every_grade() -> None:
+    bench = load_bench()
+    grades = {bench.context_reference(i) for i in bench.context_inputs(200)}
+    assert grades == {"优秀", "合格", "待改进"}
 
 
 def test_sample_inputs_cover_every_rule() -> None:

@@ -9,11 +9,12 @@ import pytest
 
 from gongzhi.rules.compile import compile_text
 from gongzhi.rules.feel import FeelError, FeelSyntaxError, names_in, parse_expression
-from gongzhi.rules.values import YearMonthDuration, to_python
+from gongzhi.rules.values import YearMonthDuration, to_feel, to_python
 
 
 def feel(text: str, **ctx: object) -> object:
-    return to_python(compile_text(text).fn(ctx))
+    """Evaluate with caller values brought into FEEL at the boundary, as model.evaluate does."""
+    return to_python(compile_text(text).fn(to_feel(ctx)))
 
 
 @pytest.mark.parametrize(
@@ -171,4 +172,4 @@ def test_decimal_overflow_is_null() -> None:
 def test_constants_are_folded_at_compile_time() -> None:
     assert compile_text('date("2026-01-01") + duration("P1D")').const
     assert not compile_text("x + 1").const
-    assert compile_text("x + 1").fn({"x": 1}) == Decimal(2)
+    assert compile_text("x + 1").fn({"x": Decimal(1)}) == Decimal(2)

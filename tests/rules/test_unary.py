@@ -12,7 +12,7 @@ from gongzhi.rules.values import parse_duration, to_feel
 
 
 def matches(cell: str, value: object, **ctx: object) -> bool:
-    return parse_unary_tests(cell).matches(to_feel(value), dict(ctx))
+    return parse_unary_tests(cell).matches(to_feel(value), to_feel(dict(ctx)))
 
 
 @pytest.mark.parametrize(
