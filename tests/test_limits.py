@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from gongzhi import Actor, ConfigurationError, Engine, InvalidInput, LimitExceeded, MovableClock, bpmn_package_path
 from gongzhi.config import Config
+from gongzhi.definitions.sources import SourceFile
 from gongzhi.errors import DeadlineExceeded
 from gongzhi.iso8601 import Duration, ISOFormatError, parse_datetime, parse_duration, parse_recurrence
 from gongzhi.limits import Budget, Limits, command_budget, current_budget
@@ -631,3 +632,16 @@ def test_limits_come_from_configuration() -> None:
 def test_the_engine_keeps_its_limits(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine(limit_engine_steps=7)
     assert engine.limits.engine_steps == 7 and engine.script_engine.limits is engine.limits
+
+
+def test_decisions_run_under_the_configured_rule_limits(make_engine: Callable[..., Engine]) -> None:
+    """A decision iterating over a range stops at ``GONGZHI_RULES_MAX_RANGE``; the engine's clock is FEEL's now()."""
+    governance = Path(__file__).parent / "rules" / "fixtures" / "governance.dmn"
+    inputs = {"受理日期": "2026-11-02", "办结日期": "2027-11-02"}
+    roomy = make_engine()
+    roomy.deploy(sources=[SourceFile("governance.dmn", governance.read_bytes())])
+    assert roomy.evaluate_decision("Decision_working_days", inputs)["result"] > 200
+    tight = make_engine(rules_max_range=100)
+    with pytest.raises(LimitExceeded) as stopped:
+        tight.evaluate_decision("Decision_working_days", inputs)
+    assert stopped.value.limit == "max_range" and stopped.value.maximum == 100

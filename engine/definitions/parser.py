@@ -30,8 +30,12 @@ class DecisionCall:
         self.source = source  # "file@sha256", for the audit trail
 
     def result(self, my_task: Any) -> dict[str, Any]:
-        outcome = self.model.evaluate(self.decision_id, my_task.data)
-        recorder = getattr(my_task.workflow.script_engine, "record_decision", None)
+        # The engine's clock for now()/today() and its configured limits, where the script engine has them.
+        script_engine = my_task.workflow.script_engine
+        clock = getattr(script_engine, "now", None)
+        outcome = self.model.evaluate(self.decision_id, my_task.data, limits=getattr(script_engine, "rule_limits", None),
+                                      now=clock() if clock else None)
+        recorder = getattr(script_engine, "record_decision", None)
         if recorder is not None:
             recorder(my_task, self, outcome)
         return {self.result_variable: outcome.as_dict()["result"]}

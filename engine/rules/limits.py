@@ -48,6 +48,24 @@ class RuleLimits:
     max_trace_entries: int = 1_000
     regex_timeout_seconds: float = 1.0
 
+    @classmethod
+    def from_config(cls, extra: Any) -> "RuleLimits":
+        """Limits from configuration keys ``rules_<field>`` (``GONGZHI_RULES_MAX_ITERATIONS`` ...)."""
+        from ..errors import ConfigurationError
+
+        values: dict[str, Any] = {}
+        for name, default in vars(DEFAULT_LIMITS).items():
+            raw = extra.get(f"rules_{name}")
+            if raw is None:
+                continue
+            try:
+                values[name] = type(default)(raw)
+            except (TypeError, ValueError) as exc:
+                raise ConfigurationError(f"GONGZHI_RULES_{name.upper()} must be a number: {raw!r}") from exc
+            if values[name] <= 0:
+                raise ConfigurationError(f"GONGZHI_RULES_{name.upper()} must be positive")
+        return cls(**values)
+
 
 DEFAULT_LIMITS = RuleLimits()
 

@@ -41,6 +41,7 @@ from ..errors import (
 )
 from ..identity import ADMIN_GROUP, SYSTEM, Actor, normalize_region
 from ..limits import Limits
+from ..rules import RuleLimits
 from ..masking import rule_from_config
 from ..plugin_manager import Registry, get_plugin_manager
 from ..services import Channel, ServiceCall, ServiceTask
@@ -80,6 +81,7 @@ class Engine(Pipeline):
         self.repository = Repository()
         self.calendar = self.pm.hook.gongzhi_calendar()
         self.limits = Limits.from_config(self.config.extra)
+        self.rule_limits = RuleLimits.from_config(self.config.extra)
         self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions(), engine=self)
         self._codecs: dict[int, StateCodec] = {}
         self._live = _LiveCache(self.config.cache_size)
@@ -499,7 +501,7 @@ class Engine(Pipeline):
         check_json(dict(inputs), "inputs", max_depth=self._json_depth)
         with self.db.read() as session:
             deployed = self.repository.decision(session, decision)
-        outcome = deployed.model.evaluate(deployed.decision_id, inputs)
+        outcome = deployed.model.evaluate(deployed.decision_id, inputs, limits=self.rule_limits, now=self.clock.now())
         return {**outcome.as_dict(), "decision_version": deployed.version}
 
     def verify_audit(self, checkpoints: bool = False) -> audit.VerifyReport:

@@ -79,6 +79,7 @@ class ScriptEngine(PythonScriptEngine):
         self.clock = clock
         self.services = services
         self.engine = engine  # handed to service handlers as ``ServiceCall.engine``
+        self.rule_limits = getattr(engine, "rule_limits", None)  # business-rule tasks evaluate under these
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -133,6 +134,8 @@ class ScriptEngine(PythonScriptEngine):
                 "inputs": entry.get("inputs"),
                 "matched_rules": entry.get("matched_rules"),
                 "result": entry.get("result"),
+                # Context entries, BKM calls and tables inside them (empty for a plain table).
+                "explanation": entry.get("explanation") or None,
             })
 
 
