@@ -273,9 +273,12 @@ if __name__ == "__main__":  # pragma: no cover
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="worker processes")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="threads per worker")
+@click.option("--graceful-timeout", default=20, show_default=True, type=click.IntRange(min=1),
+              help="seconds a worker being replaced (stopped, or with a stuck command) may finish its requests")
 @click.option("--dev", is_flag=True, help="allow the development secret or one under 32 bytes (never in production)")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, dev: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, graceful_timeout: int,
+          dev: bool) -> None:
     """Serve the HTTP API with gunicorn; migrates and deploys definitions first."""
     from .api.serve import banner, prepare, run_gunicorn
 
@@ -284,7 +287,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     prepare(config)
     click.echo(banner(host, port, dev=dev))
 
-    graceful = 20
+    graceful = graceful_timeout
 
     def load():  # type: ignore[no-untyped-def]
         from .api import create_app

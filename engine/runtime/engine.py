@@ -86,7 +86,8 @@ class Engine(Pipeline):
         self._codecs: dict[int, StateCodec] = {}
         self._live = _LiveCache(self.config.cache_size)
         self.access = Access(self.config.resident_groups, rule_from_config(self.config.extra))
-        self.watchdog = Watchdog(self.db, self.clock, self.limits.command_deadline_seconds)
+        self.watchdog = Watchdog(self.db, self.clock, self.limits.command_deadline_seconds,
+                                 grace_seconds=float(self.config.extra.get("stuck_grace_seconds") or 5.0))
         self._json_depth = max_json_depth(self.config)  # how deeply nested variables may be
         self.pm.hook.gongzhi_engine_ready(engine=self)  # last: plugins may keep the finished engine
 
