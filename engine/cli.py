@@ -236,7 +236,7 @@ def audit_checkpoint(ctx: click.Context) -> None:
 @click.option("--sub", default="dev", help="user id")
 @click.option("--name", default="", help="display name")
 @click.option("--groups", default="", help="comma-separated groups")
-@click.option("--region", default="", help="region path, e.g. 110105/001")
+@click.option("--region", default="", help="region path, e.g. 110105/001; several, comma-separated, for a reader of many")
 @click.option("--permissions", default="", help="comma-separated permissions, e.g. pii")
 @click.option("--ttl", default=8 * 3600, type=click.IntRange(min=1), help="seconds until expiry")
 @click.option("--admin", is_flag=True, help="group admin over the whole tree")
@@ -245,6 +245,7 @@ def audit_checkpoint(ctx: click.Context) -> None:
 def token(ctx: click.Context, sub: str, name: str, groups: str, region: str, permissions: str, ttl: int, admin: bool,
           dev: bool) -> None:
     """Mint a token signed with GONGZHI_SECRET_KEY (the development secret only with --dev)."""
+    from .identity import normalize_region
     from .tokens import mint, mint_admin
 
     config: Config = ctx.obj["config"]
@@ -254,7 +255,16 @@ def token(ctx: click.Context, sub: str, name: str, groups: str, region: str, per
         click.echo(mint_admin(secret, timedelta(seconds=ttl)))
         return
     split = lambda s: [p.strip() for p in s.split(",") if p.strip()]  # noqa: E731
-    click.echo(mint(secret, sub, name, split(groups), region, timedelta(seconds=ttl), split(permissions)))
+    regions = split(region)
+    if not regions and "admin" not in split(groups):
+        _fail("只有管理员令牌可以不限区域：请用 --region 指定管辖区域（或 --admin）")
+    try:
+        for code in regions:
+            normalize_region(code)
+    except GongzhiError as exc:
+        _fail(f"错误：{exc}")
+    click.echo(mint(secret, sub, name, split(groups), regions[0] if regions else "", timedelta(seconds=ttl),
+                    split(permissions), regions=regions if len(regions) > 1 else ()))
 
 
 def run() -> None:  # pragma: no cover - console entry with friendly errors

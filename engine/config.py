@@ -15,6 +15,8 @@ Keys (the same names, without the prefix, in a mapping):
 - ``MESSAGE_TTL_SECONDS``: how long an early message waits for its instance (7 days)
 - ``IDEMPOTENCY_TTL_SECONDS``: how long ``Idempotency-Key`` answers are remembered (1 day)
 - ``RESIDENT_GROUPS``: comma-separated groups whose members see only the cases they own (``resident``)
+- ``STUCK_GRACE_SECONDS``: how long past its deadline a command must run before the watchdog
+  reports it stuck (5)
 - ``RETENTION_DAYS``: days after a case closes until its personal data is pseudonymised (1095;
   0 keeps it); ``RETENTION_MODE``: ``pseudonymise`` (default) or ``erase``
 - ``MAX_JSON_DEPTH``: deepest nesting of containers in variables, form data, decision inputs and

@@ -44,6 +44,12 @@ def test_token(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert (claims["sub"], claims["groups"], claims["region"]) == ("u1", ["clerk", "street"], "110105/001")
     admin = jwt.decode(runner.invoke(main, ["token", "--admin"]).output.strip(), "a-test-secret-that-is-long-enough-for-hs256", algorithms=["HS256"])
     assert admin["groups"] == ["admin"] and admin["region"] == ""
+    city = runner.invoke(main, ["token", "--sub", "c1", "--groups", "leader", "--region", "110105/001,110105/002"])
+    claims = jwt.decode(city.output.strip(), "a-test-secret-that-is-long-enough-for-hs256", algorithms=["HS256"])
+    assert claims["regions"] == ["110105/001", "110105/002"]
+    for bad in (["--groups", "clerk"], ["--groups", "clerk", "--region", "110105/%"]):  # no region; a wildcard
+        refused = runner.invoke(main, ["token", "--sub", "u2", *bad])
+        assert refused.exit_code == 1 and refused.stdout == "", bad
 
 
 def test_token_refuses_the_development_secret_unless_dev(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -60,7 +66,7 @@ def test_token_refuses_the_development_secret_unless_dev(monkeypatch) -> None:  
 
 def test_token_refuses_a_short_secret(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("GONGZHI_SECRET_KEY", "abc")
-    refused = CliRunner().invoke(main, ["token", "--sub", "u1"])
+    refused = CliRunner().invoke(main, ["token", "--sub", "u1", "--region", "110105"])
     assert refused.exit_code == 1 and "3 字节" in refused.stderr and "32" in refused.stderr
 
 
