@@ -11,20 +11,42 @@ the reviewer ran it.
 
 from __future__ import annotations
 
+import logging
+import shutil
+import socket
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from click.testing import CliRunner
 from flask.testing import FlaskClient
+from sqlalchemy import delete, select, update
 
-from gongzhi import Actor, Engine, InvalidInput, NotAllowed, NotFound, SYSTEM, bpmn_package_path
+from gongzhi import (
+    SYSTEM,
+    Actor,
+    DefinitionInvalid,
+    Engine,
+    InvalidInput,
+    LimitExceeded,
+    NotAllowed,
+    NotFound,
+    ServiceTask,
+    bpmn_package_path,
+    hookimpl,
+)
+from gongzhi.cli import main as cli
 from gongzhi.adapters.open311 import Open311Adapter
 from gongzhi.api import create_app
 from gongzhi.masking import mask_text
 from gongzhi.plugins.whistle import Outbox, WhistlePlugin
-from gongzhi.store.models import Message
+from gongzhi.definitions.sources import SourceFile
+from gongzhi.store.models import AuditEvent, Instance, Message
 from gongzhi.tokens import mint
+
+from .api.conftest import Gongzhi
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API = "/api/v1"
@@ -40,6 +62,98 @@ def approved(engine: Engine, people: Any, start_vars: dict, key: str) -> Any:
     """An approval case that waits for the leader's confirmation message."""
     case = engine.start("approval", people.clerk, start_vars, business_key=key)
     return engine.complete(case.open_tasks[0].id, people.clerk, {"approved": True})
+
+
+def process(script: str, key: str = "scripted") -> SourceFile:
+    """A one-script process (the approval fixture's diagram shapes are not needed for the check)."""
+    template = (FIXTURES / "liveness" / "runaway.bpmn").read_text()
+    start, end = template.index("<bpmn:script>") + len("<bpmn:script>"), template.index("</bpmn:script>")
+    body = template[:start] + script.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + template[end:]
+    return SourceFile(f"{key}.bpmn", body.replace('id="runaway"', f'id="{key}"').replace('processRef="runaway"',
+                                                                                          f'processRef="{key}"').encode())
+
+
+# --- 1. one timer value stops every write --------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["P99999999Y", "P", "PT", "P1DT"])
+def test_1_a_huge_or_empty_timer_value_fails_the_start_at_once(engine: Engine, people: Any, start_vars: dict,
+                                                               value: str) -> None:
+    with pytest.raises((LimitExceeded, InvalidInput)) as refused:
+        engine.start("approval", people.clerk, {**start_vars, "review_within": value})
+    assert refused.value.context.get("element_id") == "review_timeout"
+    assert engine.instances(people.admin).total == 0
+
+
+@pytest.mark.parametrize("cycle", ["R/P99999999Y", "R/PT0S"])
+def test_1_the_property_schedule_refuses_runaway_cycles(make_engine: Callable[..., Engine], cycle: str) -> None:
+    engine = make_engine()
+    engine.deploy([bpmn_package_path() / "property"])
+    board = Actor.of("hb-1", "房管科", ["housing_bureau"], "990101")
+    with pytest.raises((LimitExceeded, InvalidInput)):
+        engine.start("property_schedule", board, {"review_cycle": "季度", "cycle": cycle}, region="990101")
+
+
+class _Gate:
+    """A service operator that waits until the test lets it go, as a slow gateway would."""
+
+    def __init__(self) -> None:
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    @hookimpl
+    def gongzhi_register_service_tasks(self) -> list[ServiceTask]:
+        def wait(call: Any) -> str:
+            self.entered.set()
+            self.release.wait(30)
+            return "ok"
+
+        return [ServiceTask("liveness.block", wait)]
+
+
+def test_1_no_lock_is_held_while_a_command_runs_user_code(make_engine: Callable[..., Engine], people: Any,
+                                                          start_vars: dict) -> None:
+    gate = _Gate()
+    engine = make_engine(plugins=[gate])
+    engine.deploy([FIXTURES / "approval", FIXTURES / "liveness"])
+    slow = threading.Thread(target=engine.start, args=("blocking", people.admin, {}))
+    slow.start()
+    assert gate.entered.wait(10)  # a command is inside a plugin's call, in the middle of the engine
+    try:
+        case = engine.start("approval", people.clerk, start_vars)  # others' writes go through meanwhile
+        done = engine.complete(case.open_tasks[0].id, people.clerk, {"approved": False})
+        assert done.status == "completed"
+    finally:
+        gate.release.set()
+        slow.join(30)
+    assert [i.process_key for i in engine.instances(people.admin, process_key="blocking").items] == ["blocking"]
+
+
+# --- 2. a script with an infinite loop takes the service down ------------------------------------
+
+
+@pytest.mark.parametrize("script", [
+    "while True:\n    pass", "import os", "x = open('/etc/passwd')", "x = getattr((), '__class__')",
+    "x = 9**9**9", "x = 'x' * 10**10",
+])
+def test_2_validation_refuses_what_it_can_know(make_engine: Callable[..., Engine], script: str) -> None:
+    engine = make_engine()
+    with pytest.raises(DefinitionInvalid) as refused:
+        engine.deploy(sources=[process(script)])
+    assert any(p.element_id == "count_forever" for p in refused.value.problems), refused.value.problems
+
+
+@pytest.mark.parametrize("script", [
+    "n = 0\nwhile n >= 0:\n    n = n + 1", "n = 9\nx = n ** n ** n", "n = 10\nx = 'x' * n ** n",
+    "x = [1 for a in range(10**6) for b in range(10**6)]",
+])
+def test_2_runaway_scripts_fail_their_command_and_change_nothing(make_engine: Callable[..., Engine], people: Any,
+                                                                 script: str) -> None:
+    engine = make_engine()
+    engine.deploy(sources=[process(script)])
+    with pytest.raises(LimitExceeded) as stopped:
+        engine.start("scripted", people.admin, {})
+    assert stopped.value.context.get("element_id") == "count_forever"
+    assert engine.instances(people.admin).total == 0
 
 
 # --- 3. Open311 hands residents' personal data to anyone ------------------------------------
@@ -225,7 +339,118 @@ def test_8_a_task_offered_to_residents_is_the_owners_alone(make_engine: Callable
         engine.complete(evaluate.id, li, {"satisfied": True})
 
 
+# --- 9. a task's instructions template can allocate a gigabyte ---------------------------------
+
+
+def _with_instructions(template: str) -> SourceFile:
+    body = (FIXTURES / "approval" / "approval.bpmn").read_text()
+    start = body.index("<spiffworkflow:instructionsForEndUser>") + len("<spiffworkflow:instructionsForEndUser>")
+    end = body.index("</spiffworkflow:instructionsForEndUser>")
+    return SourceFile("approval.bpmn", (body[:start] + template + body[end:]).encode())
+
+
+def test_9_a_giant_template_is_refused_and_a_growing_one_is_cut(make_engine: Callable[..., Engine], people: Any,
+                                                               start_vars: dict) -> None:
+    forms = [SourceFile(f.name, f.read_bytes()) for f in (FIXTURES / "approval").glob("*.json")]
+    with pytest.raises(DefinitionInvalid):
+        make_engine().deploy(sources=[_with_instructions("{{ 'x' * 1000000000 }}"), *forms])
+    engine = make_engine()
+    engine.deploy(sources=[_with_instructions("{{ title * (days * 100000000) }}"), *forms])
+    case = engine.start("approval", people.clerk, start_vars)
+    shown = engine.task(case.open_tasks[0].id, people.clerk).instructions
+    assert len(shown) < 200_000 and "Error" not in shown  # cut or refused, with a short note, never the raw error
+
+
+# --- 10. the audit chain has no key ------------------------------------------------------------------
+
+
+def test_10_an_insider_who_rewrites_an_event_and_its_hashes_is_detected(engine: Engine, people: Any,
+                                                                        start_vars: dict) -> None:
+    import hashlib
+
+    case = engine.start("approval", people.clerk, start_vars)
+    with engine.db.write() as session:  # what an insider with database access can do without the key
+        events = session.scalars(select(AuditEvent).where(AuditEvent.chain == case.id).order_by(AuditEvent.seq)).all()
+        prev = "0" * 64
+        for event in events:
+            event.payload = event.payload.replace("修路灯", "修路面")
+            event.prev_hash = prev
+            event.hash = prev = hashlib.sha256((prev + event.payload).encode()).hexdigest()
+        session.execute(update(Instance).where(Instance.id == case.id).values(audit_hash=prev))
+    assert not engine.verify_audit().ok
+
+
+def test_10_an_insider_who_deletes_a_case_with_its_events_is_detected(engine: Engine, people: Any,
+                                                                      start_vars: dict) -> None:
+    from gongzhi.runtime import audit
+
+    case = engine.start("approval", people.clerk, start_vars)
+    audit.take_checkpoint(engine)
+    with engine.db.write() as session:
+        for table in ("gz_task_candidate", "gz_task", "gz_job", "gz_message_subscription"):
+            session.execute(delete(Instance.metadata.tables[table]).where(
+                Instance.metadata.tables[table].c.get("instance_id", Instance.metadata.tables[table].c.get("task_id"))
+                .in_([case.id]) if table != "gz_task_candidate" else True))
+        session.execute(delete(AuditEvent).where(AuditEvent.chain == case.id))
+        session.execute(delete(Instance).where(Instance.id == case.id))
+    assert engine.verify_audit().ok  # without the checkpoints nothing is left to compare with
+    assert not engine.verify_audit(checkpoints=True).ok
+
+
 # --- also found -------------------------------------------------------------------------------------
+
+
+def test_also_json_nested_500_deep_is_a_clear_422(client: FlaskClient, engine: Engine, people: Any,
+                                                  start_vars: dict) -> None:
+    deep: Any = "底"
+    for _ in range(500):
+        deep = {"a": deep}
+    token = mint(engine.config.secret_key, "clerk-1", "张三", ["clerk"], "110105/001")
+    response = client.post(f"{API}/process-instances", headers={"Authorization": f"Bearer {token}"},
+                           json={"process_key": "approval", "variables": {**start_vars, "x": deep}})
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    with pytest.raises(InvalidInput):
+        engine.start("approval", people.clerk, {**start_vars, "x": deep})
+
+
+def test_also_an_undefined_xml_entity_is_a_definition_problem(engine: Engine) -> None:
+    body = (FIXTURES / "approval" / "approval.bpmn").read_text().replace("申请审批（测试流程）", "&undefined;")
+    with pytest.raises(DefinitionInvalid):
+        engine.deploy(sources=[SourceFile("approval.bpmn", body.encode())])
+    doctype = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]>' + body.split("?>", 1)[1]
+    with pytest.raises(DefinitionInvalid):
+        engine.deploy(sources=[SourceFile("approval.bpmn", doctype.encode())])
+
+
+def test_also_a_414_is_a_problem_not_html(tmp_path: Path) -> None:
+    server = Gongzhi(tmp_path, {"GONGZHI_SECRET_KEY": "x" * 40}).serve()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+            sock.sendall(b"GET /api/v1/" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = sock.recv(65536)
+    finally:
+        server.stop()
+    assert b" 414 " in answer.split(b"\r\n")[0] and b"application/problem+json" in answer
+
+
+def test_also_tokens_need_a_real_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GONGZHI_SECRET_KEY", raising=False)
+    assert CliRunner().invoke(cli, ["token", "--admin"]).exit_code == 1  # no silent development secret
+    monkeypatch.setenv("GONGZHI_SECRET_KEY", "abc")
+    assert CliRunner().invoke(cli, ["token", "--admin"]).exit_code == 1  # 3 bytes
+    monkeypatch.setenv("GONGZHI_SECRET_KEY", "x" * 32)
+    assert CliRunner().invoke(cli, ["token", "--admin"]).exit_code == 0
+
+
+def test_also_client_errors_are_not_logged_as_tracebacks(client: FlaskClient, engine: Engine,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    token = mint(engine.config.secret_key, "clerk-1", "张三", ["clerk"], "110105/001")
+    with caplog.at_level(logging.DEBUG, logger="gongzhi"):
+        response = client.post(f"{API}/process-instances", headers={"Authorization": f"Bearer {token}"},
+                               json={"process_key": "approval", "variables": {}})
+    assert response.status_code == 422
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
+
 
 
 @pytest.mark.parametrize("name", ["__builtins__", "str", "_secret", "len", "add_working_days"])
