@@ -184,7 +184,6 @@ def parse_recurrence(text: str) -> Recurrence:
     repetitions = int(count) if count else None
     items = [parse_duration(p) if p.startswith("P") else parse_datetime(p) for p in parts[1:]]
     durations = [i for i in items if isinstance(i, Duration)]
-    moments = [i for i in items if isinstance(i, datetime)]
     if len(parts) == 2:
         if not durations:
             raise ISOFormatError("只有起点没有时长的重复周期无法计算间隔")

@@ -12,7 +12,6 @@ the reviewer ran it.
 from __future__ import annotations
 
 import logging
-import shutil
 import socket
 import threading
 import unicodedata

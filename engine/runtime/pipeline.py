@@ -19,6 +19,7 @@ never stops anyone else's writes.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import uuid
 from collections import OrderedDict
@@ -161,7 +162,7 @@ class Pipeline:
                 with self.db.read() as session:
                     live = load(session)
                 inflight.instance_id = instance_id = live.row.id
-                moved = self._run(live, actor, act, status, kept_messages)
+                moved = self._run(live, act, status, kept_messages, inflight.remaining())
                 inflight.check()  # past the deadline: fail before anything is written
                 try:
                     with self._write() as session:
@@ -176,9 +177,10 @@ class Pipeline:
                     logger.info("%s on %s lost a race (attempt %d); running it again", action, instance_id, attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _run(self, live: _Live, actor: Actor, act: Callable[[BpmnWorkflow], dict[str, Any] | None],
-             status: str | None, kept_messages: bool = False) -> _Moved:
-        """Phase 2: move the workflow in memory. No transaction is open while user code runs."""
+    def _run(self, live: _Live, act: Callable[[BpmnWorkflow], dict[str, Any] | None], status: str | None,
+             kept_messages: bool, seconds_left: float) -> _Moved:
+        """Phase 2: move the workflow in memory, under what is left of the command's deadline. No
+        transaction is open while user code runs."""
         row, workflow = live.row, live.workflow
         if row.status != "running":
             raise InstanceNotRunning(row.id, row.status)
@@ -187,7 +189,7 @@ class Pipeline:
         moved = _Moved(before, before_vars, {}, CommandLog(instance_id=row.id))
         token = current_log.set(moved.log)
         try:
-            with command_budget(self.limits, self.limits.command_deadline_seconds):
+            with command_budget(self.limits, max(seconds_left, 1e-6) if math.isfinite(seconds_left) else None):
                 moved.details = act(workflow) or {}
                 if status is None:
                     run_engine_steps(workflow)
