@@ -40,6 +40,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 __all__ = [
@@ -239,18 +240,24 @@ class MaskingRule:
 
     def kind_of(self, key: str) -> str | None:
         """``"name"``, ``"phone"``, ``"id"``, ``"address"`` or None for a field name."""
-        lowered = key.lower()
+        return _kind_of(self, key)
 
-        def hit(patterns: Iterable[str]) -> bool:
-            return any(fnmatchcase(lowered, p.lower()) for p in patterns)
 
-        if hit(self.exempt_fields):
-            return None
-        for kind, patterns in (("id", self.id_fields), ("phone", self.phone_fields),
-                               ("address", self.address_fields), ("name", self.name_fields)):
-            if hit(patterns):
-                return kind
+@lru_cache(maxsize=8192)
+def _kind_of(rule: MaskingRule, key: str) -> str | None:
+    """Field names repeat in every case: each is matched against the patterns once."""
+    lowered = key.lower()
+
+    def hit(patterns: Iterable[str]) -> bool:
+        return any(fnmatchcase(lowered, p.lower()) for p in patterns)
+
+    if hit(rule.exempt_fields):
         return None
+    for kind, patterns in (("id", rule.id_fields), ("phone", rule.phone_fields),
+                           ("address", rule.address_fields), ("name", rule.name_fields)):
+        if hit(patterns):
+            return kind
+    return None
 
 
 DEFAULT_RULE = MaskingRule()
