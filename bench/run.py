@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterator
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))  # bench/light.py
 PG_BASE = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 SECRET = "bench-secret-" + "x" * 32
 
@@ -275,13 +276,13 @@ def measure_overhead(cases: int = 10, repeats: int = 3, folder: Path | None = No
 
 
 @contextmanager
-def server(url: str, workers: int = 2, threads: int = 4) -> Iterator[str]:
+def server(url: str, workers: int = 2, threads: int = 4, definitions: Path | None = None) -> Iterator[str]:
     """``gongzhi serve`` (gunicorn) on loopback; the access log goes to a file, not the terminal."""
     make_engine(url).close()  # schema and whistle definitions in place even if other bundled files do not validate
     port = free_port()
     tmp = Path(tempfile.mkdtemp(prefix="gz-serve-"))
     log = (tmp / "serve.log").open("w")
-    env = child_env(url)
+    env = child_env(url, **({"GONGZHI_DEFINITIONS": str(definitions)} if definitions else {}))
     process = subprocess.Popen([*gongzhi_cli(), "serve", "--port", str(port), "--workers", str(workers),
                                 "--threads", str(threads)], cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -861,6 +862,18 @@ def measure_rules(evaluations: int = 2000, repeats: int = 3) -> dict[str, Any]:
     return bench_rules.run(evaluations, repeats)
 
 
+def measure_light(**sizes: Any) -> dict[str, Any]:
+    import light
+
+    return light.measure(**sizes)
+
+
+def measure_light_http(**sizes: Any) -> dict[str, Any]:
+    import light
+
+    return light.measure_http(**sizes)
+
+
 # --- the suite -----------------------------------------------------------------------------------------
 
 SIZES = {
@@ -873,6 +886,8 @@ SIZES = {
         "growth": dict(histories=(0, 10_000), cases=4, repeats=3, waiting=(1_000, 10_000), due=50),
         "scaleout": dict(seconds=6.0, timers=100),
         "rules": dict(evaluations=2000, repeats=3),
+        "light": dict(cases=20, repeats=3),
+        "light_http": dict(seconds=8.0),
     },
     "full": {
         "overhead": dict(cases=15, repeats=5),
@@ -883,11 +898,14 @@ SIZES = {
         "growth": dict(histories=(0, 100_000), cases=6, repeats=5, waiting=(10_000, 100_000), due=200),
         "scaleout": dict(seconds=30.0, timers=1000),
         "rules": dict(evaluations=5000, repeats=5),
+        "light": dict(cases=60, repeats=5),
+        "light_http": dict(seconds=30.0),
     },
 }
 MEASUREMENTS: dict[str, Callable[..., dict[str, Any]]] = {
     "overhead": measure_overhead, "http": measure_http, "worklists": measure_worklists, "storage": measure_storage,
     "timers": measure_timers, "growth": measure_growth, "scaleout": measure_scaleout, "rules": measure_rules,
+    "light": measure_light, "light_http": measure_light_http,
 }
 NEEDS_PG = {"worklists", "timers", "scaleout"}
 
@@ -955,6 +973,19 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     if r:
         rows.append(("rules: gongzhi.rules vs SpiffWorkflow DMN", f"{_f(r['gongzhi_per_s'], 0)} vs "
                      f"{_f(r['spiff_per_s'], 0)} evals/s (×{_f(r['ratio'], 1)}), answers match: {r['answers_match']}", ""))
+    r = results.get("light")
+    if r:
+        rate = r["instances_per_s"]
+        rows += [("L light: bare SpiffWorkflow, in memory", f"{_f(rate['bare'])} instances/s", ""),
+                 ("L light: durable in-process (cached / restore every step)",
+                  f"{_f(rate['durable'])} / {_f(rate['durable_nocache'])} instances/s "
+                  f"(ratio {_f(r['ratio'], 3)}; cold/cached {_f(r['nocache_over_cached'], 2)})", "≥ 100 /s"),
+                 ("L light: CPU outside SpiffWorkflow per command", f"{_f(r['fixed_cpu_ms_per_command'], 2)} ms", "< 1 ms")]
+    r = results.get("light_http")
+    if r:
+        lat = " ".join(f"{k} {_f(v['p50'], 0)}/{_f(v['p95'], 0)}" for k, v in r["latency_ms"].items())
+        rows.append((f"L light HTTP sqlite, {r['workers']} workers x {r['clients']} clients ({r['errors']} errors)",
+                     f"{_f(r['instances_per_s'], 1)} instances/s; ms p50/p95: {lat}", "≥ 50 /s"))
     width = max(len(a) for a, _, _ in rows) if rows else 10
     lines = [f"{'measurement':<{width}}  {'target':<14}  figure", "-" * (width + 80)]
     lines += [f"{a:<{width}}  {c:<14}  {b}" for a, b, c in rows]
