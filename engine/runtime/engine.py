@@ -10,25 +10,28 @@ Concurrent commands on one instance: exactly one wins, the others get a
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..calendar import add_working_days as calendar_add
-from ..clock import Clock, SystemClock
+from ..clock import Clock, SystemClock, utc
 from ..config import Config
 from ..definitions.model import DefinitionSet
 from ..definitions.repository import DeployResult, Repository
 from ..definitions.sources import SourceFile, bundled_path, load_sources
 from ..definitions.validate import validate
 from ..errors import (
+    ConcurrentUpdate,
     Conflict,
     IdempotencyConflict,
     InvalidInput,
@@ -50,18 +53,23 @@ from ..store.models import Incident, Instance, Message, TaskRow
 from . import audit, catalog, jobs, messages, queries
 from .access import Access
 from .forms import check_variable_names, validate_form
-from .pipeline import NOTIFY_CHANNEL, Pipeline, _Live, _LiveCache
+from .cases import Case, CaseRow
+from .commands import NOTIFY_CHANNEL, Command, CommandRunner, Loader
 from .watchdog import Watchdog
 from .snapshot import correlation_key
-from .state import ScriptEngine, StateCodec
+from .state import ScriptEngine
 from .views import InstanceView, Page, TaskView, check_json, max_json_depth
 
 __all__ = ["Engine", "NOTIFY_CHANNEL"]
 
 
 
-class Engine(Pipeline):
-    """One Gongzhi engine: a database, deployed definitions, plugins and a clock."""
+class Engine:
+    """One Gongzhi engine: a database, deployed definitions, plugins and a clock.
+
+    Its commands (``start``, ``complete``, ``send_message``, ...) say what to load and what to
+    change; ``self.runner`` (a ``CommandRunner``) runs every one of them the same way.
+    """
 
     def __init__(
         self,
@@ -83,15 +91,28 @@ class Engine(Pipeline):
         self.limits = Limits.from_config(self.config.extra)
         self.rule_limits = RuleLimits.from_config(self.config.extra)
         self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions(), engine=self)
-        self._codecs: dict[int, StateCodec] = {}
-        self._live = _LiveCache(self.config.cache_size)
         self.access = Access(self.config.resident_groups, rule_from_config(self.config.extra))
         self.watchdog = Watchdog(self.db, self.clock, self.limits.command_deadline_seconds,
                                  grace_seconds=float(self.config.extra.get("stuck_grace_seconds") or 5.0))
         self._json_depth = max_json_depth(self.config)  # how deeply nested variables may be
+        self.runner = CommandRunner(self)
         self.pm.hook.gongzhi_engine_ready(engine=self)  # last: plugins may keep the finished engine
 
     # --- set-up ------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """An ORM write transaction for the writes outside the command runner (deploy, claim, messages kept
+        for later, incidents); a lost race is ConcurrentUpdate."""
+        try:
+            with self.db.write() as session:
+                yield session
+        except StaleDataError as exc:
+            raise ConcurrentUpdate() from exc
+        except IntegrityError as exc:
+            if "uq_gz_audit_chain_seq" in str(exc.orig) or "gz_audit_event.chain" in str(exc.orig):
+                raise ConcurrentUpdate() from exc  # two commands appended to one chain at once; the other won
+            raise Conflict("并发写入冲突，请重试 (integrity conflict)") from exc
 
     def close(self) -> None:
         """Close the database connections (the engine can be used again; it reconnects)."""
@@ -179,55 +200,51 @@ class Engine(Pipeline):
         if owner is not None and not queries.plain_id(owner):
             raise InvalidInput("owner 无效", errors=[{"field": "owner", "message": "1–128 个字符"}])
 
-        def load(session: Session) -> _Live:
-            version = self.repository.latest(session, process_key)
-            bundle = self.repository.bundle(session, version.id)
+        def load(loader: Loader) -> Case:
+            version = self.repository.latest(loader.session, process_key)
+            bundle = self.repository.bundle(loader.session, version.id)
             if bundle.start_form is not None:
                 validate_form(bundle.start_form, variables)
             now = self.clock.now()
-            row = Instance(
-                id=str(uuid.uuid4()), process_key=process_key, version_id=version.id, status="running",
-                business_key=business_key, region=region, started_by=actor.id, owner=owner or actor.id,
-                created_at=now, updated_at=now, parent_id=parent_id, reply_message=reply_message, audit_seq=0,
-                audit_hash=audit.GENESIS, state=b"", lock_version=0,
-            )
+            row = CaseRow(id=str(uuid.uuid4()), process_key=process_key, version_id=version.id, status="running",
+                          business_key=business_key, region=region, started_by=actor.id, owner=owner or actor.id,
+                          created_at=now, updated_at=now, parent_id=parent_id, reply_message=reply_message,
+                          audit_seq=0, audit_hash=audit.GENESIS, lock_version=0)
             workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
             workflow.get_tasks(state=TaskState.READY)[0].data.update(variables)
-            return _Live(row, bundle, workflow, fresh=True)
+            return Case(row, bundle, workflow, {}, fresh=True)
 
-        return self._command("start", actor, load, lambda wf: {"variables": variables})
+        return self.runner.run(Command("start", actor, load, lambda case: {"variables": variables}))
 
     def complete(self, task_id: str, actor: Actor, data: Mapping[str, Any] | None = None) -> InstanceView:
         """Complete an open user task with form ``data`` (validated against its form)."""
         data = dict(data or {})
         check_json(data, "data", max_depth=self._json_depth)
         check_variable_names(data, "data")
-        found: dict[str, Any] = {}
 
-        def load(session: Session) -> _Live:
-            task_row = self._open_task(session, task_id, actor)
-            if task_row.assignee not in (None, actor.id) and not actor.is_admin:
-                raise NotAllowed(f"“{task_row.name}” 已由他人认领", task_id=task_id, assignee=task_row.assignee)
-            live = self._load(session, task_row.instance_id)
-            task = found["task"] = self._ready_task(live, task_id)
-            meta = live.bundle.meta(task.workflow.spec.name, task.task_spec.bpmn_id)
+        def load(loader: Loader) -> Case:
+            case, task = self._open_task(loader, task_id, actor)
+            if task.assignee not in (None, actor.id) and not actor.is_admin:
+                raise NotAllowed(f"“{task.name}” 已由他人认领", task_id=task_id, assignee=task.assignee)
+            spiff = self._ready_task(case, task_id)
+            meta = case.bundle.meta(spiff.workflow.spec.name, spiff.task_spec.bpmn_id)
             if meta is not None and meta.form is not None:
                 validate_form(meta.form, data, task_id=task_id)
-            live.element_id = task_row.element_id
-            return live
+            loader.element_id = task.element_id
+            return case
 
-        def run(workflow: BpmnWorkflow) -> dict[str, Any]:
-            task = found["task"]
-            task.data.update(data)
-            task.run()
+        def act(case: Case) -> dict[str, Any]:
+            spiff = self._ready_task(case, task_id)
+            spiff.data.update(data)
+            spiff.run()
             return {"data": data}
 
-        return self._command("complete", actor, load, run, task_id=task_id)
+        return self.runner.run(Command("complete", actor, load, act, task_id=task_id))
 
     def claim(self, task_id: str, actor: Actor) -> TaskView:
         """Take an open task so it leaves the group's list and only ``actor`` may complete it."""
         with self._write() as session:
-            row = self._open_task(session, task_id, actor)
+            row = self._open_task_row(session, task_id, actor)
             if row.assignee == actor.id:
                 return queries.task_view(row)
             if row.assignee is not None:
@@ -246,14 +263,14 @@ class Engine(Pipeline):
         variables = dict(variables or {})
         key = self._check_message(message_name, variables, business_key, instance_id, correlation, None)
 
-        def load(session: Session) -> _Live:
-            return self._subscriber(session, message_name, actor, business_key, instance_id, key)
+        def load(loader: Loader) -> Case:
+            return self._subscriber(loader, message_name, actor, business_key, instance_id, key)
 
-        def deliver(workflow: BpmnWorkflow) -> dict[str, Any]:
-            messages.catch(workflow, message_name, variables)
+        def deliver(case: Case) -> dict[str, Any]:
+            messages.catch(case.workflow, message_name, variables)
             return {"message": message_name, "variables": variables}
 
-        return self._command("message", actor, load, deliver)
+        return self.runner.run(Command("message", actor, load, deliver))
 
     def send_message(self, message_name: str, actor: Actor, variables: Mapping[str, Any] | None = None, *,
                      business_key: str | None = None, instance_id: str | None = None,
@@ -285,29 +302,29 @@ class Engine(Pipeline):
             kept = self._keep_message(message_name, actor, variables, business_key, instance_id, key, message_id, ttl)
             if kept is not None:
                 return kept
-        record: dict[str, Message] = {}
+        record: dict[str, Any] = {}
 
-        def load(session: Session) -> _Live:
-            return self._subscriber(session, message_name, actor, business_key, instance_id, key)
+        def load(loader: Loader) -> Case:
+            return self._subscriber(loader, message_name, actor, business_key, instance_id, key)
 
-        def deliver(workflow: BpmnWorkflow) -> dict[str, Any]:
-            messages.catch(workflow, message_name, variables)
+        def deliver(case: Case) -> dict[str, Any]:
+            messages.catch(case.workflow, message_name, variables)
             return {"message": message_name, "message_id": message_id, "variables": variables}
 
-        def store(session: Session, live: _Live) -> None:
+        def store(conn: Any, case: Case) -> None:
             now = self.clock.now()
-            record["row"] = Message(message_id=message_id, name=message_name, business_key=business_key, correlation=key,
-                                    instance_id=live.row.id, region=actor.region, sender=actor.snapshot(),
-                                    variables=variables, status="delivered", created_at=now,
-                                    expires_at=now + timedelta(seconds=max(ttl, 0)), delivered_at=now)
-            session.add(record["row"])
-            session.flush()  # the unique message id decides a race between two sends of it
+            record.update(message_id=message_id, name=message_name, business_key=business_key, correlation=key,
+                          instance_id=case.id, region=actor.region, sender=actor.snapshot(), variables=variables,
+                          status="delivered", created_at=now, expires_at=now + timedelta(seconds=max(ttl, 0)),
+                          delivered_at=now)
+            conn.execute(insert(Message.__table__).values(record))  # the unique message id decides a race
 
-        def answer(session: Session, live: _Live) -> messages.MessageReceipt:
-            return replace(messages.receipt_of(record["row"]), instance=self._view(session, live, actor))
+        def answer(conn: Any, case: Case) -> messages.MessageReceipt:
+            return messages.MessageReceipt("delivered", message_id, case.id, utc(record["expires_at"]),
+                                           self.runner.view(case, actor))
 
         try:
-            return self._command("message", actor, load, deliver, before_persist=store, after=answer)
+            return self.runner.run(Command("message", actor, load, deliver, before_persist=store, answer=answer))
         except Conflict:
             with self.db.read() as session:
                 seen = self._seen_message(session, message_id, message_name, business_key, variables)
@@ -352,15 +369,15 @@ class Engine(Pipeline):
                 raise
             return seen
 
-    def _subscriber(self, session: Session, message_name: str, actor: Actor, business_key: str | None,
-                    instance_id: str | None, key: str | None) -> _Live:
-        """The waiting instance, if the actor may send it this message (403 if not)."""
-        target, element_id = queries.subscriber(session, message_name, actor, business_key, instance_id, key)
-        live = self._load(session, target)
-        if not self.access.may_send(actor, live.row, live.bundle, element_id):
-            groups = "、".join(live.bundle.senders(element_id)) or "管理员"
+    def _subscriber(self, loader: Loader, message_name: str, actor: Actor, business_key: str | None,
+                    instance_id: str | None, key: str | None) -> Case:
+        """The waiting case, if the actor may send it this message (403 if not)."""
+        target, element_id = queries.subscriber(loader.session, message_name, actor, business_key, instance_id, key)
+        case = loader.case(target)
+        if not self.access.may_send(actor, case.row, case.bundle, element_id):
+            groups = "、".join(case.bundle.senders(element_id)) or "管理员"
             raise NotAllowed(f"消息“{message_name}”只能由 {groups} 发送", message_name=message_name)
-        return live
+        return case
 
     def _check_message(self, name: str, variables: dict[str, Any], business_key: str | None, instance_id: str | None,
                        correlation: Mapping[str, Any] | None, message_id: str | None, internal: bool = False) -> str | None:
@@ -383,17 +400,17 @@ class Engine(Pipeline):
     def cancel(self, instance_id: str, actor: Actor, reason: str = "") -> InstanceView:
         """Stop a running instance; its open tasks and timers are withdrawn."""
 
-        def load(session: Session) -> _Live:
-            live = self._load(session, instance_id, actor)
-            if not actor.is_admin and actor.id != live.row.started_by:
+        def load(loader: Loader) -> Case:
+            case = loader.case(instance_id, actor)
+            if not actor.is_admin and actor.id != case.row.started_by:
                 raise NotAllowed("只有发起人或管理员可以撤销流程", instance_id=instance_id)
-            return live
+            return case
 
-        def stop(workflow: BpmnWorkflow) -> dict[str, Any]:
-            workflow.cancel()
+        def stop(case: Case) -> dict[str, Any]:
+            case.workflow.cancel()
             return {"reason": reason}
 
-        return self._command("cancel", actor, load, stop, status="cancelled")
+        return self.runner.run(Command("cancel", actor, load, stop, status="cancelled"))
 
     def fire_due_timers(self) -> int:
         """Fire every timer due by the engine clock, here and now; returns how many jobs ran."""
@@ -457,7 +474,7 @@ class Engine(Pipeline):
     def instance(self, instance_id: str, actor: Actor) -> InstanceView:
         """One case with its variables and open tasks, if the actor may read it (masked without ``pii``)."""
         with self.db.read() as session:
-            return self._view(session, self._load(session, instance_id, actor, take=False), actor)
+            return self.runner.view(self.runner.case(session, instance_id, actor, workflow=False), actor)
 
     def instances(self, actor: Actor, **filters: Any) -> Page[InstanceView]:
         """The cases the actor may read (see ``runtime.access``), newest first; no variables."""
@@ -472,15 +489,14 @@ class Engine(Pipeline):
         needs (property ``personalDataNeeded``) unmasked; everything else is masked without ``pii``.
         """
         with self.db.read() as session:
-            row, live = self._readable_task(session, task_id, actor)
-            may_act = row.status == "open" and self.access.may_act(actor, row, live.row.owner)
+            row, case = self._readable_task(session, task_id, actor)
+            may_act = row.status == "open" and self.access.may_act(actor, row, case.row.owner)
 
             def masking(meta: Any) -> Any:
                 reveal = meta.reveal if meta is not None and may_act else ()
-                return self.access.masker(actor, live.bundle, live.variables or queries.variables(live.workflow),
-                                          reveal)
+                return self.access.masker(actor, case.bundle, case.variables, reveal)
 
-            return queries.task_detail(row, live.bundle, live.workflow, masking)
+            return queries.task_detail(row, case.bundle, case.workflow, masking)
 
     def tasks(self, actor: Actor, **filters: Any) -> Page[TaskView]:
         """The actor's work list: open tasks offered to their groups in their regions, or claimed by them."""
@@ -492,9 +508,9 @@ class Engine(Pipeline):
         """The instance's audit trail; residents' personal data masked unless the actor has ``pii``;
         values erased by retention read ``已删除``."""
         with self.db.read() as session:
-            live = self._load(session, instance_id, actor, take=False)
+            case = self.runner.case(session, instance_id, actor, workflow=False)
             events = queries.history(session, instance_id, erased=audit.ERASED)
-        masker = self.access.masker(actor, live.bundle, queries.variables(live.workflow))
+        masker = self.access.masker(actor, case.bundle, case.variables)
         return events if masker is None else [masker.event(e) for e in events]
 
     def evaluate_decision(self, decision: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -513,22 +529,21 @@ class Engine(Pipeline):
 
     # --- command helpers -----------------------------------------------------------
 
-    def _readable_task(self, session: Session, task_id: str, actor: Actor) -> tuple[TaskRow, _Live]:
+    def _readable_task(self, session: Session, task_id: str, actor: Actor) -> tuple[TaskRow, Case]:
         """A task the actor may work on, or whose case they may read; UnknownTask otherwise."""
         row = session.get(TaskRow, task_id) if queries.plain_id(task_id) else None
         if row is None:
             raise UnknownTask(str(task_id))
         instance = session.get(Instance, row.instance_id)
-        if not self.access.may_act(actor, row, instance.owner):
-            try:
-                return row, self._load(session, row.instance_id, actor, take=False)
-            except UnknownInstance:
-                raise UnknownTask(str(task_id)) from None
-        return row, self._load(session, row.instance_id, take=False)
+        reader = SYSTEM if self.access.may_act(actor, row, instance.owner) else actor
+        try:
+            return row, self.runner.case(session, row.instance_id, reader, workflow=row.status == "open")
+        except UnknownInstance:
+            raise UnknownTask(str(task_id)) from None
 
-    def _open_task(self, session: Session, task_id: str, actor: Actor) -> TaskRow:
-        """An open task the actor may work on (whoever has claimed it): 404 if they cannot see it,
-        403 if they can see it but it is not theirs to do."""
+    def _open_task_row(self, session: Session, task_id: str, actor: Actor) -> TaskRow:
+        """An open task's row the actor may work on: 404 if they cannot see it, 403 if they can see it but
+        it is not theirs to do, 409 if it is not open."""
         row = session.get(TaskRow, task_id) if queries.plain_id(task_id) else None
         if row is None:
             raise UnknownTask(str(task_id))
@@ -542,9 +557,23 @@ class Engine(Pipeline):
             raise TaskNotOpen(task_id, row.status)
         return row
 
+    def _open_task(self, loader: Loader, task_id: str, actor: Actor) -> tuple[Case, Any]:
+        """The case and the open task the actor may work on, checked on the case (the task row is read only
+        when the case does not have the task open)."""
+        instance_id = self.runner.cache.instance_of(task_id) if queries.plain_id(task_id) else None
+        if instance_id is None:
+            row = self._open_task_row(loader.session, task_id, actor)  # 404 / 403 / 409 with the row's reasons
+            instance_id = row.instance_id
+        case = loader.case(instance_id)
+        task = case.tasks.get(task_id)
+        if task is None or not self.access.may_act(actor, task, case.row.owner):
+            self._open_task_row(loader.session, task_id, actor)  # raises with the row's reason
+            raise TaskNotOpen(task_id, "unknown")
+        return case, task
+
     @staticmethod
-    def _ready_task(live: _Live, task_id: str) -> Any:
-        task = live.workflow.get_task_from_id(UUID(task_id))
+    def _ready_task(case: Case, task_id: str) -> Any:
+        task = case.workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
             raise TaskNotOpen(task_id, TaskState.get_name(task.state) if task else "missing")
         return task

@@ -23,6 +23,9 @@ from ..errors import Conflict, GongzhiError
 from ..identity import SYSTEM
 from ..services import Delivery
 from ..store.models import IdempotencyRecord, Incident, Instance, Job, Message, MessageSubscription
+from .commands import Command, Loader
+
+JOBS = Job.__table__
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
@@ -81,8 +84,8 @@ def deliver_stranded(engine: "Engine", limit: int = 100) -> int:
             .limit(limit)).all()
     for instance_id in waiting:
         try:
-            engine._command("deliver", SYSTEM, lambda session, i=instance_id: engine._load(session, i),
-                            lambda workflow: None, kept_messages=True)
+            engine.runner.run(Command("deliver", SYSTEM, lambda loader, i=instance_id: loader.case(i),
+                                      lambda case: None, kept_messages=True))
         except GongzhiError:
             logger.warning("could not deliver kept messages to %s", instance_id, exc_info=True)
     return len(waiting)
@@ -118,10 +121,12 @@ def run_job(engine: "Engine", job_id: int, worker_id: str) -> str:
         kind = prepared[0]
         if kind in ("timer", "service"):
             return _advance_instance(engine, job_id, worker_id, *prepared)
-        with engine._write() as session:
-            job = _own(session, job_id, worker_id)
-            job.status = "done"  # deliveries and replies happened in ``_prepare``; this commit records it
-            job.locked_by, job.locked_until = None, None
+        with engine.db.transaction() as conn:  # deliveries and replies happened in ``_prepare``; this records it
+            done = conn.execute(update(JOBS).where(JOBS.c.id == job_id, JOBS.c.status == "pending",
+                                                   JOBS.c.locked_by == worker_id)
+                                .values(status="done", locked_by=None, locked_until=None))
+            if done.rowcount != 1:
+                raise _Skip()
             return "done"
     except _Skip:
         return "skipped"  # finished by someone else, or our lease was taken over
@@ -146,13 +151,6 @@ class _Drop(Exception):
     """The job's instance moved on: there is nothing for the job to do."""
 
 
-def _own(session: Session, job_id: int, worker_id: str) -> Job:
-    job = session.get(Job, job_id, with_for_update=True)
-    if job is None or job.status != "pending" or job.locked_by != worker_id:
-        raise _Skip()
-    return job
-
-
 def _prepare(engine: "Engine", job_id: int, worker_id: str) -> Any:
     """Make the job's outside call before its transaction; returns (kind, instance id, task id, result)."""
     with engine.db.read() as session:
@@ -161,7 +159,7 @@ def _prepare(engine: "Engine", job_id: int, worker_id: str) -> Any:
             return _SKIP
         kind, payload, instance_id, attempts, task_id = job.kind, dict(job.payload), job.instance_id, job.attempts, job.task_id
         if kind == "service":
-            task = _started(engine._load(session, instance_id, take=False), task_id)
+            task = _started(engine.runner.case(session, instance_id), task_id)
             if task is None:
                 return kind, instance_id, task_id, None  # the job's transaction drops it
             spec = task.task_spec
@@ -181,8 +179,8 @@ def _prepare(engine: "Engine", job_id: int, worker_id: str) -> Any:
     return kind, instance_id, task_id, None
 
 
-def _started(live: Any, task_id: str | None) -> Any:
-    task = live.workflow.get_task_from_id(UUID(task_id)) if task_id and live.row.status == "running" else None
+def _started(case: Any, task_id: str | None) -> Any:
+    task = case.workflow.get_task_from_id(UUID(task_id)) if task_id and case.row.status == "running" else None
     return task if task is not None and task.state == TaskState.STARTED else None
 
 
@@ -192,43 +190,45 @@ def _advance_instance(engine: "Engine", job_id: int, worker_id: str, kind: str, 
     in the same transaction."""
     found: dict[str, Any] = {}
 
-    def load(session: Session) -> Any:
-        job = session.get(Job, job_id)
+    def load(loader: Loader) -> Any:
+        job = loader.session.get(Job, job_id)
         if job is None or job.status != "pending" or job.locked_by != worker_id:
             raise _Skip()
-        live = engine._load(session, instance_id)
-        task = live.workflow.get_task_from_id(UUID(task_id)) if task_id and live.row.status == "running" else None
+        case = loader.case(instance_id)
+        task = case.workflow.get_task_from_id(UUID(task_id)) if task_id and case.row.status == "running" else None
         expected = TaskState.WAITING if kind == "timer" else TaskState.STARTED
         if task is None or task.state != expected:
             raise _Drop()  # the instance moved on: never fire a stale timer or finish a withdrawn task
-        found["task"], found["element_id"] = task, job.element_id
-        live.element_id = job.element_id
-        return live
+        found["task"] = task
+        loader.element_id = job.element_id
+        return case
 
-    def act(workflow: Any) -> dict[str, Any]:
+    def act(case: Any) -> dict[str, Any]:
         task = found["task"]
         if kind == "timer":
-            workflow.refresh_timers()
+            case.workflow.refresh_timers()
         else:
             task.task_spec.finish(task, result)
         return {}
 
-    def own(session: Session, live: Any) -> None:
-        found["job"] = _own(session, job_id, worker_id)
+    def own(conn: Any, case: Any) -> None:
+        if not conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id, JOBS.c.status == "pending",
+                                                    JOBS.c.locked_by == worker_id).with_for_update()).first():
+            raise _Skip()
 
-    def finish(session: Session, live: Any) -> str:
-        job = found["job"]
+    def finish(conn: Any, case: Any) -> str:
         # A cycle timer still waits: the same job now carries its next due time.
-        job.status = "pending" if kind == "timer" and found["task"].state == TaskState.WAITING else "done"
-        job.locked_by, job.locked_until = None, None
-        return job.status
+        status = "pending" if kind == "timer" and found["task"].state == TaskState.WAITING else "done"
+        conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(status=status, locked_by=None, locked_until=None))
+        return status
 
     try:
-        return engine._command(kind, SYSTEM, load, act, task_id=task_id, before_persist=own, after=finish)
+        return engine.runner.run(Command(kind, SYSTEM, load, act, task_id=task_id, before_persist=own, answer=finish))
     except _Drop:
-        with engine._write() as session:
-            job = _own(session, job_id, worker_id)
-            job.status, job.locked_by, job.locked_until = "dropped", None, None
+        with engine.db.transaction() as conn:
+            own(conn, None)
+            conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(status="dropped", locked_by=None,
+                                                                           locked_until=None))
         return "dropped"
 
 

@@ -21,6 +21,8 @@ from ..clock import utc
 from ..message_events import Message as MessageDefinition
 from ..store.models import Instance, Message
 
+MESSAGES = Message.__table__
+
 __all__ = ["MessageReceipt", "catch", "find_buffered", "receipt_of", "SYSTEM_PREFIX"]
 
 SYSTEM_PREFIX = "gz:"  # message ids the engine makes itself (replies to parents); refused from callers
@@ -67,6 +69,19 @@ def find_buffered(session: Session, row: Instance, waiting: dict[str, str | None
     if exclude:
         query = query.where(Message.id.not_in(sorted(exclude)))
     return session.scalar(query.with_for_update() if lock else query)
+
+
+def kept_for(conn: Any, row: Any, waiting: dict[str, str | None], now: datetime) -> bool:
+    """Is a message kept for this instance among the ``waiting`` names? (``find_buffered`` on a connection.)"""
+    targets = [MESSAGES.c.instance_id == row.id]
+    if row.business_key:
+        targets.append(MESSAGES.c.business_key == row.business_key)
+    for name, correlation in waiting.items():
+        if correlation:
+            targets.append(and_(MESSAGES.c.name == name, MESSAGES.c.correlation == correlation))
+    query = select(MESSAGES.c.id).where(MESSAGES.c.status == "buffered", MESSAGES.c.name.in_(sorted(waiting)),
+                                        MESSAGES.c.expires_at > now, or_(*targets)).limit(1)
+    return conn.execute(query).first() is not None
 
 
 def receipt_of(message: Message) -> MessageReceipt:

@@ -220,6 +220,15 @@ def _instance(row: Instance, version: int, variables: dict | None = None, open_t
     )
 
 
+def case_view(row: Any, version: int, variables: dict[str, Any], open_tasks: list[TaskView]) -> InstanceView:
+    """An instance view from what a case holds in memory (``row`` is a ``CaseRow``)."""
+    return InstanceView(
+        id=row.id, process_key=row.process_key, version=version, status=row.status, business_key=row.business_key,
+        region=row.region, started_by=row.started_by, created_at=utc(row.created_at), updated_at=utc(row.updated_at),
+        variables=variables, open_tasks=open_tasks,
+    )
+
+
 def instance_view(session: Session, row: Instance, version: int, variables: dict[str, Any]) -> InstanceView:
     open_rows = session.scalars(
         select(TaskRow).where(TaskRow.instance_id == row.id, TaskRow.status == "open").order_by(TaskRow.created_at)

@@ -24,14 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Mapping
 
-import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..masking import Masker, MaskingRule, find_personal
 from ..store.models import Instance, Job, Message
 from . import audit
-from .state import FINISHED, StateCodec
+from .codec import FINISHED, decode_blob
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
@@ -116,10 +115,10 @@ def _scrub_case(engine: "Engine", session: Session, instance_id: str, now: datet
     if row is None or row.erased_at is not None or row.status == "running":
         return 0
     bundle = engine.repository.bundle(session, row.version_id)
-    final = orjson.loads(row.state).get(FINISHED, {})
+    # A 0.1 row kept its final variables in the state; since 0.2 they are in the variables column.
+    final = row.variables if row.variables is not None else (decode_blob(row.state).get(FINISHED, {}) if row.state else {})
     scrub = Scrubber(bundle.personal, engine.access.rule, engine.config.retention_mode, _key(engine), final)
-    row.state = StateCodec.dumps_finished(scrub.value(final))
-    row.erased_at = now
+    row.variables, row.state, row.erased_at = scrub.value(final), b"", now
     received = session.scalars(select(Message).where(Message.instance_id == instance_id)).all()
     for message in received:
         message.variables = scrub.value(message.variables)

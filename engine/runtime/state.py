@@ -1,39 +1,28 @@
-"""Workflow state in and out of the database, and the script engine workflows run with.
+"""The script engine workflows run with, and what a command records of its run for the audit trail.
 
-The stored blob holds the instance's tasks and data but not the process spec:
-the spec comes from the deployed version's cached bundle. Blobs are written
-with orjson; SpiffWorkflow's registry still converts its own types.
+(The workflow's state in and out of the database is ``runtime.codec``.)
 """
 
 from __future__ import annotations
 
-import threading
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Callable
-from uuid import UUID
 
 import orjson
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from ..clock import Clock
-from ..definitions.model import ProcessBundle
 from ..errors import LimitExceeded, ServiceTaskError
 from ..limits import DEFAULT_LIMITS, Limits, at_element
 from ..plugin_manager import Registry
 from ..sandbox import run_expression, run_script
 from ..services import ServiceCall, ServiceTask
 
-__all__ = ["StateCodec", "ScriptEngine", "CommandLog", "current_log", "FinishedWorkflow"]
-
-FINISHED = "gongzhi_finished"  # the key of a finished instance's compact state
+__all__ = ["ScriptEngine", "CommandLog", "current_log"]
 
 
 # --- what happened during one command, for the audit trail -------------------
@@ -147,96 +136,3 @@ def _raise_located(exc: BaseException, task: Any) -> None:
         if isinstance(seen, LimitExceeded):
             raise at_element(seen, task.task_spec.bpmn_id, task.task_spec.bpmn_name) from None
         seen = getattr(seen, "error", None) or seen.__cause__ or seen.__context__
-
-
-# --- the codec -----------------------------------------------------------------
-
-
-class FinishedWorkflow:
-    """What is kept of an instance once it has ended: its final variables.
-
-    The task tree is only needed to move an instance, and a finished one never
-    moves again; its history is in the audit trail. Storing just the data makes
-    a finished case several times smaller.
-    """
-
-    tasks: dict = {}
-    subprocesses: dict = {}
-    last_task = None
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-
-    def is_completed(self) -> bool:
-        return True
-
-    def get_task_from_id(self, task_id: Any) -> None:
-        return None
-
-    def get_tasks(self, *args: Any, **kwargs: Any) -> list:
-        return []
-
-
-class StateCodec:
-    """Serialize workflows of one process version without their specs."""
-
-    def __init__(self, bundle: ProcessBundle) -> None:
-        self.specs = {bundle.spec.name: bundle.spec, **bundle.subprocess_specs}
-        self._local = threading.local()
-
-    def _serializer(self) -> BpmnWorkflowSerializer:
-        serializer = getattr(self._local, "serializer", None)
-        if serializer is None:
-            specs = self.specs
-
-            class SpecByReference(BpmnWorkflowConverter):
-                def to_dict(self, workflow: BpmnWorkflow) -> dict:
-                    dct = WorkflowConverter.to_dict(self, workflow)
-                    dct["spec"] = workflow.spec.name
-                    dct["subprocess_specs"] = sorted(workflow.subprocess_specs)
-                    dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-                    dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-                    return dct
-
-                def from_dict(self, dct: dict) -> BpmnWorkflow:
-                    spec = specs[dct.pop("spec")]
-                    subprocess_specs = {name: specs[name] for name in dct.pop("subprocess_specs", [])}
-                    workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-                    workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-                    workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-                    self.set_default_attributes(workflow, dct)
-                    self.subprocesses_from_dict(dct["subprocesses"], workflow)
-                    workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-                    return workflow
-
-            config = dict(SPIFF_CONFIG)
-            config[BpmnWorkflow] = SpecByReference
-            serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
-            self._local.serializer = serializer
-            self._local.default = serializer._encoder_cls().default
-        return serializer
-
-    @staticmethod
-    def dumps_finished(variables: dict[str, Any]) -> bytes:
-        return orjson.dumps({FINISHED: variables}, default=str)
-
-    def dumps(self, workflow: BpmnWorkflow) -> bytes:
-        serializer = self._serializer()
-        registry = serializer.registry
-        registry._encoder_mode = True  # convert SpiffWorkflow's own types only; orjson does the rest
-        try:
-            dct = serializer.to_dict(workflow)
-            dct[serializer.VERSION_KEY] = serializer.VERSION
-            return orjson.dumps(dct, default=self._local.default, option=orjson.OPT_PASSTHROUGH_DATETIME)
-        finally:
-            registry._encoder_mode = False
-
-    def loads(self, blob: bytes, script_engine: ScriptEngine) -> BpmnWorkflow:
-        dct = orjson.loads(blob)
-        if FINISHED in dct:
-            return FinishedWorkflow(dct[FINISHED])  # type: ignore[return-value]
-        serializer = self._serializer()
-        serializer.migrate(dct)
-        workflow = serializer.from_dict(dct)
-        workflow.script_engine = script_engine
-        return workflow

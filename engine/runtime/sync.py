@@ -1,7 +1,8 @@
 """Write the rows that mirror an instance's wait state: work list, timer jobs, subscriptions.
 
 Inputs are the wait states before and after a command (see ``snapshot``), so
-only what changed is written and nothing has to be read back first.
+only what changed is written and nothing has to be read back first. Plain Core
+statements on a connection, one per kind of change.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import delete, insert, update
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import utc
@@ -18,11 +21,11 @@ from ..definitions.model import ProcessBundle
 from ..errors import LimitExceeded, ScriptError
 from ..identity import Actor
 from ..limits import at_element, limits_of
-from ..store.models import Instance, Job, MessageSubscription, TaskCandidate, TaskRow
+from ..store.models import Job, MessageSubscription, TaskCandidate, TaskRow
 from ..timers import Where, due_time
 from .snapshot import WaitState
 
-__all__ = ["write_rows"]
+__all__ = ["write_rows", "RowChanges"]
 
 # Plain Core on the tables: this runs in every command, and ORM-enabled statements would pay
 # for synchronising the session they never need.
@@ -32,28 +35,41 @@ JOBS, SUBSCRIPTIONS = Job.__table__, MessageSubscription.__table__
 _EMPTY = WaitState()
 
 
-def write_rows(session: Session, engine: Any, bundle: ProcessBundle, row: Instance, before: WaitState | None,
-               after: WaitState, actor: Actor, now: datetime) -> None:
+@dataclass
+class RowChanges:
+    """What the work list gained and lost, so the case can follow without reading it back."""
+
+    opened: list[dict[str, Any]] = field(default_factory=list)  # new task rows
+    closed: set[str] = field(default_factory=set)  # ids of tasks no longer open
+    new_jobs: bool = False
+
+
+def write_rows(conn: Connection, engine: Any, bundle: ProcessBundle, row: Any, before: WaitState | None,
+               after: WaitState, actor: Actor, now: datetime) -> RowChanges:
+    """``row`` is the instance (id, process_key, region)."""
     before = before or _EMPTY
-    _user_tasks(session, engine, bundle, row, before, after, actor, now)
-    _timers(session, row, before, after, now)
-    _services(session, row, before, after, now)
-    _subscriptions(session, row, before, after)
+    changes = RowChanges()
+    _user_tasks(conn, engine, bundle, row, before, after, actor, now, changes)
+    _timers(conn, row, before, after, now, changes)
+    _services(conn, row, before, after, now, changes)
+    _subscriptions(conn, row, before, after)
+    return changes
 
 
-def _user_tasks(session: Session, engine: Any, bundle: ProcessBundle, row: Instance, before: WaitState,
-                after: WaitState, actor: Actor, now: datetime) -> None:
+def _user_tasks(conn: Connection, engine: Any, bundle: ProcessBundle, row: Any, before: WaitState,
+                after: WaitState, actor: Actor, now: datetime, changes: RowChanges) -> None:
     gone = set(before.user_tasks) - set(after.user_tasks)
     done = sorted(t for t in gone if before.user_tasks[t].state == TaskState.COMPLETED)
     withdrawn = sorted(gone - set(done))
     if done:
-        session.execute(update(TASKS).where(TASKS.c.id.in_(done))
+        conn.execute(update(TASKS).where(TASKS.c.id.in_(done))
                         .values(status="completed", completed_at=now, completed_by=actor.id))
     if withdrawn:
-        session.execute(update(TASKS).where(TASKS.c.id.in_(withdrawn))
+        conn.execute(update(TASKS).where(TASKS.c.id.in_(withdrawn))
                         .values(status="cancelled", completed_at=now, completed_by=None))
     if gone:
-        session.execute(delete(CANDIDATES).where(CANDIDATES.c.task_id.in_(gone)))
+        conn.execute(delete(CANDIDATES).where(CANDIDATES.c.task_id.in_(gone)))
+        changes.closed.update(gone)
     tasks, candidates = [], []
     for task_id in set(after.user_tasks) - set(before.user_tasks):
         task = after.user_tasks[task_id]
@@ -67,9 +83,10 @@ def _user_tasks(session: Session, engine: Any, bundle: ProcessBundle, row: Insta
         })
         candidates.extend({"task_id": task_id, "group_name": g, "region": row.region, "created_at": now} for g in groups)
     if tasks:
-        session.execute(insert(TASKS), tasks)
+        conn.execute(insert(TASKS), tasks)
+        changes.opened.extend(tasks)
     if candidates:
-        session.execute(insert(CANDIDATES), candidates)
+        conn.execute(insert(CANDIDATES), candidates)
 
 
 def _groups(engine: Any, task: Any, meta: Any) -> list[str]:
@@ -100,45 +117,47 @@ def _evaluate(engine: Any, task: Any, expression: str, what: str) -> Any:
                           element_id=task.task_spec.bpmn_id) from exc
 
 
-def _timers(session: Session, row: Instance, before: WaitState, after: WaitState, now: datetime) -> None:
+def _timers(conn: Connection, row: Any, before: WaitState, after: WaitState, now: datetime,
+            changes: RowChanges) -> None:
     for task_id in set(before.timers) - set(after.timers):
         fired = before.timer_tasks[task_id].state == TaskState.COMPLETED
-        session.execute(
+        conn.execute(
             update(JOBS).where(JOBS.c.instance_id == row.id, JOBS.c.task_id == task_id, JOBS.c.status == "pending")
             .values(status="done" if fired else "dropped")
         )
     for task_id, due in after.timers.items():
         if task_id not in before.timers:
-            _add_job(session, "timer", row, task_id, after.timer_tasks[task_id].task_spec.bpmn_id, due, now)
+            _add_job(conn, "timer", row, task_id, after.timer_tasks[task_id].task_spec.bpmn_id, due, now, changes)
         elif before.timers[task_id] != due:  # a cycle timer fired and rescheduled itself once
-            session.execute(
+            conn.execute(
                 update(JOBS).where(JOBS.c.instance_id == row.id, JOBS.c.task_id == task_id, JOBS.c.status == "pending")
                 .values(due_at=due)
             )
 
 
-def _services(session: Session, row: Instance, before: WaitState, after: WaitState, now: datetime) -> None:
+def _services(conn: Connection, row: Any, before: WaitState, after: WaitState, now: datetime,
+              changes: RowChanges) -> None:
     for task_id in set(after.services) - set(before.services):
-        _add_job(session, "service", row, task_id, after.services[task_id].task_spec.bpmn_id, now, now)
+        _add_job(conn, "service", row, task_id, after.services[task_id].task_spec.bpmn_id, now, now, changes)
     gone = set(before.services) - set(after.services)
     if gone:  # finished by the worker, or withdrawn with the instance
-        session.execute(update(JOBS).where(JOBS.c.instance_id == row.id, JOBS.c.task_id.in_(gone), JOBS.c.status == "pending")
+        conn.execute(update(JOBS).where(JOBS.c.instance_id == row.id, JOBS.c.task_id.in_(gone), JOBS.c.status == "pending")
                         .values(status="dropped"))
 
 
-def _subscriptions(session: Session, row: Instance, before: WaitState, after: WaitState) -> None:
+def _subscriptions(conn: Connection, row: Any, before: WaitState, after: WaitState) -> None:
     gone = set(before.messages) - set(after.messages)
     if gone:
-        session.execute(delete(SUBSCRIPTIONS).where(
+        conn.execute(delete(SUBSCRIPTIONS).where(
             SUBSCRIPTIONS.c.instance_id == row.id, SUBSCRIPTIONS.c.message_name.in_(gone)))
     new = [{"instance_id": row.id, "message_name": name, "element_id": after.messages[name][0],
             "correlation": after.messages[name][1]} for name in set(after.messages) - set(before.messages)]
     if new:
-        session.execute(insert(SUBSCRIPTIONS), new)
+        conn.execute(insert(SUBSCRIPTIONS), new)
 
 
-def _add_job(session: Session, kind: str, row: Instance, task_id: str, element_id: str, due: datetime,
-             now: datetime) -> None:
-    session.execute(insert(JOBS).values(kind=kind, instance_id=row.id, task_id=task_id, element_id=element_id,
-                                       due_at=due, status="pending", attempts=0, payload={}, created_at=now))
-    session.info["gongzhi_new_jobs"] = True
+def _add_job(conn: Connection, kind: str, row: Any, task_id: str, element_id: str, due: datetime, now: datetime,
+             changes: RowChanges) -> None:
+    conn.execute(insert(JOBS).values(kind=kind, instance_id=row.id, task_id=task_id, element_id=element_id,
+                                    due_at=due, status="pending", attempts=0, payload={}, created_at=now))
+    changes.new_jobs = True

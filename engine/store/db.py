@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -78,6 +78,13 @@ class Database:
         """
         with self._writer_lock, self._write_sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction on a plain connection (Core statements, no ORM unit of work): what
+        every command's write uses. The same single-writer queue as ``write`` on SQLite."""
+        with self._writer_lock, self.writer.begin() as conn:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Session]:

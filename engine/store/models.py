@@ -29,6 +29,7 @@ __all__ = [
     "Message",
     "IdempotencyRecord",
     "StuckCommand",
+    "StateDelta",
 ]
 
 
@@ -99,7 +100,12 @@ class Instance(Base):
     # optimistic version check that guards the state guards the chain too.
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_hash: Mapped[str] = mapped_column(String(64))
+    # The workflow's state: a compressed base (see runtime.codec) that the rows of gz_state_delta
+    # continue; empty once the instance has ended.
     state: Mapped[bytes] = mapped_column(LargeBinary)
+    # The instance's variables as of its last command (what reads and reports use without restoring
+    # the workflow); NULL for rows written before 0.2 until their next command.
+    variables: Mapped[dict[str, Any] | None]
     lock_version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": lock_version}
@@ -320,3 +326,12 @@ class StuckCommand(Base):
     started_at: Mapped[datetime]
     deadline_at: Mapped[datetime]
     reported_at: Mapped[datetime]
+
+
+class StateDelta(Base):
+    """What one command changed in a running instance's state, after the base in ``gz_instance.state``."""
+
+    __tablename__ = "gz_state_delta"
+    instance_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)

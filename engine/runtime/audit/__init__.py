@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .chain import GENESIS, append, erase_personal, event_body
+from .chain import GENESIS, append, erase_personal, event_body, seal
 from .checkpoints import CheckpointSchedule, seal_legacy, take_checkpoint
-from .keys import AuditKey, KeyRing, bind, derived_key
+from .keys import AuditKey, KeyRing, bind, derived_key, ring_of
 from .personal import ERASED, Predicate, default_personal
 from .sinks import CheckpointSink, FileSink, sink_for
 from .verify import VerifyReport, verify
@@ -32,6 +32,8 @@ from .verify import VerifyReport, verify
 __all__ = [
     "GENESIS",
     "append",
+    "seal",
+    "ring_of",
     "event_body",
     "erase_personal",
     "verify",

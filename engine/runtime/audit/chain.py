@@ -17,7 +17,7 @@ from ...store.models import AuditEvent, AuditHead, Instance
 from . import personal as pii
 from .keys import AuditKey, KeyRing, ring_for
 
-__all__ = ["GENESIS", "FIXED_KEYS", "REDACTED", "append", "event_body", "erase_personal", "legacy_hash",
+__all__ = ["GENESIS", "FIXED_KEYS", "REDACTED", "append", "seal", "event_body", "erase_personal", "legacy_hash",
            "chain_message", "personal_digest", "redaction_message"]
 
 GENESIS = "0" * 64
@@ -48,6 +48,29 @@ def redaction_message(chain: str, seq: int, event_hash: str, payload: str) -> by
     return b"\x00".join((b"redacted", chain.encode(), str(seq).encode(), event_hash.encode(), payload.encode()))
 
 
+def seal(ring: KeyRing, chain: str, seq: int, prev: str, actor: Actor, action: str, at: datetime,
+         instance_id: str | None, personal: pii.Predicate | None, details: dict[str, Any]) -> dict[str, Any]:
+    """The row of event ``seq`` of ``chain`` after ``prev``: payload, keyed hash, personal values apart.
+    Pure: the caller writes it (the command path writes all of a command's events in one statement)."""
+    key, algorithm = ring.current, ring.algorithm
+    hashed, values = pii.split(
+        {k: v for k, v in details.items() if v is not None}, personal or pii.default_personal,
+        lambda path, value: personal_digest(key, algorithm, chain, seq, path, value))
+    body = {
+        "chain": chain,
+        "seq": seq,
+        "at": utc(at).isoformat(),
+        "action": action,
+        "actor": {"id": actor.id, "name": actor.name},
+        "instance_id": instance_id,
+        **hashed,
+    }
+    payload = orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str).decode()
+    return {"chain": chain, "seq": seq, "instance_id": instance_id, "action": action, "actor_id": actor.id, "at": at,
+            "payload": payload, "prev_hash": prev, "hash": key.seal(chain_message(prev, payload), algorithm),
+            "key_id": key.id, "algorithm": algorithm, "personal": values or None}
+
+
 def append(session: Session, chain: str, actor: Actor, action: str, at: datetime, *,
            instance: Instance | None = None, personal: pii.Predicate | None = None, **details: Any) -> AuditEvent:
     """Add one event to ``chain`` (the instance's own chain when ``instance`` is given).
@@ -64,27 +87,11 @@ def append(session: Session, chain: str, actor: Actor, action: str, at: datetime
             session.add(head)
             session.flush()  # later appends in this transaction must find it
     seq, prev = (head.audit_seq, head.audit_hash) if instance is not None else (head.seq, head.hash)
+    row = seal(ring, chain, seq + 1, prev, actor, action, at, instance.id if instance is not None else None,
+               personal, details)
+    event = AuditEvent(**row)
+    digest = row["hash"]
     seq += 1
-    instance_id = instance.id if instance is not None else None
-    key, algorithm = ring.current, ring.algorithm
-    hashed, values = pii.split(
-        {k: v for k, v in details.items() if v is not None}, personal or pii.default_personal,
-        lambda path, value: personal_digest(key, algorithm, chain, seq, path, value))
-    body = {
-        "chain": chain,
-        "seq": seq,
-        "at": utc(at).isoformat(),
-        "action": action,
-        "actor": {"id": actor.id, "name": actor.name},
-        "instance_id": instance_id,
-        **hashed,
-    }
-    payload = orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str).decode()
-    digest = key.seal(chain_message(prev, payload), algorithm)
-    event = AuditEvent(chain=chain, seq=seq, instance_id=instance_id, action=action, actor_id=actor.id,
-                       at=at, payload=payload, prev_hash=prev, hash=digest, key_id=key.id, algorithm=algorithm)
-    if values:
-        event.personal = values
     session.add(event)
     if instance is not None:
         instance.audit_seq, instance.audit_hash = seq, digest
