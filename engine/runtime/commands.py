@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -48,6 +48,18 @@ NOTIFY_CHANNEL = "gongzhi_jobs"
 ATTEMPTS = 4  # a command that loses an optimistic race is run again, this many times in all
 logger = logging.getLogger("gongzhi")
 AUDIT, MESSAGES, JOBS, DELTAS = AuditEvent.__table__, Message.__table__, Job.__table__, StateDelta.__table__
+# Statements of the hot path, built once (building and caching one per call costs more than running it).
+_WRITE = {"status": bindparam("v_status"), "updated_at": bindparam("v_updated_at"),
+          "audit_seq": bindparam("v_audit_seq"), "audit_hash": bindparam("v_audit_hash"),
+          "lock_version": bindparam("v_lock_version"), "variables": bindparam("v_variables", type_=JSON)}
+_WHERE = (INSTANCES.c.id == bindparam("k_id"), INSTANCES.c.lock_version == bindparam("k_version"))
+_UPDATE = update(INSTANCES).where(*_WHERE).values(_WRITE)
+_UPDATE_STATE = update(INSTANCES).where(*_WHERE).values({**_WRITE, "state": bindparam("v_state")})
+_INSERT_INSTANCE, _INSERT_DELTA, _INSERT_AUDIT, _INSERT_JOBS = insert(INSTANCES), insert(DELTAS), insert(AUDIT), insert(JOBS)
+_DROP_DELTAS = delete(DELTAS).where(DELTAS.c.instance_id == bindparam("k_id"))
+_CLAIM = update(MESSAGES).where(MESSAGES.c.id == bindparam("k_id"), MESSAGES.c.status == "buffered").values(
+    status=bindparam("v_status"), instance_id=bindparam("v_instance"), delivered_at=bindparam("v_at"))
+_VERSION = select(INSTANCES.c.lock_version).where(INSTANCES.c.id == bindparam("k_id"))
 
 
 @dataclass
@@ -130,7 +142,7 @@ class CommandRunner:
         UnknownInstance if it does not exist or the actor may not read it."""
         if not queries.plain_id(instance_id):
             raise UnknownInstance(str(instance_id))
-        version = session.execute(select(INSTANCES.c.lock_version).where(INSTANCES.c.id == instance_id)).scalar()
+        version = session.execute(_VERSION, {"k_id": instance_id}).scalar()
         if version is None:
             raise UnknownInstance(instance_id)
         case = self.cache.take(instance_id, version) if take else None
@@ -266,22 +278,23 @@ class CommandRunner:
         events = self._events(case, moved, command, status, variables, element_id, now)
         head_seq, head_hash = row.audit_seq + len(events), events[-1]["hash"]
         state, delta, prints = self._state(case, status, variables)
-        values = {"status": status, "updated_at": now, "audit_seq": head_seq, "audit_hash": head_hash,
-                  "lock_version": row.lock_version + 1, "variables": variables}
-        if state is not None:
-            values["state"] = state
+        values = {"v_status": status, "v_updated_at": now, "v_audit_seq": head_seq, "v_audit_hash": head_hash,
+                  "v_lock_version": row.lock_version + 1, "v_variables": variables}
         if case.fresh:
-            conn.execute(insert(INSTANCES).values({**row.values(), **values, "state": state or b""}))
+            conn.execute(_INSERT_INSTANCE, {**row.values(), "status": status, "updated_at": now, "audit_seq": head_seq,
+                                            "audit_hash": head_hash, "lock_version": row.lock_version + 1,
+                                            "variables": variables, "state": state or b""})
         else:
-            done = conn.execute(update(INSTANCES).where(INSTANCES.c.id == row.id,
-                                                        INSTANCES.c.lock_version == row.lock_version).values(values))
+            keys = {"k_id": row.id, "k_version": row.lock_version}
+            done = conn.execute(_UPDATE_STATE if state is not None else _UPDATE,
+                                {**keys, **values, **({"v_state": state} if state is not None else {})})
             if done.rowcount != 1:
                 raise ConcurrentUpdate(row.id)
+            if state is not None:
+                conn.execute(_DROP_DELTAS, {"k_id": row.id})
         if delta is not None:
-            conn.execute(insert(DELTAS).values(instance_id=row.id, seq=prints.deltas, body=delta))
-        elif not case.fresh and (state is not None):
-            conn.execute(delete(DELTAS).where(DELTAS.c.instance_id == row.id))
-        conn.execute(insert(AUDIT), events)
+            conn.execute(_INSERT_DELTA, {"instance_id": row.id, "seq": prints.deltas, "body": delta})
+        conn.execute(_INSERT_AUDIT, events)
         self._claim_messages(conn, row, moved, now)
         changes = sync.write_rows(conn, self.script_engine, case.bundle, row, moved.before, after, actor, now)
         new_row = replace(row, status=status, updated_at=now, audit_seq=head_seq, audit_hash=head_hash,
@@ -355,8 +368,7 @@ class CommandRunner:
         """Mark the early messages this command consumed or refused; one taken by another command
         since we read it means we lost a race."""
         for message, status in [*((m, "delivered") for m, _ in moved.delivered), *((m, "refused") for m in moved.refused)]:
-            done = conn.execute(update(MESSAGES).where(MESSAGES.c.id == message.id, MESSAGES.c.status == "buffered")
-                                .values(status=status, instance_id=row.id, delivered_at=now))
+            done = conn.execute(_CLAIM, {"k_id": message.id, "v_status": status, "v_instance": row.id, "v_at": now})
             if done.rowcount != 1:
                 raise ConcurrentUpdate(row.id)
 
@@ -386,7 +398,7 @@ class CommandRunner:
                  "payload": {"event_id": str(uuid.uuid4()), "channel": channel.name, "event": event.as_dict()}}
                 for channel in self.channels.values() if channel.accepts(event)]
         if jobs:
-            conn.execute(insert(JOBS), jobs)
+            conn.execute(_INSERT_JOBS, jobs)
         return bool(jobs)
 
     def _after_commit(self, case: Case, event: InstanceEvent) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.engine import Connection
 from SpiffWorkflow.util.task import TaskState
 
@@ -33,6 +33,19 @@ TASKS, CANDIDATES = TaskRow.__table__, TaskCandidate.__table__
 JOBS, SUBSCRIPTIONS = Job.__table__, MessageSubscription.__table__
 
 _EMPTY = WaitState()
+# Statements built once, run with parameter lists (one round trip per kind of change, however many rows):
+# building and caching a statement per call, or expanding IN lists, costs more than running it.
+_CLOSE_TASK = update(TASKS).where(TASKS.c.id == bindparam("tid")).values(
+    status=bindparam("outcome"), completed_at=bindparam("at"), completed_by=bindparam("by"))
+_DROP_CANDIDATES = delete(CANDIDATES).where(CANDIDATES.c.task_id == bindparam("tid"))
+_INSERT_TASKS, _INSERT_CANDIDATES, _INSERT_JOB = insert(TASKS), insert(CANDIDATES), insert(JOBS)
+_END_TIMER = update(JOBS).where(JOBS.c.instance_id == bindparam("instance"), JOBS.c.task_id == bindparam("tid"),
+                                JOBS.c.status == "pending").values(status=bindparam("outcome"))
+_DROP_SUBSCRIPTION = delete(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.instance_id == bindparam("instance"),
+                                                 SUBSCRIPTIONS.c.message_name == bindparam("name"))
+_INSERT_SUBSCRIPTIONS = insert(SUBSCRIPTIONS)
+_MOVE_TIMER = update(JOBS).where(JOBS.c.instance_id == bindparam("instance"), JOBS.c.task_id == bindparam("tid"),
+                                 JOBS.c.status == "pending").values(due_at=bindparam("due"))
 
 
 @dataclass
@@ -59,16 +72,12 @@ def write_rows(conn: Connection, engine: Any, bundle: ProcessBundle, row: Any, b
 def _user_tasks(conn: Connection, engine: Any, bundle: ProcessBundle, row: Any, before: WaitState,
                 after: WaitState, actor: Actor, now: datetime, changes: RowChanges) -> None:
     gone = set(before.user_tasks) - set(after.user_tasks)
-    done = sorted(t for t in gone if before.user_tasks[t].state == TaskState.COMPLETED)
-    withdrawn = sorted(gone - set(done))
-    if done:
-        conn.execute(update(TASKS).where(TASKS.c.id.in_(done))
-                        .values(status="completed", completed_at=now, completed_by=actor.id))
-    if withdrawn:
-        conn.execute(update(TASKS).where(TASKS.c.id.in_(withdrawn))
-                        .values(status="cancelled", completed_at=now, completed_by=None))
     if gone:
-        conn.execute(delete(CANDIDATES).where(CANDIDATES.c.task_id.in_(gone)))
+        closed = [{"tid": t, "outcome": "completed", "at": now, "by": actor.id}
+                  if before.user_tasks[t].state == TaskState.COMPLETED
+                  else {"tid": t, "outcome": "cancelled", "at": now, "by": None} for t in sorted(gone)]
+        conn.execute(_CLOSE_TASK, closed)
+        conn.execute(_DROP_CANDIDATES, [{"tid": t} for t in sorted(gone)])
         changes.closed.update(gone)
     tasks, candidates = [], []
     for task_id in set(after.user_tasks) - set(before.user_tasks):
@@ -83,10 +92,10 @@ def _user_tasks(conn: Connection, engine: Any, bundle: ProcessBundle, row: Any, 
         })
         candidates.extend({"task_id": task_id, "group_name": g, "region": row.region, "created_at": now} for g in groups)
     if tasks:
-        conn.execute(insert(TASKS), tasks)
+        conn.execute(_INSERT_TASKS, tasks)
         changes.opened.extend(tasks)
     if candidates:
-        conn.execute(insert(CANDIDATES), candidates)
+        conn.execute(_INSERT_CANDIDATES, candidates)
 
 
 def _groups(engine: Any, task: Any, meta: Any) -> list[str]:
@@ -119,45 +128,42 @@ def _evaluate(engine: Any, task: Any, expression: str, what: str) -> Any:
 
 def _timers(conn: Connection, row: Any, before: WaitState, after: WaitState, now: datetime,
             changes: RowChanges) -> None:
-    for task_id in set(before.timers) - set(after.timers):
-        fired = before.timer_tasks[task_id].state == TaskState.COMPLETED
-        conn.execute(
-            update(JOBS).where(JOBS.c.instance_id == row.id, JOBS.c.task_id == task_id, JOBS.c.status == "pending")
-            .values(status="done" if fired else "dropped")
-        )
+    ended = [{"instance": row.id, "tid": t,
+              "outcome": "done" if before.timer_tasks[t].state == TaskState.COMPLETED else "dropped"}
+             for t in sorted(set(before.timers) - set(after.timers))]
+    if ended:
+        conn.execute(_END_TIMER, ended)
+    moved = []
     for task_id, due in after.timers.items():
         if task_id not in before.timers:
             _add_job(conn, "timer", row, task_id, after.timer_tasks[task_id].task_spec.bpmn_id, due, now, changes)
         elif before.timers[task_id] != due:  # a cycle timer fired and rescheduled itself once
-            conn.execute(
-                update(JOBS).where(JOBS.c.instance_id == row.id, JOBS.c.task_id == task_id, JOBS.c.status == "pending")
-                .values(due_at=due)
-            )
+            moved.append({"instance": row.id, "tid": task_id, "due": due})
+    if moved:
+        conn.execute(_MOVE_TIMER, moved)
 
 
 def _services(conn: Connection, row: Any, before: WaitState, after: WaitState, now: datetime,
               changes: RowChanges) -> None:
     for task_id in set(after.services) - set(before.services):
         _add_job(conn, "service", row, task_id, after.services[task_id].task_spec.bpmn_id, now, now, changes)
-    gone = set(before.services) - set(after.services)
+    gone = sorted(set(before.services) - set(after.services))
     if gone:  # finished by the worker, or withdrawn with the instance
-        conn.execute(update(JOBS).where(JOBS.c.instance_id == row.id, JOBS.c.task_id.in_(gone), JOBS.c.status == "pending")
-                        .values(status="dropped"))
+        conn.execute(_END_TIMER, [{"instance": row.id, "tid": t, "outcome": "dropped"} for t in gone])
 
 
 def _subscriptions(conn: Connection, row: Any, before: WaitState, after: WaitState) -> None:
-    gone = set(before.messages) - set(after.messages)
+    gone = sorted(set(before.messages) - set(after.messages))
     if gone:
-        conn.execute(delete(SUBSCRIPTIONS).where(
-            SUBSCRIPTIONS.c.instance_id == row.id, SUBSCRIPTIONS.c.message_name.in_(gone)))
+        conn.execute(_DROP_SUBSCRIPTION, [{"instance": row.id, "name": name} for name in gone])
     new = [{"instance_id": row.id, "message_name": name, "element_id": after.messages[name][0],
             "correlation": after.messages[name][1]} for name in set(after.messages) - set(before.messages)]
     if new:
-        conn.execute(insert(SUBSCRIPTIONS), new)
+        conn.execute(_INSERT_SUBSCRIPTIONS, new)
 
 
 def _add_job(conn: Connection, kind: str, row: Any, task_id: str, element_id: str, due: datetime, now: datetime,
              changes: RowChanges) -> None:
-    conn.execute(insert(JOBS).values(kind=kind, instance_id=row.id, task_id=task_id, element_id=element_id,
-                                    due_at=due, status="pending", attempts=0, payload={}, created_at=now))
+    conn.execute(_INSERT_JOB, {"kind": kind, "instance_id": row.id, "task_id": task_id, "element_id": element_id,
+                               "due_at": due, "status": "pending", "attempts": 0, "payload": {}, "created_at": now})
     changes.new_jobs = True
