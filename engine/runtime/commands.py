@@ -60,6 +60,10 @@ _DROP_DELTAS = delete(DELTAS).where(DELTAS.c.instance_id == bindparam("k_id"))
 _CLAIM = update(MESSAGES).where(MESSAGES.c.id == bindparam("k_id"), MESSAGES.c.status == "buffered").values(
     status=bindparam("v_status"), instance_id=bindparam("v_instance"), delivered_at=bindparam("v_at"))
 _VERSION = select(INSTANCES.c.lock_version).where(INSTANCES.c.id == bindparam("k_id"))
+_READ = select(INSTANCES).where(INSTANCES.c.id == bindparam("k_id"))
+_OPEN_TASKS = (select(TASKS).where(TASKS.c.instance_id == bindparam("k_id"), TASKS.c.status == "open")
+               .order_by(TASKS.c.created_at, TASKS.c.id))
+_DELTAS = select(DELTAS.c.body).where(DELTAS.c.instance_id == bindparam("k_id")).order_by(DELTAS.c.seq)
 
 
 @dataclass
@@ -142,7 +146,7 @@ class CommandRunner:
         UnknownInstance if it does not exist or the actor may not read it."""
         if not queries.plain_id(instance_id):
             raise UnknownInstance(str(instance_id))
-        version = session.execute(_VERSION, {"k_id": instance_id}).scalar()
+        version = session.connection().execute(_VERSION, {"k_id": instance_id}).scalar()  # Core: no ORM on this path
         if version is None:
             raise UnknownInstance(instance_id)
         case = self.cache.take(instance_id, version) if take else None
@@ -155,7 +159,8 @@ class CommandRunner:
         return case
 
     def _read_case(self, session: Session, instance_id: str, with_workflow: bool = True) -> Case:
-        found = session.execute(select(INSTANCES).where(INSTANCES.c.id == instance_id)).first()
+        conn = session.connection()
+        found = conn.execute(_READ, {"k_id": instance_id}).first()
         if found is None:
             raise UnknownInstance(instance_id)
         row = CaseRow.from_row(found)
@@ -164,13 +169,10 @@ class CommandRunner:
         if row.status != "running":  # a 0.1 row kept its final variables in the state
             final = variables if variables is not None else decode_blob(state).get(FINISHED, {}) if state else {}
             return Case(row, bundle, FinishedWorkflow(final), dict(final))
-        tasks = {t.id: OpenTask.from_row(t) for t in session.execute(
-            select(TASKS).where(TASKS.c.instance_id == instance_id, TASKS.c.status == "open")
-            .order_by(TASKS.c.created_at, TASKS.c.id))}
+        tasks = {t.id: OpenTask.from_row(t) for t in conn.execute(_OPEN_TASKS, {"k_id": instance_id})}
         if not with_workflow and variables is not None:
             return Case(row, bundle, None, variables, tasks)
-        deltas = list(session.execute(select(DELTAS.c.body).where(DELTAS.c.instance_id == instance_id)
-                                      .order_by(DELTAS.c.seq)).scalars())
+        deltas = list(conn.execute(_DELTAS, {"k_id": instance_id}).scalars())
         workflow, prints = self.codec(bundle).load(state, deltas, self.script_engine)
         return Case(row, bundle, workflow, queries.variables(workflow), tasks, prints)
 

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -61,6 +61,8 @@ from .state import ScriptEngine
 from .views import InstanceView, Page, TaskView, check_json, max_json_depth
 
 __all__ = ["Engine", "NOTIFY_CHANNEL"]
+
+_TASK_INSTANCE = select(TaskRow.instance_id, TaskRow.status).where(TaskRow.id == bindparam("k_id"))
 
 
 
@@ -558,18 +560,28 @@ class Engine:
         return row
 
     def _open_task(self, loader: Loader, task_id: str, actor: Actor) -> tuple[Case, Any]:
-        """The case and the open task the actor may work on, checked on the case (the task row is read only
-        when the case does not have the task open)."""
+        """The case and the open task the actor may work on, checked on the case: 404 if they may not see it,
+        403 if they may see it but it is not theirs to do, 409 if it is not open."""
         instance_id = self.runner.cache.instance_of(task_id) if queries.plain_id(task_id) else None
+        status = "open"
         if instance_id is None:
-            row = self._open_task_row(loader.session, task_id, actor)  # 404 / 403 / 409 with the row's reasons
-            instance_id = row.instance_id
-        case = loader.case(instance_id)
+            found = loader.session.connection().execute(_TASK_INSTANCE, {"k_id": task_id}).first() \
+                if queries.plain_id(task_id) else None
+            if found is None:
+                raise UnknownTask(str(task_id))
+            instance_id, status = found
+        try:
+            case = loader.case(instance_id)
+        except UnknownInstance:
+            raise UnknownTask(str(task_id)) from None
         task = case.tasks.get(task_id)
-        if task is None or not self.access.may_act(actor, task, case.row.owner):
-            self._open_task_row(loader.session, task_id, actor)  # raises with the row's reason
-            raise TaskNotOpen(task_id, "unknown")
-        return case, task
+        if task is not None and self.access.may_act(actor, task, case.row.owner):
+            return case, task
+        if not self.access.may_read(loader.session, case.row, case.bundle, actor):
+            raise UnknownTask(str(task_id))
+        if task is None:
+            raise TaskNotOpen(task_id, status if status != "open" else "unknown")
+        raise NotAllowed(f"“{task.name}” 不在您的办理范围内", task_id=task_id)
 
     @staticmethod
     def _ready_task(case: Case, task_id: str) -> Any:
