@@ -70,15 +70,17 @@ GROUP_REGIONS = {"grid": "990101/001/001", "community": "990101/001/001", "stree
 
 
 def actors() -> dict[str, Any]:
+    """The people of the case, with ``pii`` like the HTTP side's tokens: the returned views are not masked
+    on either side (masking is a reader's cost, not a command's)."""
     from gongzhi import Actor
 
-    return {g: Actor.of(f"{g}-1", g, [g], r) for g, r in GROUP_REGIONS.items()}
+    return {g: Actor.of(f"{g}-1", g, [g], r, ["pii"]) for g, r in GROUP_REGIONS.items()}
 
 
 def admin() -> Any:
     from gongzhi import Actor
 
-    return Actor.of("admin", "管理员", ["admin"])
+    return Actor.of("admin", "管理员", ["admin"], "", ["pii"])
 
 
 def make_engine(url: str, clock: Any = None, cache_size: int | None = None) -> Any:

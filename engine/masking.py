@@ -200,9 +200,12 @@ def find_personal(text: str) -> list[tuple[int, int, str]]:
     return chosen
 
 
+_SEVEN_DIGITS = re.compile(r"(?:\d\D{0,4}){7}")  # any digit, full-width ones included, with short gaps between
+
+
 def _may_hold_numbers(text: str) -> bool:
-    """Cheap pre-check: a phone or ID number needs seven digits, an e-mail an ``@``."""
-    return "@" in text or sum(ch.isdigit() for ch in text) >= 7
+    """Cheap pre-check (C speed): a phone or ID number needs seven digits close together, an e-mail an ``@``."""
+    return "@" in text or _SEVEN_DIGITS.search(text) is not None
 
 
 def mask_text(text: str, known: Iterable[tuple[str, str]] = ()) -> str:
@@ -346,10 +349,29 @@ class Masker:
             return value
         if path:
             kind = self.declaration.kind_at(path) or self.rule.kind_of(path[-1]) or kind
-        if isinstance(value, Mapping):
-            return {k: self.value(v, (*path, str(k)), kind) for k, v in value.items()}
+        # This walks every value a reader is shown: plain types first, names bound once.
+        if type(value) is dict or isinstance(value, Mapping):
+            reveal, declared, kind_of, walk = self.reveal, self.declaration.kind_at, self.rule.kind_of, self.value
+            out = {}
+            for k, v in value.items():
+                key = k if type(k) is str else str(k)
+                here = (*path, key)
+                if not path and key in reveal:
+                    out[k] = v
+                    continue
+                inner = declared(here) or kind_of(key) or kind
+                if type(v) is str:
+                    out[k] = mask_kind(inner, v) if inner is not None else mask_text(v, self.known)
+                elif v is None or type(v) in (int, float, bool):
+                    out[k] = mask_kind(inner, v) if inner is not None else v
+                else:
+                    out[k] = walk(v, here, inner) if isinstance(v, (dict, list, tuple, Mapping)) else v
+            return out
         if isinstance(value, (list, tuple)):
-            return [self.value(item, path, kind) for item in value]
+            return [self.value(item, path, kind) if isinstance(item, (dict, list, tuple, Mapping))
+                    else (mask_kind(kind, item) if kind is not None
+                          else mask_text(item, self.known) if type(item) is str else item)
+                    for item in value]
         if kind is not None:
             return mask_kind(kind, value)
         if isinstance(value, str):

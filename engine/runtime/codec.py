@@ -4,7 +4,7 @@ The state of a running instance is SpiffWorkflow's own serialized form (its
 ``to_dict``), without the process spec — the spec comes from the deployed
 version's cached bundle. It is stored as a **base** (``gz_instance.state``:
 ``GZS2`` + zlib-compressed JSON) and the **deltas** written since
-(``gz_state_delta``): a command writes only the tasks it changed, the tasks it
+(``gz_state_delta``, compressed too): a command writes only the tasks it changed, the tasks it
 removed, and the workflow attributes that changed. Every ``COMPACT_EVERY``
 deltas, or once the deltas outgrow the base, the next command writes a fresh
 base instead and the deltas go. Restoring applies the deltas to the base and
@@ -288,8 +288,8 @@ class Codec:
             if task_id not in after.tasks and key in seen:
                 removed.setdefault(key, []).append(str(task_id))
         gone = sorted(set(before.metas) - seen)
-        body = orjson.dumps({"w": metas, "t": tasks, "r": removed, "gone": gone}, default=default,
-                            option=orjson.OPT_PASSTHROUGH_DATETIME)
+        body = zlib.compress(orjson.dumps({"w": metas, "t": tasks, "r": removed, "gone": gone}, default=default,
+                                          option=orjson.OPT_PASSTHROUGH_DATETIME), 1)
         after.delta_bytes = before.delta_bytes + len(body)
         if after.deltas > COMPACT_EVERY or after.delta_bytes > max(before.base_bytes, 4096):
             return None
@@ -299,7 +299,7 @@ class Codec:
     def apply(dct: dict[str, Any], deltas: Iterable[bytes]) -> dict[str, Any]:
         """The base with the deltas applied, in order."""
         for blob in deltas:
-            delta = orjson.loads(blob)
+            delta = orjson.loads(zlib.decompress(blob))
             subprocesses = dct.setdefault("subprocesses", {})
             for key, meta in delta["w"].items():
                 target = dct if key == TOP else subprocesses.setdefault(key, {"tasks": {}})
