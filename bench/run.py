@@ -565,7 +565,7 @@ def measure_worklists(open_tasks: int = 10_000, completed_tasks: int = 100_000, 
 
 # --- 4. storage --------------------------------------------------------------------------------------
 
-TABLES = ["gz_instance", "gz_task", "gz_task_candidate", "gz_audit_event", "gz_job", "gz_message_subscription",
+TABLES = ["gz_instance", "gz_state_delta", "gz_task", "gz_task_candidate", "gz_audit_event", "gz_job", "gz_message_subscription",
           "gz_message", "gz_incident"]
 
 

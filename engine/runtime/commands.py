@@ -23,7 +23,9 @@ import math
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+import pluggy
 
 from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import Connection
@@ -41,6 +43,16 @@ from .codec import FINISHED, Codec, FinishedWorkflow, Prints, decode_blob
 from .snapshot import WaitState, snapshot
 from .state import CommandLog, current_log
 from .views import InstanceView
+
+if TYPE_CHECKING:  # types only: the engine builds these and hands them over
+    from ..clock import Clock
+    from ..definitions.repository import Repository
+    from ..limits import Limits
+    from ..services import Channel
+    from ..store.db import Database
+    from .access import Access
+    from .state import ScriptEngine
+    from .watchdog import Watchdog
 
 __all__ = ["Command", "CommandRunner", "Loader", "NOTIFY_CHANNEL", "ATTEMPTS"]
 
@@ -123,12 +135,14 @@ class Loader:
 class CommandRunner:
     """Runs commands against one database with one set of definitions, plugins and clock."""
 
-    def __init__(self, engine: Any) -> None:
-        # What a command needs, named once: the runner reads nothing else of the engine.
-        self.db, self.repository, self.access = engine.db, engine.repository, engine.access
-        self.script_engine, self.channels, self.clock = engine.script_engine, engine.channels, engine.clock
-        self.watchdog, self.limits, self.pm = engine.watchdog, engine.limits, engine.pm
-        self.cache = CaseCache(engine.config.cache_size)
+    def __init__(self, *, db: Database, repository: Repository, access: Access, script_engine: ScriptEngine,
+                 channels: Mapping[str, Channel], clock: Clock, watchdog: Watchdog, limits: Limits,
+                 plugins: pluggy.PluginManager, cache_size: int) -> None:
+        # What a command needs, named once: the runner reads nothing else.
+        self.db, self.repository, self.access = db, repository, access
+        self.script_engine, self.channels, self.clock = script_engine, channels, clock
+        self.watchdog, self.limits, self.pm = watchdog, limits, plugins
+        self.cache = CaseCache(cache_size)
         self._codecs: dict[int, Codec] = {}
 
     # --- cases ---------------------------------------------------------------------------------------
@@ -174,7 +188,9 @@ class CommandRunner:
             return Case(row, bundle, None, variables, tasks)
         deltas = list(conn.execute(_DELTAS, {"k_id": instance_id}).scalars())
         workflow, prints = self.codec(bundle).load(state, deltas, self.script_engine)
-        return Case(row, bundle, workflow, queries.variables(workflow), tasks, prints)
+        # The variables column holds what the last command computed from this very state.
+        return Case(row, bundle, workflow, variables if variables is not None else queries.variables(workflow),
+                    tasks, prints)
 
     def view(self, case: Case, actor: Actor) -> InstanceView:
         """The instance as ``actor`` sees it, from the case in memory."""

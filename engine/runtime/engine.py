@@ -97,7 +97,10 @@ class Engine:
         self.watchdog = Watchdog(self.db, self.clock, self.limits.command_deadline_seconds,
                                  grace_seconds=float(self.config.extra.get("stuck_grace_seconds") or 5.0))
         self._json_depth = max_json_depth(self.config)  # how deeply nested variables may be
-        self.runner = CommandRunner(self)
+        self.runner = CommandRunner(
+            db=self.db, repository=self.repository, access=self.access, script_engine=self.script_engine,
+            channels=self.channels, clock=self.clock, watchdog=self.watchdog, limits=self.limits, plugins=self.pm,
+            cache_size=self.config.cache_size)
         self.pm.hook.gongzhi_engine_ready(engine=self)  # last: plugins may keep the finished engine
 
     # --- set-up ------------------------------------------------------------------
