@@ -870,6 +870,12 @@ def measure_light(**sizes: Any) -> dict[str, Any]:
     return light.measure(**sizes)
 
 
+def measure_steps(**sizes: Any) -> dict[str, Any]:
+    import steps
+
+    return steps.measure(**sizes)
+
+
 def measure_light_http(**sizes: Any) -> dict[str, Any]:
     import light
 
@@ -890,6 +896,7 @@ SIZES = {
         "rules": dict(evaluations=2000, repeats=3),
         "light": dict(cases=20, repeats=3),
         "light_http": dict(seconds=8.0),
+        "steps": dict(steps=100, repeats=3),
     },
     "full": {
         "overhead": dict(cases=15, repeats=5),
@@ -902,12 +909,13 @@ SIZES = {
         "rules": dict(evaluations=5000, repeats=5),
         "light": dict(cases=60, repeats=5),
         "light_http": dict(seconds=30.0),
+        "steps": dict(steps=300, repeats=5),
     },
 }
 MEASUREMENTS: dict[str, Callable[..., dict[str, Any]]] = {
     "overhead": measure_overhead, "http": measure_http, "worklists": measure_worklists, "storage": measure_storage,
     "timers": measure_timers, "growth": measure_growth, "scaleout": measure_scaleout, "rules": measure_rules,
-    "light": measure_light, "light_http": measure_light_http,
+    "light": measure_light, "light_http": measure_light_http, "steps": measure_steps,
 }
 NEEDS_PG = {"worklists", "timers", "scaleout"}
 
@@ -988,6 +996,13 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         lat = " ".join(f"{k} {_f(v['p50'], 0)}/{_f(v['p95'], 0)}" for k, v in r["latency_ms"].items())
         rows.append((f"L light HTTP sqlite, {r['workers']} workers x {r['clients']} clients ({r['errors']} errors)",
                      f"{_f(r['instances_per_s'], 1)} instances/s; ms p50/p95: {lat}", "≥ 50 /s"))
+    r = results.get("steps")
+    if r:
+        ms = r["ms_per_step"]
+        for side in ("bare", "cached", "cold"):
+            per = " · ".join(f"{n} steps {_f(ms[f'{side}_{n}'], 2)} ms" for n in r["lengths"])
+            rows.append((f"F cost per step by case length, {side}", f"{per} (long/short ×{_f(r['long_over_short'][side], 2)})",
+                         "≤ ×1.0"))
     width = max(len(a) for a, _, _ in rows) if rows else 10
     lines = [f"{'measurement':<{width}}  {'target':<14}  figure", "-" * (width + 80)]
     lines += [f"{a:<{width}}  {c:<14}  {b}" for a, b, c in rows]

@@ -300,10 +300,10 @@ class _Undeclared:
 STRUCTURAL_EVENT_KEYS = frozenset({
     "action", "actor", "at", "chain", "seq", "hash", "prev_hash", "instance_id", "process_key", "element_id", "task_id",
     "message", "message_id", "decision_id", "decision_name", "decision_version", "version", "matched_rules", "status",
-    "sender", "buffered_since", "operator", "key_id",
+    "sender", "buffered_since", "operator", "key_id", "removed",
 })
 # Audit event members whose keys are the case's variable names.
-_VARIABLE_KEYS = frozenset({"data", "variables", "changed", "final"})
+_VARIABLE_KEYS = frozenset({"data", "variables", "changed", "appended", "final"})
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ def test_events_record_who_what_and_changes(engine: Engine, people: Any, start_v
     complete = events[1]
     assert complete["actor"] == {"id": "clerk-1", "name": "张三"}
     assert complete["element_id"] == "review" and complete["task_id"]
-    assert complete["changed"]["comment"] == "材料不全" and complete["changed"]["hours"] == 16
+    assert complete["data"]["comment"] == "材料不全" and complete["changed"]["hours"] == 16
+    assert "comment" not in complete["changed"]  # what the form gave is kept once, in data
     assert [e["seq"] for e in events] == [1, 2, 3]
     assert events[1]["at"] == engine.clock.now().isoformat()
 
@@ -96,11 +97,17 @@ def test_history_masks_personal_data_without_the_pii_permission(engine: Engine, 
 
 
 def test_changes_of_nested_records_are_logged_leaf_by_leaf() -> None:
-    from gongzhi.runtime.queries import changed
+    from gongzhi.runtime.queries import changes
 
-    before = {"case": {"status": "办理中", "departments": ["城管"], "notes": "x" * 500}, "n": 1, "gone": 2}
-    after = {"case": {"status": "已办结", "departments": ["城管"], "notes": "x" * 500}, "n": 1, "new": True}
-    assert changed(before, after) == {"case": {"status": "已办结"}, "new": True, "gone": None}
+    results = [{"dept": "城管", "notes": "x" * 500}]
+    before = {"case": {"status": "办理中", "departments": ["城管"], "notes": "x" * 500, "old": 1}, "n": 1, "gone": 2,
+              "results": results, "order": ["a", "b"]}
+    after = {"case": {"status": "已办结", "departments": ["城管", "环保"], "notes": "x" * 500}, "n": 1, "new": True,
+             "results": [*results, {"dept": "环保"}], "order": ["b", "a"], "comment": "同意"}
+    diff = changes(before, after, given={"comment": "同意"})
+    assert diff.changed == {"case": {"status": "已办结", "old": None}, "new": True, "order": ["b", "a"]}
+    assert diff.appended == {"case": {"departments": ["环保"]}, "results": [{"dept": "环保"}]}
+    assert diff.removed == ["gone"]  # and the submitted comment is kept once, in the event's data
 
 
 # --- keyed chains: an insider with the database but not the key --------------------------------
@@ -194,7 +201,7 @@ def test_insider_who_also_drops_the_key_id_is_detected(keyed: Callable[..., Engi
     engine = keyed()
     instance_id = run_case(engine, people, start_vars)
     assert audit.take_checkpoint(engine) is not None  # the first checkpoint records that nothing was unkeyed
-    _rehash_unkeyed(engine, instance_id, 1, lambda body: body["changed"].update(title="修水管"), downgrade=True)
+    _rehash_unkeyed(engine, instance_id, 1, lambda body: body["variables"].update(title="修水管"), downgrade=True)
     problems = engine.verify_audit().problems
     assert any(instance_id in p and "unkeyed event after the upgrade" in p for p in problems)
 
@@ -203,7 +210,7 @@ def test_insider_dropping_key_ids_before_any_checkpoint_is_detected(keyed: Calla
                                                                     start_vars: dict) -> None:
     engine = keyed()
     instance_id = run_case(engine, people, start_vars)
-    _rehash_unkeyed(engine, instance_id, 1, lambda body: body["changed"].update(title="修水管"), downgrade=True)
+    _rehash_unkeyed(engine, instance_id, 1, lambda body: body["variables"].update(title="修水管"), downgrade=True)
     assert any("unkeyed events after keyed ones" in p for p in engine.verify_audit().problems)
 
 
@@ -384,11 +391,11 @@ def test_personal_values_are_kept_out_of_the_hashed_payload(keyed: Callable[...,
     start = _events(engine, inst.id)[0]
     assert "13812341234" not in start.payload and "王大妈" not in start.payload and "1101051990" not in start.payload
     assert "修路灯" in start.payload  # what is not personal stays in the hashed text
-    # Each value twice, under "variables" and "changed", with digests bound to each place.
-    assert sorted(start.personal.values()) == sorted(["13812341234", "王大妈", "回电 110105199001011234"] * 2)
+    # Each value once, under "variables" (what the start gave is not repeated in "changed"), with its digest.
+    assert sorted(start.personal.values()) == sorted(["13812341234", "王大妈", "回电 110105199001011234"])
     officer = Actor.of("officer", "专员", ["leader"], "110105", permissions=["pii"])
     shown = engine.history(inst.id, officer)[0]
-    assert shown["changed"]["phone"] == "13812341234" and shown["changed"]["reporter_name"] == "王大妈"
+    assert shown["variables"]["phone"] == "13812341234" and shown["variables"]["reporter_name"] == "王大妈"
     assert set(shown) == set(orjson.loads(start.payload)) | {"hash"}  # the same shape as before
     assert engine.verify_audit().ok
 
@@ -417,7 +424,7 @@ def test_erasing_personal_values_keeps_the_chain_verifying(keyed: Callable[..., 
     audit.take_checkpoint(engine)
     before = [(e.payload, e.hash) for e in _events(engine, inst.id)]
     with engine.db.write() as session:
-        assert audit.erase_personal(session, inst.id, at=clock.now()) == 6  # three values, each in two places
+        assert audit.erase_personal(session, inst.id, at=clock.now()) == 3  # three values, each kept once
     with engine.db.write() as session:
         assert audit.erase_personal(session, inst.id, at=clock.now()) == 0  # nothing more to erase
     events = _events(engine, inst.id)
@@ -428,9 +435,9 @@ def test_erasing_personal_values_keeps_the_chain_verifying(keyed: Callable[..., 
     officer = Actor.of("officer", "专员", ["leader"], "110105", permissions=["pii"])
     for reader in (officer, people.leader):  # with and without the pii permission: the marker, not a mask of it
         shown = engine.history(inst.id, reader)
-        assert shown[0]["changed"]["phone"] == "已删除" and shown[0]["changed"]["reporter_name"] == "已删除"
+        assert shown[0]["variables"]["phone"] == "已删除" and shown[0]["variables"]["reporter_name"] == "已删除"
         assert shown[1]["data"]["comment"] == "已删除" and shown[0]["variables"]["title"] == "修路灯"
-        assert shown[-1]["action"] == "erase_personal" and shown[-1]["erased"] == 6
+        assert shown[-1]["action"] == "erase_personal" and shown[-1]["erased"] == 3
 
 
 def test_a_personal_predicate_sees_paths_from_the_details_root(keyed: Callable[..., Engine], people: Any,

@@ -108,6 +108,7 @@ class _Moved:
     log: CommandLog
     before: WaitState | None
     delivered: list[tuple[Message, Actor]] = field(default_factory=list)
+    after: WaitState | None = None  # the wait state after the run, if it was taken and nothing ran since
     refused: list[Message] = field(default_factory=list)
     element_id: str | None = None
 
@@ -265,7 +266,8 @@ class CommandRunner:
         waiting_before = set(moved.before.messages) if moved.before and not all_waiting else set()
         seen: set[int] = set()
         for _ in range(100):  # each delivery may lead to another catch event; never loop for ever
-            waiting = snapshot(workflow).messages
+            moved.after = snapshot(workflow)
+            waiting = moved.after.messages
             new = {name: correlation for name, (_, correlation) in waiting.items() if name not in waiting_before}
             if not new:
                 return
@@ -273,6 +275,7 @@ class CommandRunner:
                 message = messages.find_buffered(session, case.row, new, self.clock.now(), seen)
             if message is None:
                 return
+            moved.after = None  # the message changes the workflow
             seen.add(message.id)
             sender = Actor.from_snapshot(message.sender) if message.sender else None
             if sender is None or not self.access.may_send(sender, case.row, case.bundle, waiting[message.name][0]):
@@ -289,9 +292,9 @@ class CommandRunner:
         """Write everything the command changed, in ``conn``'s transaction, and bring the case up to date."""
         row, workflow, actor = case.row, case.workflow, command.actor
         now = self.clock.now()
-        after = snapshot(workflow)
-        status = command.status or ("completed" if workflow.is_completed() else "running")
-        variables = queries.variables(workflow)
+        after = moved.after or snapshot(workflow)
+        status = command.status or ("completed" if after.completed else "running")
+        variables = queries.variables(workflow, after)
         element_id = moved.element_id
         events = self._events(case, moved, command, status, variables, element_id, now)
         head_seq, head_hash = row.audit_seq + len(events), events[-1]["hash"]
@@ -366,9 +369,10 @@ class CommandRunner:
             prev = event["hash"]
             out.append(event)
 
-        changed = queries.changed(case.variables, variables)
+        given = moved.details.get("data") or moved.details.get("variables")
+        diff = queries.changes(case.variables, variables, given if isinstance(given, dict) else None)
         add(actor, command.action, process_key=row.process_key, element_id=element_id, task_id=command.task_id,
-            changed=changed or None, **moved.details)
+            **diff.details(), **moved.details)
         for decision in moved.log.decisions:
             add(actor, "decision", **decision)
         for call in moved.log.services:

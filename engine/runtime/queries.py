@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 from uuid import UUID
@@ -20,46 +20,77 @@ from ..masking import Masker
 from ..sandbox.templates import render_instructions
 from ..store.models import AuditEvent, DefinitionVersion, Instance, MessageSubscription, TaskCandidate, TaskRow
 from . import audit
+from .snapshot import snapshot
 from .views import InstanceView, Page, TaskView
 
-__all__ = ["variables", "changed", "visible_task", "task_view", "task_detail", "tasks", "instances",
+__all__ = ["variables", "Changes", "changes", "visible_task", "task_view", "task_detail", "tasks", "instances",
            "instance_view", "subscriber", "history"]
 
 MAX_PER_PAGE = 200
 
 
-def variables(workflow: Any) -> dict[str, Any]:
+def variables(workflow: Any, waits: Any = None) -> dict[str, Any]:
     """The instance's variables.
 
     A finished instance has its final data. A running one has data on every
     task it waits at (parallel branches each carry their own copy): merge the
     top-level ones, older changes first, so the latest value of each name wins.
+    ``waits``, the instance's ``snapshot``, saves walking the task tree again.
     """
-    if workflow.is_completed():
+    if waits is None:
+        waits = snapshot(workflow)
+    if waits.completed:
         return dict(workflow.data)
     merged: dict[str, Any] = {}
     if workflow.last_task is not None:
         merged.update(workflow.last_task.data)
-    waiting = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-    for task in sorted(waiting, key=lambda t: t.last_state_change):
+    for task in sorted(waits.live, key=lambda t: t.last_state_change):
         merged.update(task.data)
     return merged
 
 
-def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """What a command changed: new or changed names with their values, removed ones as None.
+@dataclass(frozen=True)
+class Changes:
+    """What a command changed in the variables, as the audit trail keeps it."""
 
-    Nested objects are compared key by key, so a large record that gained one
-    field is logged as that field alone, not repeated whole in every event.
+    changed: dict[str, Any]  # new or replaced values; nested records key by key (a removed inner key: None)
+    appended: dict[str, Any]  # lists that only grew at their end: the new items (nested like ``changed``)
+    removed: list[str]  # names no longer there
+
+    def details(self) -> dict[str, Any]:
+        return {"changed": self.changed or None, "appended": self.appended or None, "removed": self.removed or None}
+
+
+def changes(before: dict[str, Any], after: dict[str, Any], given: dict[str, Any] | None = None) -> Changes:
+    """The difference between two sets of variables, small enough to keep for every command.
+
+    A large record that gained one field is logged as that field alone, a list
+    that grew as its new items; names whose new value is the one ``given`` (the
+    submitted form data, which the event keeps anyway) are left out.
     """
-    diff: dict[str, Any] = {}
+    changed, appended = _diff(before, after, given or {})
+    return Changes(changed, appended, [k for k in before if k not in after])
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any], given: dict[str, Any]) -> tuple[dict, dict]:
+    changed: dict[str, Any] = {}
+    appended: dict[str, Any] = {}
     for key, value in after.items():
         old = before.get(key, _MISSING)
-        if old == value:
+        if old == value or (key in given and given[key] == value):
             continue
-        diff[key] = changed(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
-    diff.update({k: None for k in before if k not in after})
-    return diff
+        if isinstance(old, dict) and isinstance(value, dict):
+            inner, grew = _diff(old, value, {})
+            inner.update({k: None for k in old if k not in value})
+            if inner:
+                changed[key] = inner
+            if grew:
+                appended[key] = grew
+        elif isinstance(old, list) and isinstance(value, list) and len(value) > len(old) and value[:len(old)] == old:
+            appended[key] = value[len(old):]
+        else:
+            changed[key] = value
+    return changed, appended
 
 
 _MISSING = object()

@@ -29,6 +29,12 @@ class WaitState:
     timer_tasks: dict[str, Any] = field(default_factory=dict)
     messages: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # name -> (element id, correlation)
     services: dict[str, Any] = field(default_factory=dict)  # task id -> started asynchronous service task
+    live: list[Any] = field(default_factory=list)  # ready, waiting and started tasks (their data is the case's)
+    completed: bool = False  # the top workflow has no unfinished task
+
+
+_LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+_NOT_FINISHED = TaskState.NOT_FINISHED_MASK
 
 
 def _workflows(workflow: Any) -> Iterator[Any]:
@@ -75,11 +81,19 @@ def correlation_of(task: Any) -> str | None:
 
 
 def snapshot(workflow: Any) -> WaitState:
-    """One pass over every task of the instance and its subprocesses."""
+    """One pass over every task of the instance and its subprocesses (SpiffWorkflow's own iterators walk
+    the task tree once per question; this answers all of a command's questions in one loop)."""
     ws = WaitState()
+    unfinished = False
     for wf in _workflows(workflow):
+        top = wf is workflow
         for task in wf.tasks.values():
             state, spec = task.state, task.task_spec
+            if top and not unfinished and state & _NOT_FINISHED:
+                unfinished = True
+            if not state & _LIVE:
+                continue
+            ws.live.append(task)
             if state == TaskState.READY:
                 if spec.manual:
                     ws.user_tasks[str(task.id)] = task
@@ -93,4 +107,5 @@ def snapshot(workflow: Any) -> WaitState:
                     ws.messages[spec.event_definition.name] = (spec.bpmn_id or spec.name, correlation_of(task))
             elif state == TaskState.STARTED and is_async_service(spec):
                 ws.services[str(task.id)] = task
+    ws.completed = workflow.completed or not unfinished  # as BpmnWorkflow.is_completed says, without its walk
     return ws

@@ -40,7 +40,11 @@ _CLOSE_TASK = update(TASKS).where(TASKS.c.id == bindparam("tid")).values(
 _DROP_CANDIDATES = delete(CANDIDATES).where(CANDIDATES.c.task_id == bindparam("tid"))
 _INSERT_TASKS, _INSERT_CANDIDATES, _INSERT_JOB = insert(TASKS), insert(CANDIDATES), insert(JOBS)
 _END_TIMER = update(JOBS).where(JOBS.c.instance_id == bindparam("instance"), JOBS.c.task_id == bindparam("tid"),
-                                JOBS.c.status == "pending").values(status=bindparam("outcome"))
+                                JOBS.c.status == "pending").values(status="done")
+# A job withdrawn before it ran leaves no row (the audit trail says what happened); one a worker holds
+# is ended by that worker.
+_WITHDRAW_JOB = delete(JOBS).where(JOBS.c.instance_id == bindparam("instance"), JOBS.c.task_id == bindparam("tid"),
+                                   JOBS.c.status == "pending", JOBS.c.locked_by.is_(None))
 _DROP_SUBSCRIPTION = delete(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.instance_id == bindparam("instance"),
                                                  SUBSCRIPTIONS.c.message_name == bindparam("name"))
 _INSERT_SUBSCRIPTIONS = insert(SUBSCRIPTIONS)
@@ -128,11 +132,13 @@ def _evaluate(engine: Any, task: Any, expression: str, what: str) -> Any:
 
 def _timers(conn: Connection, row: Any, before: WaitState, after: WaitState, now: datetime,
             changes: RowChanges) -> None:
-    ended = [{"instance": row.id, "tid": t,
-              "outcome": "done" if before.timer_tasks[t].state == TaskState.COMPLETED else "dropped"}
-             for t in sorted(set(before.timers) - set(after.timers))]
-    if ended:
-        conn.execute(_END_TIMER, ended)
+    ended = sorted(set(before.timers) - set(after.timers))
+    fired = [{"instance": row.id, "tid": t} for t in ended if before.timer_tasks[t].state == TaskState.COMPLETED]
+    withdrawn = [{"instance": row.id, "tid": t} for t in ended if before.timer_tasks[t].state != TaskState.COMPLETED]
+    if fired:
+        conn.execute(_END_TIMER, fired)
+    if withdrawn:
+        conn.execute(_WITHDRAW_JOB, withdrawn)
     moved = []
     for task_id, due in after.timers.items():
         if task_id not in before.timers:
@@ -149,7 +155,7 @@ def _services(conn: Connection, row: Any, before: WaitState, after: WaitState, n
         _add_job(conn, "service", row, task_id, after.services[task_id].task_spec.bpmn_id, now, now, changes)
     gone = sorted(set(before.services) - set(after.services))
     if gone:  # finished by the worker, or withdrawn with the instance
-        conn.execute(_END_TIMER, [{"instance": row.id, "tid": t, "outcome": "dropped"} for t in gone])
+        conn.execute(_WITHDRAW_JOB, [{"instance": row.id, "tid": t} for t in gone])
 
 
 def _subscriptions(conn: Connection, row: Any, before: WaitState, after: WaitState) -> None:
