@@ -571,17 +571,20 @@ TABLES = ["gz_instance", "gz_state_delta", "gz_task", "gz_task_candidate", "gz_a
 
 def _sizes(engine: Any) -> dict[str, dict[str, int]]:
     """Per table: row count, bytes of the rows themselves, and bytes on disk including indexes."""
-    out: dict[str, dict[str, int]] = {}
+    out: dict[str, dict[str, int]] = {t: {"rows": 0, "row_bytes": 0, "disk_bytes": 0} for t in TABLES}
+    from sqlalchemy import inspect
+
+    present = [t for t in TABLES if inspect(engine.db.writer).has_table(t)]  # an older engine may lack some
     with engine.db.writer.connect() as conn:
         if engine.db.dialect == "postgresql":
-            for t in TABLES:
+            for t in present:
                 rows, row_bytes = conn.exec_driver_sql(f"SELECT count(*), coalesce(sum(pg_column_size(t.*)), 0) FROM {t} t").one()
                 disk = conn.exec_driver_sql(f"SELECT pg_total_relation_size('{t}')").scalar()
                 out[t] = {"rows": rows, "row_bytes": int(row_bytes), "disk_bytes": int(disk)}
         else:
             pages = dict(conn.exec_driver_sql("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").all())
             indexes = conn.exec_driver_sql("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'").all()
-            for t in TABLES:
+            for t in present:
                 rows = conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
                 cols = [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({t})").all()]
                 row_bytes = conn.exec_driver_sql(
