@@ -104,7 +104,7 @@ def apply_retention(engine: "Engine", now: datetime | None = None, limit: int = 
                               .order_by(Instance.updated_at).limit(limit)).all()
     instances = messages = 0
     for instance_id in due:
-        with engine._write() as session:
+        with engine.db.write() as session:
             messages += _scrub_case(engine, session, instance_id, now)
             instances += 1
     return RetentionResult(instances, messages)
