@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from .iso8601 import Duration, ISOFormatError, parse_duration
 
 __all__ = ["CST", "NONE", "duration", "within", "working_days", "beijing", "percent", "plain", "schedule",
-           "cell", "name_of", "names_of", "register_names", "looks_like_machine_text", "TEMPLATE_FILTERS"]
+           "cell", "sentence", "reference_time", "name_of", "names_of", "register_names", "looks_like_machine_text", "TEMPLATE_FILTERS"]
 
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 NONE = "无"
@@ -100,6 +102,19 @@ def schedule(value: Any) -> str:
     return f"{text}，共 {head[1:]} 次" if head[1:] else text
 
 
+_REFERENCE: ContextVar[datetime | None] = ContextVar("gongzhi_humanize_now", default=None)
+
+
+@contextmanager
+def reference_time(now: datetime) -> Iterator[None]:
+    """Read "this year" from ``now`` (e.g. an engine's clock) instead of today, inside the block."""
+    token = _REFERENCE.set(now)
+    try:
+        yield
+    finally:
+        _REFERENCE.reset(token)
+
+
 # --- moments ---------------------------------------------------------------------------------------
 
 
@@ -129,7 +144,7 @@ def beijing(value: Any, now: datetime | None = None) -> str:
     moment = _moment(value)
     if moment is None:
         return plain(value)
-    this_year = (now or datetime.now(timezone.utc)).astimezone(CST).year
+    this_year = (now or _REFERENCE.get() or datetime.now(timezone.utc)).astimezone(CST).year
     if isinstance(moment, datetime):
         local = moment.astimezone(CST)
         day, clock = local.date(), f" {local:%H:%M}"
@@ -188,6 +203,18 @@ def cell(value: Any, ratio: bool = False) -> str:
             isinstance(value, str) and (_TIMESTAMP.fullmatch(value) or _ISO_DURATION.fullmatch(value.upper()))):
         return str(value)
     return plain(value)
+
+
+_EMBEDDED = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"|(?<![A-Za-z0-9])R\d*/P[0-9TYMWDHS.]+(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9])P(?:T?\d+[YMWDHS])+(?![A-Za-z0-9])")
+
+
+def sentence(text: str) -> str:
+    """``text`` with every ISO time, duration or repeating interval inside it in plain Chinese
+    (for notices whose text a script put together)."""
+    return _EMBEDDED.sub(lambda m: plain(m.group(0)), text) if isinstance(text, str) else plain(text)
 
 
 def looks_like_machine_text(text: str) -> list[str]:

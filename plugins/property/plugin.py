@@ -51,6 +51,7 @@ class PropertyPlugin:
     @hookimpl
     def gongzhi_engine_ready(self, engine: Any) -> None:
         register_names("property-periods", period_label)  # people read 2026年第一季度, not 2026Q1
+        register_names("property-roster", lambda code: self.roster.display_name(code))
 
     @hookimpl
     def gongzhi_register_demos(self) -> list[Any]:

@@ -29,7 +29,7 @@ LIST_COLUMNS = ("period", "list", "rank", "company", "company_name", "compound",
 HISTORY_COLUMNS = ("period", "company", "company_name", "compound", "compound_name", "score", "band", "stars", "list",
                    "reason", "action", "priority_purchase", "on_probation", "published_at")
 # Chinese column headings of the CSV exports (code columns stay in the JSON only).
-HEADINGS = {"period": "考评期次", "list": "榜单", "rank": "名次", "company": "统一社会信用代码", "company_name": "物业企业",
+HEADINGS = {"period": "考评期次", "list": "榜单", "rank": "名次", "company_name": "物业企业",
             "compound_name": "小区", "score": "综合得分", "band": "等级", "stars": "星级", "reason": "理由", "action": "后果",
             "priority_purchase": "政府购买服务优先", "on_probation": "试用期", "adjusted": "异议后更正",
             "draft_score": "公示前得分", "published_at": "发布时间"}

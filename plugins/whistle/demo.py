@@ -92,7 +92,8 @@ class _Story:
                 rows = registered[name].run(self.engine, month=month)
                 shown = [{HEADINGS[first]: r[first], **{HEADINGS[k]: percent(r[k]) if k in RATIOS else r[k]
                                                         for k in FIGURES}} for r in rows]
-                figures.append((f"{registered[name].title}（{month}）", shown))
+                local = self.clock.now().astimezone(CST)
+                figures.append((f"{registered[name].title}（{local.year}年{local.month}月）", shown))
         return figures
 
 
