@@ -8,12 +8,13 @@ own holidays, a test calendar). Days are counted in China Standard Time.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta, timezone
-from typing import Protocol
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol, Sequence
 
 from .hookspecs import hookimpl
 
-__all__ = ["WorkingCalendar", "ChinaCalendar", "WeekdayCalendar", "add_working_days", "CST"]
+__all__ = ["WorkingCalendar", "ChinaCalendar", "WeekdayCalendar", "add_working_days", "add_working_hours",
+           "parse_working_hours", "WORKING_HOURS", "CST"]
 
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 logger = logging.getLogger("gongzhi.calendar")
@@ -75,6 +76,51 @@ def add_working_days(calendar: WorkingCalendar, start: datetime, days: int) -> d
         if calendar.is_working_day(day):
             remaining -= 1
     return datetime.combine(day, local.timetz()).astimezone(timezone.utc)
+
+
+# Office hours on a working day (China time): a local default, configurable (``working_hours``).
+WORKING_HOURS: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(13, 30), time(17, 30)))
+
+
+def parse_working_hours(text: str) -> tuple[tuple[time, time], ...]:
+    """``"08:30-12:00,13:30-17:30"`` as periods; raises ValueError (in Chinese) for bad or overlapping ones."""
+    periods = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            begin, end = (time.fromisoformat(t.strip()) for t in part.split("-"))
+        except ValueError as exc:
+            raise ValueError(f"工作时间“{part}”格式不对，应写作 08:30-12:00") from exc
+        if begin >= end or (periods and begin < periods[-1][1]):
+            raise ValueError(f"工作时间“{part}”无效：每段须先早后晚，且各段按时间先后不重叠")
+        periods.append((begin, end))
+    if not periods:
+        raise ValueError("工作时间不能为空")
+    return tuple(periods)
+
+
+def add_working_hours(calendar: WorkingCalendar, start: datetime, hours: float,
+                      periods: Sequence[tuple[time, time]] = WORKING_HOURS) -> datetime:
+    """The moment ``hours`` of office time after ``start``: only the ``periods`` of working days count,
+    so one hour asked at 17:00 on a Friday ends at 09:00 on the next working day."""
+    if hours < 0:
+        raise ValueError("working hours must not be negative")
+    remaining = timedelta(hours=hours)
+    local = start.astimezone(CST)
+    day = local.date()
+    for _ in range(3660):  # ten years of days: a bound, not a limit anyone reaches
+        if calendar.is_working_day(day):
+            for begin, end in periods:
+                opens = datetime.combine(day, begin, CST)
+                closes = datetime.combine(day, end, CST)
+                if closes <= local:
+                    continue
+                opens = max(opens, local)
+                if opens + remaining <= closes:
+                    return (opens + remaining).astimezone(timezone.utc)
+                remaining -= closes - opens
+        day += timedelta(days=1)
+        local = datetime.combine(day, time(0), CST)
+    raise ValueError("working hours reach beyond ten years")
 
 
 @hookimpl(trylast=True)

@@ -6,15 +6,16 @@ which data — so it shows what the engine recorded, not what the story meant to
 
 from __future__ import annotations
 
+import re
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import select
 
-from .calendar import CST
 from .clock import MovableClock
+from .humanize import NONE, beijing, name_of, plain, reference_time
 from .identity import SYSTEM
 from .plugin_manager import Registry
 from .runtime.engine import Engine
@@ -29,23 +30,57 @@ ACTIONS = {
 }
 
 
-def _when(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(CST).strftime("%m-%d %H:%M")
+_CODE = re.compile(r"[a-z][a-z0-9_]+")  # codes are lowercase identifiers: council, party_org
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
+def _when(iso: str, now: datetime) -> str:
+    return beijing(iso, now=now)
+
+
+def _shown(value: Any) -> bool:
+    """False for a code meant for machines (an ASCII identifier with no name in the directory):
+    people read the label or name beside it, never ``party_org`` or ``council``."""
+    return not (isinstance(value, str) and _CODE.fullmatch(value) and name_of(value) == value and plain(value) == value)
+
+
+def _value(value: Any, titles: Mapping[str, str] | None = None) -> str:
+    """A value as people read it: names for codes, "无" for nothing, "陈红（参与方类型：社区党组织）" for a record."""
     if isinstance(value, list):
-        return "、".join(_value(v) for v in value) or "（无）"
+        return "、".join(_value(v, titles) for v in value) or NONE
     if isinstance(value, dict):
-        return "；".join(f"{k}={_value(v)}" for k, v in value.items())
-    text = str(value)
+        parts = [(k, v) for k, v in value.items() if _shown(v) and v is not None]
+        if not parts:
+            return NONE
+        head, rest = _value(parts[0][1]), [f"{(titles or {}).get(k, k)}：{_value(v)}" for k, v in parts[1:]]
+        return head + (f"（{'；'.join(rest)}）" if rest else "")
+    if isinstance(value, str) and name_of(value) != value:
+        return name_of(value)  # a code of the directory (department, region, compound …)
+    text = plain(value)
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def _labels(engine: Engine, instance_id: str) -> tuple[dict[str, str], dict[str, dict[str, str]], str]:
-    """Element names, form field titles by task id, and the process name of an instance."""
+class _Decisions:
+    """Rule descriptions and output labels of the deployed decisions, to tell a decision in words."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.by_id = {d["id"]: d for d in engine.decisions()}
+
+    def tell(self, decision_id: str, matched: list[str], result: Any) -> str:
+        described = self.by_id.get(decision_id) or {}
+        rules = {r["id"]: r for r in described.get("rules") or ()}
+        why = "、".join(rules[r]["description"] or f"第 {rules[r]['number']} 条规则" if r in rules else "一条规则"
+                       for r in matched) or "没有规则命中"
+        labels = {o["name"]: o["label"] or o["name"] for o in described.get("outputs") or ()}
+        if isinstance(result, dict):
+            told = "；".join(f"{labels.get(k, k)}：{_value(v)}" for k, v in result.items() if _shown(v))
+        else:
+            told = _value(result)
+        return f"依据「{why}」→ {told or NONE}"
+
+
+def _labels(engine: Engine, instance_id: str) -> tuple[dict[str, str], dict[str, dict[str, Any]], str]:
+    """Element names, form fields (title and, for lists of records, the records' titles) by task id,
+    and the process name of an instance."""
     with engine.db.read() as session:
         row = session.get(Instance, instance_id)
         bundle = engine.repository.bundle(session, row.version_id)
@@ -57,29 +92,42 @@ def _labels(engine: Engine, instance_id: str) -> tuple[dict[str, str], dict[str,
     for task in tasks:
         meta = next((m for (pid, el), m in bundle.tasks.items() if el == task.element_id), None)
         props = (meta.form or {}).get("properties", {}) if meta else {}
-        fields[task.id] = {k: v.get("title", k) for k, v in props.items()}
+        fields[task.id] = {k: (v.get("title", k), _item_titles(v)) for k, v in props.items()}
     return names, fields, bundle.name
 
 
+def _item_titles(schema: Mapping[str, Any]) -> dict[str, str]:
+    items = schema.get("items") if isinstance(schema.get("items"), dict) else schema
+    return {k: v.get("title", k) for k, v in (items.get("properties") or {}).items() if isinstance(v, dict)}
+
+
 def narrate(engine: Engine, instance_id: str) -> list[str]:
-    """The instance's audit trail as Chinese sentences."""
+    """The instance's audit trail as Chinese sentences (times shown with the year when not the clock's year)."""
+    with reference_time(engine.clock.now()):
+        return _narrate(engine, instance_id)
+
+
+def _narrate(engine: Engine, instance_id: str) -> list[str]:
     names, fields, process = _labels(engine, instance_id)
+    decisions, now = _Decisions(engine), engine.clock.now()
     lines = []
     for event in engine.history(instance_id, SYSTEM):
-        who = event["actor"]["name"] or event["actor"]["id"]
-        what = ACTIONS.get(event["action"], event["action"])
-        element = names.get(event.get("element_id") or "", event.get("element_id") or "")
-        line = f"{_when(event['at'])}  {who} {what}"
+        who = event["actor"]["name"] or name_of(event["actor"]["id"])
+        what = ACTIONS.get(event["action"], "处理")
+        element = names.get(event.get("element_id") or "", "")
+        line = f"{_when(event['at'], now)}  {who} {what}"
         if event["action"] == "start":
             line += f"「{process}」"
         elif event["action"] == "decision":
-            line += f"「{element}」：命中 {', '.join(event.get('matched_rules') or []) or '（无）'} → {_value(event.get('result'))}"
+            told = decisions.tell(event.get("decision_id") or "", event.get("matched_rules") or [], event.get("result"))
+            line += f"「{element}」：{told}"
         elif element:
             line += f"「{element}」"
         data = event.get("data") if event["action"] == "complete" else None
         if data:
             titles = fields.get(event.get("task_id") or "", {})
-            shown = [f"{titles.get(k, k)}：{_value(v)}" for k, v in data.items()][:4]
+            shown = [f"{titles.get(k, (k, {}))[0]}：{_value(v, titles.get(k, (k, {}))[1])}"
+                     for k, v in data.items() if _shown(v)][:4]
             line += "（" + "；".join(shown) + "）"
         lines.append(line)
     return lines

@@ -111,9 +111,13 @@ class Report:
     """A domain report, served under ``/api/v1/reports/{name}``: ``run(engine, actor, **params)`` returns rows.
 
     ``params`` documents the accepted parameters (name -> description); ``columns``
-    fixes the CSV column order. ``scope(actor, params)`` narrows the parameters to
-    what a non-admin actor may see (e.g. their own street) or raises NotAllowed;
-    a report without one is for admins only.
+    fixes the column order. ``headings`` names columns in Chinese for the CSV export,
+    which people open: when given, the export has exactly the headed columns (codes
+    stay in the JSON), ratios in ``percents`` read "100%", codes in ``named`` read
+    as their names, and every cell reads as a
+    person writes it (see ``gongzhi.humanize.cell``). ``scope(actor, params)``
+    narrows the parameters to what a non-admin actor may see (e.g. their own street)
+    or raises NotAllowed; a report without one is for admins only.
     """
 
     name: str
@@ -123,6 +127,9 @@ class Report:
     columns: tuple[str, ...]
     compute: Callable[..., list[dict[str, Any]]]
     scope: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
+    headings: Mapping[str, str] = field(default_factory=dict)
+    percents: frozenset[str] = frozenset()
+    named: frozenset[str] = frozenset()  # columns of codes shown by their Chinese names (humanize.name_of)
 
     def run(self, engine: Any, actor: Any = None, **params: Any) -> list[dict[str, Any]]:
         if actor is not None and not actor.is_admin:
@@ -132,9 +139,13 @@ class Report:
         return self.compute(engine, **params)
 
     def to_csv(self, rows: Iterable[Mapping[str, Any]]) -> str:
+        from .humanize import cell, name_of
+
+        columns = [c for c in self.columns if c in self.headings] if self.headings else list(self.columns)
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(self.columns), extrasaction="ignore")
-        writer.writeheader()
+        writer = csv.writer(out)
+        writer.writerow([self.headings.get(c, c) for c in columns])
         for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in self.columns})
+            writer.writerow([name_of(row.get(c)) if c in self.named and row.get(c) is not None
+                             else cell(row.get(c), c in self.percents) for c in columns])
         return out.getvalue()

@@ -44,11 +44,13 @@ def test_demo_tells_the_whistle_story(out: str) -> None:
     overrule = out.index("东湖街道吹哨中心 完成「街道异议审核」（审核结论：驳回退单")
     closed = out.index("网格员小李 办结")
     assert sign < overrule < closed
-    assert "规则判定「推荐承办部门」：命中 route_smoke" in out
+    # Decisions are told by the rule's description and the outputs' labels, departments by name.
+    assert "规则判定「推荐承办部门」：依据「油烟扰民：环保主办，城管、市场监管协办」→ 协办部门：城管执法局、市场监管局；主办部门：生态环境分局" in out
+    assert "签收时限：1 小时" in out and "转办对象：无" in out
     # The month's figures follow, with Chinese headings: both departments answered, one return overruled.
     figures = out[out.index("吹哨报到·部门考核"):]
     assert "部门 | 响应率 | 按时签收率 | 办结率" in figures
-    assert "生态环境分局 | 1.0 | 1.0 | 1.0" in figures and "市场监管局 | 1.0 | 0.0 | 1.0" in figures
+    assert "生态环境分局 | 100% | 100% | 100%" in figures and "市场监管局 | 100% | 0% | 100%" in figures
 
 
 def test_demo_tells_the_community_council_story(out: str) -> None:
@@ -56,17 +58,17 @@ def test_demo_tells_the_community_council_story(out: str) -> None:
     in_order(
         out,
         "居民王秀英 发起「社区协商」",
-        "规则判定「三会分类」", "tier_name=社区党群议事会",
+        "规则判定「三会分类」", "会议形式：社区党群议事会",
         "翠苑社区党委书记 完成「审核议题」（审核结论：受理）",
         # First meeting: 5 of 9 is below two thirds, so no vote and a new notice.
-        "完成「会议签到」（实到人数：5）", "quorum_met=否；required_present=6",
+        "完成「会议签到」（实到人数：5）", "达到法定人数：否；至少应到人数：6",
         "完成「发布通知并邀请参会」",
-        "完成「会议签到」（实到人数：7）", "quorum_met=是",
-        "表决事项（协商意见）：在 3 处车棚加装 40 个充电桩", "passed=是",
+        "完成「会议签到」（实到人数：7）", "达到法定人数：是",
+        "表决事项（协商意见）：在 3 处车棚加装 40 个充电桩", "通过：是",
         # An objection during publicity is upheld: a third meeting and a second vote.
         "居民李大爷 收到消息", "完成「异议复核」（复核意见（答复异议人）：异议成立：重新选址后再次表决；异议成立：是）",
         "完成「会议签到」（实到人数：8）",
-        "表决事项（协商意见）：在 2 处远离幼儿园的车棚加装 40 个充电桩", "passed=是",
+        "表决事项（协商意见）：在 2 处远离幼儿园的车棚加装 40 个充电桩", "通过：是",
         # A second objection is rejected; publicity runs its course.
         "居民赵先生 收到消息", "维持原方案；异议成立：否）",
         "系统 计时到期「公示期满」",
@@ -77,14 +79,14 @@ def test_demo_tells_the_community_council_story(out: str) -> None:
         "居民王秀英 完成「居民满意度评议」（满意度（1–5 分）：5）",
         "居民王秀英 办结",
     )
-    assert out.count("quorum_met=否") == 1 and out.count("完成「会议纪要与表决」") == 2
+    assert out.count("达到法定人数：否") == 1 and out.count("完成「会议纪要与表决」") == 2
     # The figures: the council topic finished, a second topic declined at review.
     figures = out[out.index("▸ 协商议题统计"):]
     in_order(figures, "协商形式 | 三会分类 | 议题状态 | 议题数",
              "社区协商 | 社区党群议事会 | 已办结 | 1", "社区协商 | 小微事务恳谈会 | 不予受理 | 1")
     summary = figures[figures.index("▸ 议题办理、实施与满意度"):]
     assert "形成协商意见（件） | 办理时长中位数（天） | 实施任务 | 按期完成 | 实施按时率 | 满意度评议 | 平均分 | 满意率" in summary
-    assert summary.splitlines()[2].startswith("  1 | ") and summary.splitlines()[2].endswith(" | 1 | 1 | 1.0 | 1 | 5.0 | 1.0")
+    assert summary.splitlines()[2].startswith("  1 | ") and summary.splitlines()[2].endswith(" | 1 | 1 | 100% | 1 | 5 | 100%")
 
 
 def test_demo_tells_the_red_black_list_story(out: str) -> None:
@@ -96,13 +98,13 @@ def test_demo_tells_the_red_black_list_story(out: str) -> None:
         # 翠苑二区's forms and grade: three complaints filed between the reviews, one closed (80 − 2 × 3).
         "东湖街道物业办 完成「街道治理成效评分」（评分说明：翠苑二区",
         "规则判定「投诉办理得分」", "→ 74",
-        "规则判定「定级（红黑榜、星级）」", "list=黑榜",
+        "规则判定「定级（红黑榜、星级）」", "榜单：黑榜",
         "区住建局房管科 完成「区住建局审核」（审核意见：请街道复核黑榜小区的现场记录；审核结论：退回街道）",
         "东湖街道物业办 完成「街道审核」",
         "区住建局房管科 完成「区住建局审核」（审核意见：同意公示；审核结论：通过）",
         "系统 计时到期「公示期满」",
-        "完成「公示异议复核」（公示期异议：", "verdict=不予采纳",
-        "action=清退；priority_purchase=否；reason=连续两期列入黑榜",
+        "完成「公示异议复核」（公示期异议：安居物业管理有限公司（小区：翠苑二区；", "复核结论：不予采纳",
+        "依据「连续两期黑榜：清退」→ 后果：清退；政府购买服务优先：否；依据：连续两期列入黑榜",
         "系统 后台调用完成「启动清退程序」",
         # The expulsion, narrated after the review.
         "发起「物业企业清退」",
@@ -113,8 +115,8 @@ def test_demo_tells_the_red_black_list_story(out: str) -> None:
         "系统 后台调用完成「启动试用期考评」",
     )
     heading = "榜单 | 名次 | 小区 | 物业企业 | 综合得分 | 等级 | 星级 | 理由 | 后果 | 政府购买服务优先"
-    first = section(out, "▸ 物业服务质量红黑榜（2026Q4）", "▸ 物业服务质量红黑榜（2027Q1）")
-    second = section(out, "▸ 物业服务质量红黑榜（2027Q1）")
+    first = section(out, "▸ 物业服务质量红黑榜（2026年第四季度）", "▸ 物业服务质量红黑榜（2027年第一季度）")
+    second = section(out, "▸ 物业服务质量红黑榜（2027年第一季度）")
     assert heading in first and heading in second
     # 2026Q4: the whistle story's closed case counts for 翠苑一区 (complaint score 98, not 100: 94.6, not 94.8).
     assert "红榜 | 1 | 翠苑一区 | 青禾物业服务有限公司 | 94.6 | A | 5 |" in first

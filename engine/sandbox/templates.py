@@ -13,6 +13,11 @@ mutating data) with the script sandbox's limits:
   before they run; ``str.format`` is refused;
 - the output is produced with ``generate()`` and cut at ``template_output``.
 
+Gongzhi's plain-Chinese filters (``gongzhi.humanize``: ``within``, ``beijing``,
+``percent``, ``name``, ``names`` …) are available, and every printed value is
+shown as a person reads it: no value is "无", a boolean 是/否, an ISO time Beijing
+time, an ISO duration "1 小时", a list joined with "、".
+
 ``render_instructions`` never raises: a failing template shows the officer a
 short Chinese note (the details go to the log).
 """
@@ -31,6 +36,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from ..errors import LimitExceeded
+from ..humanize import TEMPLATE_FILTERS, plain
 from ..limits import Limits, current_budget
 from .guards import GROWING_METHODS, Guards, weight
 from .meter import Meter
@@ -75,6 +81,7 @@ class BoundedTemplates(ImmutableSandboxedEnvironment):
         self.globals.pop("lipsum", None)
         self.globals.update({ITERATE: _counted, CONCAT: self._concat})
         self.filters.update(_bounded_filters(self.guards))
+        self.filters.update(TEMPLATE_FILTERS)
         self.compiled = lru_cache(maxsize=512)(self.from_string)
 
     # --- the hooks of Jinja's sandbox -----------------------------------------------------
@@ -109,7 +116,7 @@ class BoundedTemplates(ImmutableSandboxedEnvironment):
 
     def _finalize(self, value: Any) -> Any:
         self.guards.check_weight(value)
-        return value
+        return plain(value)  # what a person reads: no None, no ISO time, no Python list
 
     def _concat(self, items: Iterable[Any]) -> str:
         parts, total = [], 0

@@ -16,6 +16,7 @@ from typing import Any
 
 from gongzhi import Actor, Demo, DemoResult, Engine, MovableClock
 from gongzhi.calendar import CST, add_working_days
+from gongzhi.humanize import percent
 
 COMMUNITY = "990101/001/001"
 GRID = "990101/001/001/01"
@@ -142,7 +143,8 @@ class _Story:
         for name, keys in SUMMARY:
             if name in registered:
                 found = registered[name].run(self.engine, admin, params)
-                summary.update({heading: found[key] for key, heading in keys})
+                summary.update({heading: percent(found[key]) if key.endswith("_rate") else found[key]
+                                for key, heading in keys})
         if summary:
             figures.append(("议题办理、实施与满意度", [summary]))
         return figures

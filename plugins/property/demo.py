@@ -21,6 +21,7 @@ from typing import Any
 from gongzhi import Actor, Demo, DemoResult, Engine, MovableClock
 from gongzhi.calendar import CST
 
+from .periods import parse_period
 from .roster import Roster
 
 __all__ = ["demos", "forms"]
@@ -170,7 +171,7 @@ class _Story:
         registered = {r.name: r for found in self.engine.pm.hook.gongzhi_register_reports() for r in found or ()}
         report = registered["property-lists"]
         rows = [{heading: row[key] for key, heading in HEADINGS.items()} for row in report.run(self.engine, period=period)]
-        return f"{report.title}（{period}）", rows
+        return f"{report.title}（{parse_period(period).label}）", rows
 
 
 HEADINGS = {"list": "榜单", "rank": "名次", "compound_name": "小区", "company_name": "物业企业", "score": "综合得分",

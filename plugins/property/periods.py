@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timezone
 
 from gongzhi.calendar import CST
 
-__all__ = ["Period", "parse_period", "period_ending_before", "CYCLES"]
+__all__ = ["Period", "parse_period", "period_label", "period_ending_before", "CYCLES"]
 
 _PATTERN = re.compile(r"^(\d{4})(Q[1-4]|H[12])$")
 CYCLES = {"季度": "Q", "半年度": "H"}
@@ -49,6 +49,13 @@ class Period:
     def __str__(self) -> str:
         return f"{self.year}{self.kind}{self.number}"
 
+    @property
+    def label(self) -> str:
+        """How people name the period: 2026年第一季度, 2026年上半年."""
+        if self.kind == "Q":
+            return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
+        return f"{self.year}年{'上下'[self.number - 1]}半年"
+
     def __repr__(self) -> str:
         return f"Period({str(self)!r})"
 
@@ -66,6 +73,14 @@ def parse_period(code: str | Period) -> Period:
     if not match:
         raise ValueError(f"考评期次 '{code}' 格式不对：季度写作 2026Q3，半年度写作 2026H1")
     return Period(int(match.group(1)), match.group(2)[0], int(match.group(2)[1]))
+
+
+def period_label(code: str) -> str | None:
+    """The label of a period code (for ``gongzhi.humanize.name_of``); None when ``code`` is no period."""
+    try:
+        return parse_period(code).label
+    except ValueError:
+        return None
 
 
 def period_ending_before(moment: datetime, cycle: str = "季度") -> Period:

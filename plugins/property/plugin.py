@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from gongzhi import Report, ServiceTask, hookimpl
+from gongzhi.humanize import register_names
 from gongzhi.plugins.whistle.services import Notifier, Outbox
 
+from .periods import period_label
 from .records import PropertyConfig
 from .reports import reports
 from .roster import Roster
@@ -45,6 +47,11 @@ class PropertyPlugin:
     @hookimpl
     def gongzhi_register_reports(self) -> list[Report]:
         return reports()
+
+    @hookimpl
+    def gongzhi_engine_ready(self, engine: Any) -> None:
+        register_names("property-periods", period_label)  # people read 2026年第一季度, not 2026Q1
+        register_names("property-roster", lambda code: self.roster.display_name(code))
 
     @hookimpl
     def gongzhi_register_demos(self) -> list[Any]:

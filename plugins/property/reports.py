@@ -28,6 +28,11 @@ LIST_COLUMNS = ("period", "list", "rank", "company", "company_name", "compound",
                 "stars", "reason", "action", "priority_purchase", "on_probation", "adjusted", "draft_score", "published_at")
 HISTORY_COLUMNS = ("period", "company", "company_name", "compound", "compound_name", "score", "band", "stars", "list",
                    "reason", "action", "priority_purchase", "on_probation", "published_at")
+# Chinese column headings of the CSV exports (code columns stay in the JSON only).
+HEADINGS = {"period": "考评期次", "list": "榜单", "rank": "名次", "company_name": "物业企业",
+            "compound_name": "小区", "score": "综合得分", "band": "等级", "stars": "星级", "reason": "理由", "action": "后果",
+            "priority_purchase": "政府购买服务优先", "on_probation": "试用期", "adjusted": "异议后更正",
+            "draft_score": "公示前得分", "published_at": "发布时间"}
 _ORDER = {"红榜": 0, "黑榜": 1, "未上榜": 2}
 
 
@@ -65,7 +70,8 @@ def reports() -> list[Report]:
     return [
         Report("property-lists", "物业服务质量红黑榜", "某期发布的红榜与黑榜：得分、等级、星级、理由、后果，以及政府购买服务优先承接标记",
                {"period": "考评期次，如 2026Q3（季度）或 2026H1（半年度）", "all": "1 = 同时列出未上榜的小区"},
-               LIST_COLUMNS, period_lists),
+               LIST_COLUMNS, period_lists, headings=HEADINGS, named=frozenset({"period"})),
         Report("property-history", "物业企业历次考评", "某物业企业在各期、各小区的得分、等级与榜单",
-               {"company": "物业企业统一社会信用代码"}, HISTORY_COLUMNS, history),
+               {"company": "物业企业统一社会信用代码"}, HISTORY_COLUMNS, history,
+               headings=HEADINGS, named=frozenset({"period"})),
     ]

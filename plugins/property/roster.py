@@ -85,6 +85,11 @@ class Roster:
         company = self.companies.get(code)
         return company.name if company else code
 
+    def display_name(self, code: str) -> str | None:
+        """The name of a compound or company code (for ``gongzhi.humanize.name_of``); None when unknown."""
+        found = self.compounds.get(code) or self.companies.get(code)
+        return found.name if found else None
+
     def match(self, grid: str, address: str, compound: str | None = None) -> Compound | None:
         """The compound a case is about: named outright, else by address keyword, else by grid."""
         if compound and compound in self.compounds:

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any, Callable
 
 from gongzhi import ServiceCall, ServiceTask
+from gongzhi.humanize import beijing, sentence
 from gongzhi.plugins.whistle.services import Notifier
 
-from .periods import parse_period, period_ending_before
+from .periods import parse_period, period_ending_before, period_label
 from .records import PropertyConfig, company_history, review_entries, whistle_stats
 from .roster import Roster
 
@@ -69,6 +71,14 @@ def score_survey(text: str, config: PropertyConfig) -> dict[str, Any]:
     return {"score": round(sum(points) / len(points), 2), "responses": len(points), "source": "问卷"}
 
 
+_PERIOD_CODE = re.compile(r"(?<![A-Za-z0-9])\d{4}(?:Q[1-4]|H[12])(?![A-Za-z0-9])")
+
+
+def _plain(text: str) -> str:
+    """A notice as people read it: Beijing times, plain durations, 2026年第一季度 for 2026Q1."""
+    return _PERIOD_CODE.sub(lambda m: period_label(m.group(0)) or m.group(0), sentence(text))
+
+
 def service_tasks(roster: Callable[[], Roster], notifier: Notifier, config: PropertyConfig) -> list[ServiceTask]:
     def roster_op(call: ServiceCall) -> dict[str, Any]:
         return review_entries(_engine(call), roster(), str(call.params.get("period") or ""))
@@ -107,15 +117,15 @@ def service_tasks(roster: Callable[[], Roster], notifier: Notifier, config: Prop
                   "until": call.params.get("until"), "red": brief(call.params.get("red_list")),
                   "black": brief(call.params.get("black_list")), "at": call.now.isoformat(),
                   "instance_id": call.instance_id, "element_id": call.element_id}
-        notice["text"] = (f"{period} 物业服务质量红黑榜{stage}：红榜 {len(notice['red'])} 个、黑榜 {len(notice['black'])} 个"
-                          + (f"，公示至 {notice['until']}" if notice["until"] else ""))
+        notice["text"] = (f"{parse_period(period).label}物业服务质量红黑榜{stage}：红榜 {len(notice['red'])} 个、"
+                          f"黑榜 {len(notice['black'])} 个" + (f"，公示至 {beijing(notice['until'])}" if notice["until"] else ""))
         notifier(notice)
         return {"period": period, "stage": stage, "published_at": call.now.isoformat(),
                 "red": len(notice["red"]), "black": len(notice["black"])}
 
     def notify(call: ServiceCall) -> dict[str, Any]:
         notice = {"kind": call.params.get("kind") or "通知", "to": str(call.params.get("to") or ""),
-                  "text": call.params.get("text") or "", "at": call.now.isoformat(),
+                  "text": _plain(str(call.params.get("text") or "")), "at": call.now.isoformat(),
                   "instance_id": call.instance_id, "element_id": call.element_id}
         notifier(notice)
         return notice

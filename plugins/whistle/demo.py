@@ -13,6 +13,9 @@ from typing import Any
 
 from gongzhi import Actor, Demo, DemoResult, Engine, MovableClock
 from gongzhi.calendar import CST
+from gongzhi.humanize import percent
+
+from .reports import HEADINGS, RATIOS
 
 GRID = "990101/001/001/01"
 INTAKE = {
@@ -87,18 +90,15 @@ class _Story:
         for name, first in (("whistle-departments", "department_name"), ("whistle-streets", "street_name")):
             if name in registered:
                 rows = registered[name].run(self.engine, month=month)
-                shown = [{HEADINGS[first]: r[first], **{HEADINGS[k]: r[k] for k in FIGURES}} for r in rows]
-                figures.append((f"{registered[name].title}（{month}）", shown))
+                shown = [{HEADINGS[first]: r[first], **{HEADINGS[k]: percent(r[k]) if k in RATIOS else r[k]
+                                                        for k in FIGURES}} for r in rows]
+                local = self.clock.now().astimezone(CST)
+                figures.append((f"{registered[name].title}（{local.year}年{local.month}月）", shown))
         return figures
 
 
 FIGURES = ("response_rate", "on_time_sign_rate", "closure_rate", "on_time_closure_rate", "resolution_rate",
            "satisfaction_rate", "composite", "returned", "escalations")
-HEADINGS = {
-    "department_name": "部门", "street_name": "街道", "response_rate": "响应率", "on_time_sign_rate": "按时签收率",
-    "closure_rate": "办结率", "on_time_closure_rate": "按时办结率", "resolution_rate": "解决率",
-    "satisfaction_rate": "满意率", "composite": "综合得分", "returned": "退单", "escalations": "升级",
-}
 
 
 def demos() -> list[Demo]:

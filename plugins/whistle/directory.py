@@ -123,6 +123,14 @@ class Directory:
         unit = self.unit(path)
         return unit.name if unit else path
 
+    def display_name(self, code: str) -> str | None:
+        """The Chinese name of a department code, a group or a region path; None when unknown."""
+        dept = self.departments.get(code)
+        if dept is not None:
+            return dept.name
+        unit = self.unit(code) if code and "/" in code or code == self.district.code else None
+        return unit.name if unit else self.groups.get(code)
+
     def department(self, code: str) -> Department | None:
         return self.departments.get(code)
 

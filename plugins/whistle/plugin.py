@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from gongzhi import ServiceTask, hookimpl
+from gongzhi.humanize import register_names
 
 from .directory import Directory
 from .reports import Report, ReportConfig, reports
@@ -46,6 +47,11 @@ class WhistlePlugin:
     @hookimpl
     def gongzhi_register_reports(self) -> list[Report]:
         return reports(self.report_config, lambda: self.directory)
+
+    @hookimpl
+    def gongzhi_engine_ready(self, engine: Any) -> None:
+        # People read department, group and region names, never their codes (gongzhi.humanize).
+        register_names("whistle-directory", lambda code: self.directory.display_name(code))
 
     @hookimpl
     def gongzhi_register_demos(self) -> list[Any]:

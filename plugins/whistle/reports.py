@@ -45,7 +45,7 @@ from gongzhi import NotAllowed, Report
 from gongzhi.calendar import CST
 from gongzhi.clock import utc
 
-__all__ = ["Report", "ReportConfig", "reports", "department_report", "street_report", "annual_ratings",
+__all__ = ["Report", "ReportConfig", "HEADINGS", "RATIOS", "reports", "department_report", "street_report", "annual_ratings",
            "period_bounds", "PROCESS_KEY"]
 
 PROCESS_KEY = "whistle_dispatch"
@@ -329,6 +329,20 @@ _STREET_COLUMNS = ("street", "street_name", "cases", "closed", "case_closure_rat
 _ANNUAL_COLUMNS = ("rank", "year", "department", "department_name", "responses", "street_rating", "community_rating",
                    "vetoes", "score")
 
+# Chinese column headings of the CSV exports (code columns stay in the JSON only).
+HEADINGS = {
+    "department_name": "部门", "street_name": "街道", "dispatched": "派单", "responded": "响应",
+    "response_rate": "响应率", "signed_on_time": "按时签收", "on_time_sign_rate": "按时签收率", "returned": "退单",
+    "returns_upheld": "退单获准", "returns_overruled": "退单被驳回", "handled": "办结", "closure_rate": "办结率",
+    "handled_on_time": "按时办结", "on_time_closure_rate": "按时办结率", "escalations": "升级",
+    "extension_requests": "延期申请", "followed_up": "回访", "resolution_rate": "解决率", "satisfaction_rate": "满意率",
+    "composite": "综合得分", "street_rating": "街道评价", "community_rating": "社区评价", "cases": "案件",
+    "closed": "已办结", "case_closure_rate": "案件办结率", "community_cases": "社区办结", "whistle_cases": "吹哨案件",
+    "rank": "名次", "year": "年度", "responses": "评价次数", "vetoes": "一票否决", "score": "年度得分",
+}
+RATIOS = frozenset({"response_rate", "on_time_sign_rate", "closure_rate", "on_time_closure_rate", "resolution_rate",
+                    "satisfaction_rate", "case_closure_rate"})
+
 
 def own_street(actor: Any, params: dict[str, Any]) -> dict[str, Any]:
     """Street staff and those below them see their own street's cases; the district sees all."""
@@ -363,8 +377,11 @@ def reports(config: ReportConfig, directory: Callable[[], Any] | None = None) ->
 
     return [
         Report("whistle-departments", "吹哨报到·部门考核", "各职能部门的响应率、解决率、满意率、综合得分、办结率、按时签收率、按时办结率、退单与升级",
-               {**_PERIOD, "street": "只统计某街道的案件（区域路径）"}, _DEPT_COLUMNS, departments, scope=own_street),
-        Report("whistle-streets", "吹哨报到·街道统计", "各街道的案件量、办结率、部门响应与居民评价", _PERIOD, _STREET_COLUMNS, streets),
+               {**_PERIOD, "street": "只统计某街道的案件（区域路径）"}, _DEPT_COLUMNS, departments, scope=own_street,
+               headings=HEADINGS, percents=RATIOS),
+        Report("whistle-streets", "吹哨报到·街道统计", "各街道的案件量、办结率、部门响应与居民评价", _PERIOD, _STREET_COLUMNS, streets,
+               headings=HEADINGS, percents=RATIOS),
         Report("whistle-annual", "吹哨报到·以下评上年度评价", "街道评价与社区评价合成的部门年度得分与排名",
-               {"year": "年份 YYYY"}, _ANNUAL_COLUMNS, annual),
+               {"year": "年份 YYYY"}, _ANNUAL_COLUMNS, annual,
+               headings=HEADINGS),
     ]

@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any, Callable, Mapping
 
 from gongzhi import ServiceCall, ServiceTask
+from gongzhi.humanize import sentence
 
 from .directory import Directory
 
@@ -60,7 +61,7 @@ def service_tasks(directory: Callable[[], Directory], notifier: Notifier) -> lis
             "kind": call.params.get("kind") or "通知",
             "to": to,
             "to_name": dept.name if dept else to,
-            "text": call.params.get("text") or "",
+            "text": sentence(str(call.params.get("text") or "")),  # no ISO time in what people read
             "at": call.now.isoformat(),
             "instance_id": call.instance_id,
             "element_id": call.element_id,

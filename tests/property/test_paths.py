@@ -87,7 +87,7 @@ def test_street_sends_the_scores_back_and_a_second_round_counts(small, clock) ->
 
 
 def test_schedule_starts_the_review_of_each_period_that_ended(small, clock) -> None:
-    schedule = small.start("property_schedule", HB, {"review_cycle": "季度", "cycle": "R/P3M"}, region="990101")
+    schedule = small.start("property_schedule", HB, {"review_cycle": "季度", "cycle": "每季度"}, region="990101")
     assert [t.element_id for t in schedule.open_tasks] == ["running"]
     clock.set(datetime(2027, 2, 3, 1, 0, tzinfo=timezone.utc))  # three months after Monday 2 November 2026
     small.fire_due_timers()

@@ -377,8 +377,9 @@ def test_published_lists_report(scenario: Scenario) -> None:
     assert red["company_name"] == "青禾物业服务有限公司" and red["priority_purchase"] is True and red["band"] == "A"
     assert all(r["reason"] for r in rows)
     text = report.to_csv(rows)
-    assert text.splitlines()[0].startswith("period,list,rank,company,company_name,compound")
+    assert text.splitlines()[0].startswith("考评期次,榜单,名次,物业企业,小区")
     assert len(text.splitlines()) == 1 + len(rows) and "翠苑一区" in text
+    assert "2026年第一季度" in text and "2026Q1" not in text and "C01" not in text
     every = report.run(engine, period="2026Q1", all="1")
     assert len(every) == 7 and next(r for r in every if r["compound"] == "C05")["draft_score"] == 67.8
     assert report.run(engine, period="2025Q4") == []
@@ -397,7 +398,7 @@ def test_company_history_report(scenario: Scenario) -> None:
     assert [(r["period"], r["compound"]) for r in p3] == [(q, c) for q in QUARTERS for c in ("C03", "C04")]
     p7 = report.run(engine, company=P7)
     assert [(r["period"], r["on_probation"]) for r in p7] == [("2026Q3", True)]
-    assert "period,company,company_name" in report.to_csv(p7)
+    assert "考评期次,物业企业,小区" in report.to_csv(p7)
 
 
 def test_rectification_with_formal_talk(scenario: Scenario) -> None:

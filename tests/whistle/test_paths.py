@@ -98,7 +98,8 @@ def test_return_upheld_and_return_overruled(world):
     world.rate(inst.id)
     # the upheld return sends the case back to the street for re-dispatch
     task = world.find(inst.id, "blow_whistle")
-    assert "chengguan" in world.engine.task(task.id, world.actors["street"]).instructions
+    instructions = world.engine.task(task.id, world.actors["street"]).instructions
+    assert "请重新派单：城管执法局" in instructions and "chengguan" not in instructions
     inst2 = world.whistle(inst.id, "huanjing", ["zhujian"])
     assert [(t.element_id, t.candidate_groups) for t in inst2.open_tasks] == [("sign_in", ["dept_zhujian"])]
     world.handle(inst.id, "zhujian")

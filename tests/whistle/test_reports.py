@@ -320,8 +320,13 @@ def test_reports_are_registered_and_export_csv(month):
     rows = registered["whistle-departments"].run(month.w.engine, month="2025-03")
     assert {r["department_name"] for r in rows} >= {"城管执法局", "市场监管局"}
     text = registered["whistle-departments"].to_csv(rows)
-    assert text.splitlines()[0].startswith("department,department_name,street,dispatched")
-    assert len(text.splitlines()) == len(rows) + 1
+    # People open the export: Chinese headings, names instead of codes, rates as percentages.
+    header, *lines = text.splitlines()
+    assert header.startswith("部门,派单,响应,响应率,按时签收,按时签收率") and "response_rate" not in header
+    assert len(lines) == len(rows)
+    rate = header.split(",").index("响应率")
+    assert all(line.split(",")[rate].endswith("%") or not line.split(",")[rate] for line in lines)
+    assert "chengguan" not in text and "城管执法局" in text
     assert registered["whistle-annual"].run(month.w.engine, year=2025)[0]["rank"] == 1
     streets = registered["whistle-streets"].run(month.w.engine, month="2025-03")
     assert {r["street"]: r["street_name"] for r in streets} == {"990101/001": "东湖街道", "990101/002": "西山街道"}
