@@ -42,3 +42,18 @@ def test_bad_office_hours_are_refused_in_chinese(text: str) -> None:
 def test_negative_hours_are_refused() -> None:
     with pytest.raises(ValueError):
         add_working_hours(CAL, at(2, 9), -1)
+
+
+def test_expressions_count_office_hours_from_the_engine_clock(make_engine, clock) -> None:
+    """``add_working_hours(n)`` in a BPMN expression, beside ``add_working_days``, with configured periods."""
+    from gongzhi import ConfigurationError
+
+    clock.set(at(4, 17))  # Friday 17:00 in Beijing
+    engine = make_engine(working_hours="08:30-12:00,13:30-17:30")
+    due = engine.script_engine.environment.evaluate("add_working_hours(1)", {})
+    assert datetime.fromisoformat(due) == at(7, 9).astimezone(timezone.utc)  # Monday 09:00
+    late = make_engine(working_hours="09:00-12:00,14:00-18:00")
+    assert datetime.fromisoformat(late.script_engine.environment.evaluate("add_working_hours(1)", {})) == \
+        at(4, 18).astimezone(timezone.utc)  # an office open until 18:00 has the hour left today
+    with pytest.raises(ConfigurationError, match="WORKING_HOURS"):
+        make_engine(working_hours="17:30-08:30")

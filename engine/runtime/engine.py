@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..calendar import WORKING_HOURS, add_working_hours as calendar_add_hours, parse_working_hours
 from ..calendar import add_working_days as calendar_add
 from ..clock import Clock, SystemClock, utc
 from ..config import Config
@@ -32,6 +33,7 @@ from ..definitions.sources import SourceFile, bundled_path, load_sources
 from ..definitions.validate import validate
 from ..errors import (
     ConcurrentUpdate,
+    ConfigurationError,
     Conflict,
     IdempotencyConflict,
     InvalidInput,
@@ -90,6 +92,7 @@ class Engine:
         audit.bind_engine(self)  # the audit key ring, found again from each session's database
         self.repository = Repository()
         self.calendar = self.pm.hook.gongzhi_calendar()
+        self.working_hours = _working_hours(self.config.extra.get("working_hours"))
         self.limits = Limits.from_config(self.config.extra)
         self.rule_limits = RuleLimits.from_config(self.config.extra)
         self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions(), engine=self)
@@ -137,11 +140,15 @@ class Engine:
             """ISO time ``days`` working days from now, e.g. a timeDate of ``add_working_days(3)``."""
             return calendar_add(self.calendar, self.clock.now(), int(days)).isoformat()
 
+        def add_working_hours(hours: float) -> str:
+            """ISO time ``hours`` of office time from now (``GONGZHI_WORKING_HOURS``), e.g. a sign-in limit."""
+            return calendar_add_hours(self.calendar, self.clock.now(), float(hours), self.working_hours).isoformat()
+
         def now() -> str:
             """The engine clock's time, ISO 8601 (so tests that move the clock see it)."""
             return self.clock.now().isoformat()
 
-        return {"add_working_days": add_working_days, "now": now}
+        return {"add_working_days": add_working_days, "add_working_hours": add_working_hours, "now": now}
 
     def upgrade_db(self) -> None:
         """Create or upgrade the database schema (Alembic migrations).
@@ -612,3 +619,13 @@ class Engine:
                                   region=parent.region, parent_id=parent.id, reply_message=reply,
                                   owner=parent.owner).id
         return {"instance_id": existing, "business_key": business_key}
+
+
+def _working_hours(raw: Any) -> Any:
+    """Office periods from ``GONGZHI_WORKING_HOURS`` (``"08:30-12:00,13:30-17:30"``), or the default."""
+    if raw in (None, ""):
+        return WORKING_HOURS
+    try:
+        return parse_working_hours(str(raw))
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid GONGZHI_WORKING_HOURS = {raw!r}: {exc}") from exc

@@ -133,7 +133,7 @@ RESERVED = frozenset({*_environment(DEFAULT_LIMITS).guards, *_HELPERS, "_getiter
 """Names the sandbox defines: its guards, helpers and builtins. Case data may not replace the guards
 (they are put into the scope after the data); a variable named like a helper or builtin hides it."""
 
-RESERVED_NAMES = RESERVED | frozenset({"add_working_days", "now"})
+RESERVED_NAMES = RESERVED | frozenset({"add_working_days", "add_working_hours", "now"})
 """What a case variable may not be called (``runtime.forms.check_variable_names``): every name the
 sandbox defines and the engine's expression functions, so no script finds its tools hidden."""
 
