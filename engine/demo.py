@@ -7,7 +7,7 @@ which data — so it shows what the engine recorded, not what the story meant to
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,7 +20,7 @@ from .plugin_manager import Registry
 from .runtime.engine import Engine
 from .store.models import Instance, TaskRow
 
-__all__ = ["run_demos", "narrate"]
+__all__ = ["run_demos", "narrate", "load_demos"]
 
 ACTIONS = {
     "start": "发起", "complete": "完成", "claim": "认领", "timer": "计时到期", "message": "收到消息",
@@ -116,3 +116,27 @@ def run_demos(say: Callable[[str], None] = print, start: datetime | None = None)
             return len(demos)
         finally:
             engine.close()
+
+
+def load_demos(config: Any, days_ago: int = 10, say: Callable[[str], None] = print) -> int:
+    """Run every registered story on the configured database (``serve --dev --demo``), so a
+    fresh console shows finished and running cases, open tasks and filled reports.
+
+    The stories move their own clock, started ``days_ago`` days back; a database that already
+    holds cases is left alone. Returns how many stories ran.
+    """
+    clock = MovableClock(datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=days_ago))
+    engine = Engine(config, clock=clock)
+    try:
+        engine.upgrade_db()
+        engine.deploy()
+        if engine.instances(SYSTEM, per_page=1).total:
+            say("数据库中已有案件，未载入演示数据 (demo data not loaded: the database has cases)")
+            return 0
+        demos = Registry.collect(engine.pm, "gongzhi_register_demos", "demo")
+        for demo in sorted(demos.values(), key=lambda d: (d.order, d.name)):
+            demo.run(engine, clock)
+            say(f"已载入演示：{demo.title}")
+        return len(demos)
+    finally:
+        engine.close()
