@@ -118,14 +118,34 @@ def run_demos(say: Callable[[str], None] = print, start: datetime | None = None)
             engine.close()
 
 
-def load_demos(config: Any, days_ago: int = 10, say: Callable[[str], None] = print) -> int:
+def _spans(demos: list[Any]) -> dict[str, timedelta]:
+    """How much story time each demo takes, measured on a throwaway database."""
+    spans = {}
+    with tempfile.TemporaryDirectory(prefix="gongzhi-demo-") as folder:
+        clock = MovableClock(datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc))
+        engine = Engine({"database_url": f"sqlite:///{Path(folder) / 'demo.sqlite3'}"}, clock=clock)
+        try:
+            engine.upgrade_db()
+            engine.deploy()
+            for demo in demos:
+                began = clock.now()
+                demo.run(engine, clock)
+                spans[demo.name] = clock.now() - began
+        finally:
+            engine.close()
+    return spans
+
+
+def load_demos(config: Any, say: Callable[[str], None] = print) -> int:
     """Run every registered story on the configured database (``serve --dev --demo``), so a
     fresh console shows finished and running cases, open tasks and filled reports.
 
-    The stories move their own clock, started ``days_ago`` days back; a database that already
-    holds cases is left alone. Returns how many stories ran.
+    Each story is timed so that it ends an hour ago (its length is measured first on a
+    throwaway database): nothing in the demo data lies in the future. A database that
+    already holds cases is left alone. Returns how many stories ran.
     """
-    clock = MovableClock(datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=days_ago))
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    clock = MovableClock(now)
     engine = Engine(config, clock=clock)
     try:
         engine.upgrade_db()
@@ -133,8 +153,11 @@ def load_demos(config: Any, days_ago: int = 10, say: Callable[[str], None] = pri
         if engine.instances(SYSTEM, per_page=1).total:
             say("数据库中已有案件，未载入演示数据 (demo data not loaded: the database has cases)")
             return 0
-        demos = Registry.collect(engine.pm, "gongzhi_register_demos", "demo")
-        for demo in sorted(demos.values(), key=lambda d: (d.order, d.name)):
+        demos = sorted(Registry.collect(engine.pm, "gongzhi_register_demos", "demo").values(),
+                       key=lambda d: (d.order, d.name))
+        spans = _spans(demos)
+        for demo in demos:
+            clock.set(now - spans[demo.name] - timedelta(hours=1))
             demo.run(engine, clock)
             say(f"已载入演示：{demo.title}")
         return len(demos)
