@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ...definitions.model import DefinitionSet
 from ...definitions.validate import validate
-from ...errors import DefinitionInvalid, NotAllowed, NotFound, UnknownDecision, UnknownProcess
+from ...errors import DefinitionInvalid, InvalidInput, NotAllowed, NotFound, UnknownDecision, UnknownProcess
 from ...identity import Actor
 from ...store.models import DefinitionFile, DefinitionVersion
 from ..blueprint import api
@@ -79,10 +79,13 @@ def get_decision_xml(decision_id: str, query: dict[str, Any], **_: Any) -> Respo
 def validate_deployment(actor: Actor, body: dict[str, Any], **_: Any) -> dict[str, Any]:
     if not (actor.is_admin or DEPLOY_PERMISSION in actor.permissions):
         raise NotAllowed("校验流程定义需要 admin 组或 deploy 权限")
+    if body.get("multipart") and not body["files"]:
+        raise InvalidInput("没有上传文件：请用表单字段 files", errors=[{"field": "files", "message": "必填"}])
     try:
         sources = _sources(body["files"])
     except DefinitionInvalid as exc:
-        return {"valid": False, "problems": [p.as_dict() for p in exc.problems], "processes": [], "decisions": []}
+        return {"valid": False, "problems": [_located(p.as_dict(), {}) for p in exc.problems], "processes": [],
+                "decisions": []}
     defs = DefinitionSet(sources)
     problems = validate(defs, set(state().engine.services))
     decisions = sorted(d for model in defs.dmn.values() for d in model.decisions)

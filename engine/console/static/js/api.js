@@ -17,8 +17,12 @@ export function signInUrl(reason) {
   return reason ? `${base}?reason=${encodeURIComponent(reason)}` : base;
 }
 
+let leaving = false;
+
 export function signOut(reason) {
   clearToken();
+  if (leaving) return;  // several requests may fail at once: leave once, with the first reason
+  leaving = true;
   location.assign(signInUrl(reason));
 }
 
