@@ -2,7 +2,7 @@
 // problem marked on its cell), deploy the process together with the changed decision as a new
 // version, and start a case that uses it.
 import { get, post } from "../api.js";
-import { clear, field, h, select, table, toast } from "../dom.js";
+import { append, clear, field, h, select, table, toast } from "../dom.js";
 import { changedCells, markCells, openTable } from "./dmn.js";
 
 export async function render(main, key) {
@@ -22,8 +22,8 @@ export async function render(main, key) {
   const status = h("div", { class: "card", role: "status", "aria-live": "polite" });
   const validateButton = h("button", { type: "button" }, "校验");
   const deployButton = h("button", { type: "button", disabled: true }, "部署新版本");
-  main.append(dmnFiles.length > 1 ? field("决策文件", chooser) : null, host,
-    h("p", {}, validateButton, " ", deployButton), status);
+  append(main, [dmnFiles.length > 1 ? field("决策文件", chooser) : null, host,
+    h("p", {}, validateButton, " ", deployButton), status]);
 
   let current = dmnFiles[0];
   let modeler = await openTable(host, current.content, null);
