@@ -7,6 +7,9 @@ Seeds micro-wish cases into a fresh SQLite file through the engine, starts a rea
 per run, the time from opening ``#/instances`` in a new tab (cold: no cached files) until its
 first page of rows is on screen. The goal (issue 18) is under 1 s; this prints the figures and
 never asserts them.
+
+First figures (2 shared cores, SQLite): 10 000 cases seeded in 38 s; first load median 525 ms,
+max 526 ms over 3 cold runs.
 """
 
 from __future__ import annotations
