@@ -285,16 +285,26 @@ if __name__ == "__main__":  # pragma: no cover
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="threads per worker")
 @click.option("--graceful-timeout", default=20, show_default=True, type=click.IntRange(min=1),
               help="seconds a worker being replaced (stopped, or with a stuck command) may finish its requests")
-@click.option("--dev", is_flag=True, help="allow the development secret or one under 32 bytes (never in production)")
+@click.option("--dev", is_flag=True, help="development: allow the built-in secret, the console's role sign-in, "
+              "and run the background worker in this process")
+@click.option("--demo", is_flag=True, help="with --dev: load the demo stories into an empty database first")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, graceful_timeout: int,
-          dev: bool) -> None:
-    """Serve the HTTP API with gunicorn; migrates and deploys definitions first."""
-    from .api.serve import banner, prepare, run_gunicorn
+          dev: bool, demo: bool) -> None:
+    """Serve the HTTP API and the console with gunicorn; migrates and deploys definitions first."""
+    from .api.serve import banner, prepare, run_gunicorn, start_dev_worker
 
     config: Config = ctx.obj["config"]
+    if demo and not dev:
+        _fail("--demo 只能与 --dev 一起使用 (--demo needs --dev)")
     _check_secret(config, dev, "启动")
     prepare(config)
+    if demo:
+        from .demo import load_demos
+
+        load_demos(config, say=click.echo)
+    if dev:
+        start_dev_worker(config)
     click.echo(banner(host, port, dev=dev))
 
     graceful = graceful_timeout
@@ -304,7 +314,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
         from .api.context import EXTENSION
         from .api.serve import recycle_on_stuck
 
-        app = create_app(config, setup=False)
+        app = create_app(config, setup=False, dev=dev)
         app.extensions[EXTENSION].engine.watchdog.on_stuck = recycle_on_stuck(graceful)
         return app
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -21,7 +21,7 @@ from .plugin_manager import Registry
 from .runtime.engine import Engine
 from .store.models import Instance, TaskRow
 
-__all__ = ["run_demos", "narrate"]
+__all__ = ["run_demos", "narrate", "load_demos"]
 
 ACTIONS = {
     "start": "发起", "complete": "完成", "claim": "认领", "timer": "计时到期", "message": "收到消息",
@@ -164,3 +164,50 @@ def run_demos(say: Callable[[str], None] = print, start: datetime | None = None)
             return len(demos)
         finally:
             engine.close()
+
+
+def _spans(demos: list[Any]) -> dict[str, timedelta]:
+    """How much story time each demo takes, measured on a throwaway database."""
+    spans = {}
+    with tempfile.TemporaryDirectory(prefix="gongzhi-demo-") as folder:
+        clock = MovableClock(datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc))
+        engine = Engine({"database_url": f"sqlite:///{Path(folder) / 'demo.sqlite3'}"}, clock=clock)
+        try:
+            engine.upgrade_db()
+            engine.deploy()
+            for demo in demos:
+                began = clock.now()
+                demo.run(engine, clock)
+                spans[demo.name] = clock.now() - began
+        finally:
+            engine.close()
+    return spans
+
+
+def load_demos(config: Any, say: Callable[[str], None] = print) -> int:
+    """Run every registered story on the configured database (``serve --dev --demo``), so a
+    fresh console shows finished and running cases, open tasks and filled reports.
+
+    Each story is timed so that it ends an hour ago (its length is measured first on a
+    throwaway database): nothing in the demo data lies in the future. A database that
+    already holds cases is left alone. Returns how many stories ran.
+    """
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    clock = MovableClock(now)
+    engine = Engine(config, clock=clock)
+    try:
+        engine.upgrade_db()
+        engine.deploy()
+        if engine.instances(SYSTEM, per_page=1).total:
+            say("数据库中已有案件，未载入演示数据 (demo data not loaded: the database has cases)")
+            return 0
+        demos = sorted(Registry.collect(engine.pm, "gongzhi_register_demos", "demo").values(),
+                       key=lambda d: (d.order, d.name))
+        spans = _spans(demos)
+        for demo in demos:
+            clock.set(now - spans[demo.name] - timedelta(hours=1))
+            demo.run(engine, clock)
+            say(f"已载入演示：{demo.title}")
+        return len(demos)
+    finally:
+        engine.close()

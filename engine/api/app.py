@@ -89,14 +89,16 @@ def init_app(app: Flask, engine: Engine, *, url_prefix: str = URL_PREFIX, max_co
 
 
 def create_app(config: Config | Mapping[str, Any] | None = None, plugins: Sequence[Any] = (),
-               engine: Engine | None = None, *, setup: bool | None = None) -> Flask:
-    """A Flask app serving the Gongzhi API under ``/api/v1``.
+               engine: Engine | None = None, *, setup: bool | None = None, dev: bool = False) -> Flask:
+    """A Flask app serving the Gongzhi API under ``/api/v1`` and the console under ``/console/``.
 
     ``config``: a ``Config`` or a mapping of ``GONGZHI_*`` keys (environment
     variables otherwise). ``engine``: an engine built by the caller (tests pass
     one with a ``MovableClock``); ``config`` and ``plugins`` are then ignored.
     ``setup``: run migrations (and, with ``DEPLOY_ON_START``, deploy the
     bundled definitions); default: on unless ``SETUP_ON_START`` is false.
+    ``dev``: the console's development sign-in page, which mints tokens for any role
+    (``gongzhi serve --dev``); ``CONSOLE=false`` leaves the console out.
     """
     engine = engine or Engine(config, plugins=plugins)
     extra = engine.config.extra
@@ -110,6 +112,10 @@ def create_app(config: Config | Mapping[str, Any] | None = None, plugins: Sequen
     app = Flask("gongzhi.api")
     app.config["JSON_AS_ASCII"] = False
     init_app(app, engine)
+    if _truthy(extra.get("console", "true")):
+        from ..console import init_app as init_console
+
+        init_console(app, engine, api_prefix=URL_PREFIX, dev=dev)
     # Unknown paths and wrong methods anywhere in this app answer with problem details too.
     register_error_handlers(app)
     app.wsgi_app = _guard_body_reads(app.wsgi_app)  # type: ignore[method-assign]

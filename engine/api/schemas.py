@@ -383,3 +383,58 @@ class DecisionInfoSchema(Out):
 
 class DecisionListSchema(Out):
     items = fields.List(fields.Nested(DecisionInfoSchema), required=True)
+
+
+# --- the console's needs: definition sources, dry-run validation, the directory -------------
+
+
+class SourceFileSchema(Out):
+    name = fields.String(required=True, metadata={"description": "部署时的文件名（相对路径）"})
+    kind = fields.String(required=True, metadata={"enum": ["bpmn", "dmn", "json"]})
+    content = fields.String(required=True, metadata={"description": "文件内容（UTF-8 文本）"})
+
+
+class DefinitionFilesSchema(Out):
+    kind = fields.String(required=True, metadata={"enum": ["process", "decision"]})
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    files = fields.List(fields.Nested(SourceFileSchema), required=True)
+
+
+class DefinitionProblemSchema(Out):
+    file = fields.String(required=True)
+    line = fields.Integer(allow_none=True, required=True)
+    element_id = fields.String(allow_none=True, required=True, metadata={"description": "出错的 BPMN/DMN 元素（规则、单元格所在规则）"})
+    target_id = fields.String(allow_none=True, required=True,
+                              metadata={"description": "建模器应标注的元素：DMN 中为出错的单元格或规则，否则同 element_id"})
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class ValidationResultSchema(Out):
+    valid = fields.Boolean(required=True)
+    problems = fields.List(fields.Nested(DefinitionProblemSchema), required=True)
+    processes = fields.List(fields.String(), required=True, metadata={"description": "这组文件中可部署的流程"})
+    decisions = fields.List(fields.String(), required=True, metadata={"description": "这组文件中的决策"})
+
+
+class RegionSchema(Out):
+    path = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True, metadata={"enum": ["district", "street", "community", "grid"]})
+
+
+class DepartmentSchema(Out):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    group = fields.String(required=True)
+
+
+class DirectorySchema(Out):
+    regions = fields.List(fields.Nested(RegionSchema), required=True)
+    groups = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "组编码 → 中文名称"})
+    departments = fields.List(fields.Nested(DepartmentSchema), required=True)
+
+
+__all__ = [name for name in list(globals()) if name.endswith("Schema") and name != "Schema"]

@@ -24,7 +24,7 @@ from ..config import Config
 from ..errors import DefinitionInvalid
 from ..runtime.engine import Engine
 
-__all__ = ["prepare", "run_gunicorn", "banner", "recycle_on_stuck"]
+__all__ = ["prepare", "run_gunicorn", "banner", "recycle_on_stuck", "start_dev_worker"]
 
 logger = logging.getLogger("gongzhi.api")
 
@@ -51,11 +51,37 @@ def prepare(config: Config, out: TextIO = sys.stdout, err: TextIO = sys.stderr) 
         engine.close()  # the workers open their own connections after the fork
 
 
+def start_dev_worker(config: Config) -> threading.Thread:
+    """``serve --dev``: the background worker (timers, async tasks, deliveries) in a daemon thread
+    of the gunicorn arbiter, so one command gives a living system on a developer's machine.
+
+    The arbiter forks the web workers after this; they build their own engines and database
+    pools, so nothing of this thread's engine is used across the fork. Production runs
+    ``gongzhi worker`` as its own process instead.
+    """
+    from ..worker import Worker
+
+    engine = Engine(config)
+    worker = Worker(engine, name="serve-dev")
+
+    def run() -> None:
+        try:
+            worker.run_forever()
+        except Exception:  # noqa: BLE001 - a dying dev worker must say why, not vanish
+            logger.exception("the development worker stopped")
+
+    thread = threading.Thread(target=run, name="gongzhi-dev-worker", daemon=True)
+    thread.start()
+    return thread
+
+
 def banner(host: str, port: int, dev: bool = False) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     url = f"http://{shown}:{port}/api/v1"
     token = "gongzhi token --admin" + (" --dev" if dev else "")
+    console = f"http://{shown}:{port}/console/" + ("dev/sign-in" if dev else "")
     return (
+        f"共治控制台 (console): {console}\n"
         f"共治 Gongzhi 接口地址 (API): {url}\n"
         f"  健康检查: curl {url}/health\n"
         f"  接口文档: {url}/openapi.json\n"

@@ -101,5 +101,23 @@ FIGURES = ("response_rate", "on_time_sign_rate", "closure_rate", "on_time_closur
            "satisfaction_rate", "composite", "returned", "escalations")
 
 
+class _Waiting(_Story):
+    """Two fresh reports left waiting, so a console opened on the demo data has work to show:
+    one for the street to blow the whistle, one for a department to sign for."""
+
+    def run(self) -> DemoResult:
+        first = self.engine.start("whistle_dispatch", self.people["resident"], {
+            **INTAKE, "category_l2": "噪声扰民", "category_l3": "夜间施工", "description": "工地夜里十一点还在打桩"},
+            region=GRID).id
+        second = self.engine.start("whistle_dispatch", self.people["resident"], {
+            **INTAKE, "category_l2": "餐饮油烟", "description": "商业街烧烤店油烟大"}, region=GRID).id
+        self.do(second, "blow_whistle", {"whistle_level": "常规哨", "lead_department": "huanjing", "co_departments": [],
+                                         "whistle_reason": "油烟扰民，请生态环境分局报到"}, "street", minutes=30)
+        return DemoResult([first, second])
+
+
 def demos() -> list[Demo]:
-    return [Demo("whistle", "吹哨报到：居民反映油烟扰民，街道吹哨，两个部门报到", lambda e, c: _Story(e, c).run(), order=10)]
+    return [
+        Demo("whistle", "吹哨报到：居民反映油烟扰民，街道吹哨，两个部门报到", lambda e, c: _Story(e, c).run(), order=10),
+        Demo("whistle-waiting", "吹哨报到：两件新反映，等待街道吹哨和部门签收", lambda e, c: _Waiting(e, c).run(), order=90),
+    ]

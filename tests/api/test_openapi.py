@@ -19,7 +19,8 @@ CONTRACT = {
     ("get", "/tasks"), ("get", "/tasks/{task_id}"), ("post", "/tasks/{task_id}/claim"),
     ("post", "/tasks/{task_id}/complete"), ("post", "/messages"), ("post", "/decisions/{decision_id}/evaluate"),
     ("get", "/reports"), ("get", "/reports/{name}"), ("get", "/incidents"), ("post", "/incidents/{incident_id}/retry"),
-    ("get", "/decisions"),
+    ("get", "/decisions"), ("get", "/process-definitions/{key}/files"), ("get", "/decisions/{decision_id}/xml"),
+    ("post", "/deployments/validate"), ("get", "/directory"),
 }
 
 

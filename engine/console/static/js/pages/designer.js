@@ -1,0 +1,74 @@
+// The designer's loop: change a rule cell in the dmn-js editor, validate on the server (each
+// problem marked on its cell), deploy the process together with the changed decision as a new
+// version, and start a case that uses it.
+import { get, post } from "../api.js";
+import { append, clear, field, h, select, table, toast } from "../dom.js";
+import { changedCells, markCells, openTable } from "./dmn.js";
+
+export async function render(main, key) {
+  const [definition, sources] = await Promise.all([
+    get(`/process-definitions/${encodeURIComponent(key)}`),
+    get(`/process-definitions/${encodeURIComponent(key)}/files`),
+  ]);
+  const files = sources.files.map((f) => ({ ...f }));
+  const dmnFiles = files.filter((f) => f.kind === "dmn");
+  clear(main, h("h1", {}, `修改规则：${definition.name}`));
+  if (!dmnFiles.length) {
+    main.append(h("p", {}, "该流程没有决策表。"));
+    return;
+  }
+  const chooser = select("file", dmnFiles.map((f, i) => [String(i), f.name]));
+  const host = h("div");
+  const status = h("div", { class: "card", role: "status", "aria-live": "polite" });
+  const validateButton = h("button", { type: "button" }, "校验");
+  const deployButton = h("button", { type: "button", disabled: true }, "部署新版本");
+  append(main, [dmnFiles.length > 1 ? field("决策文件", chooser) : null, host,
+    h("p", {}, validateButton, " ", deployButton), status]);
+
+  let current = dmnFiles[0];
+  let modeler = await openTable(host, current.content, null);
+  chooser.addEventListener("change", async () => {
+    current = dmnFiles[Number(chooser.value)];
+    modeler = await openTable(host, current.content, null);
+  });
+
+  async function edited() {
+    const { xml } = await modeler.saveXML({ format: true });
+    return files.map((f) => (f.name === current.name ? { name: f.name, content: xml } : { name: f.name, content: f.content }));
+  }
+
+  validateButton.addEventListener("click", async () => {
+    deployButton.disabled = true;
+    const candidate = await edited();
+    const result = await post("/deployments/validate", { files: candidate });
+    markCells(host, result.problems.filter((p) => p.file === current.name).map((p) => p.target_id));
+    const changes = changedCells(current.content, candidate.find((f) => f.name === current.name).content);
+    const diff = table([
+      { title: "单元格", cell: (c) => c.id },
+      { title: "原来", cell: (c) => c.before },
+      { title: "现在", cell: (c) => c.after },
+    ], changes, { empty: "与当前版本相比没有改动。" });
+    if (result.valid) {
+      deployButton.disabled = changes.length === 0;
+      clear(status, h("p", { class: "ok" }, "校验通过。"), h("h2", {}, "与当前版本的差异"), diff);
+    } else {
+      clear(status, h("p", { class: "error" }, `校验未通过，共 ${result.problems.length} 个问题（已在表中标出）：`),
+        h("ul", { class: "problems" }, result.problems.map((p) => h("li", {}, p.message))),
+        h("h2", {}, "与当前版本的差异"), diff);
+    }
+  });
+
+  deployButton.addEventListener("click", async () => {
+    deployButton.disabled = true;
+    try {
+      const result = await post("/deployments", { files: await edited() }, { "Idempotency-Key": crypto.randomUUID() });
+      const process = result.created.find((c) => c.kind === "process" && c.key === key);
+      clear(status, h("p", { class: "ok" }, process ? `已部署第 ${process.version} 版。` : "没有新版本（内容未变）。"),
+        h("p", {}, h("a", { class: "button", href: `#/start/${encodeURIComponent(key)}` }, "用新版本发起案件")));
+      toast("部署完成");
+    } catch (error) {
+      clear(status, h("p", { class: "error" }, error.message),
+        h("ul", { class: "problems" }, error.fieldErrors.map((e) => h("li", {}, e.message))));
+    }
+  });
+}

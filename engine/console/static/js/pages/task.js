@@ -1,0 +1,57 @@
+// One task: instructions, due time, its case's data, and the form to complete it.
+import { get, post } from "../api.js";
+import { clear, h, toast } from "../dom.js";
+import { due, groups, region, status, value, when } from "../format.js";
+import { renderForm } from "../forms.js";
+import { processName, processNames } from "./common.js";
+
+export function variables(data, titles = {}) {
+  const entries = Object.entries(data || {}).filter(([k]) => !k.startsWith("_"));
+  if (!entries.length) return h("p", {}, "（无）");
+  return h("dl", { class: "vars" }, entries.map(([k, v]) => [h("dt", {}, titles[k] || k), h("dd", {}, value(v))]));
+}
+
+export async function render(main, taskId) {
+  const [names, task] = await Promise.all([processNames(), get(`/tasks/${encodeURIComponent(taskId)}`)]);
+  const formHost = h("div");
+  const submit = h("button", { type: "submit" }, "提交办理");
+  const claim = h("button", { type: "button", class: "secondary" }, "认领");
+  const form = h("form", { class: "card", "aria-label": "办理表单" }, formHost, submit, " ", task.assignee ? null : claim);
+  const facts = h("dl", { class: "vars" },
+    h("dt", {}, "流程"), h("dd", {}, h("a", { href: `#/instances/${encodeURIComponent(task.instance_id)}` },
+      processName(names, task.process_key))),
+    h("dt", {}, "状态"), h("dd", {}, status(task.status)),
+    h("dt", {}, "区域"), h("dd", {}, region(task.region)),
+    h("dt", {}, "交给"), h("dd", {}, groups(task.candidate_groups)),
+    h("dt", {}, "期限"), h("dd", {}, task.due_at ? `${when(task.due_at)}（${due(task.due_at)}）` : "无期限"),
+    h("dt", {}, "收到时间"), h("dd", {}, when(task.created_at)));
+  const titles = Object.fromEntries(Object.entries(task.form?.properties || {}).map(([k, v]) => [k, v.title || k]));
+  clear(main, h("h1", {}, task.name),
+    task.instructions ? h("p", { class: "notice instructions" }, task.instructions) : null,
+    h("section", { class: "card" }, facts),
+    task.status === "open" ? form : h("p", {}, "该任务已办理。"),
+    h("h2", {}, "案件数据"), h("section", { class: "card" }, variables(task.data, titles)));
+  if (task.status !== "open") return;
+  const editor = await renderForm(formHost, task.form);
+  claim.addEventListener("click", async () => {
+    try { await post(`/tasks/${encodeURIComponent(taskId)}/claim`); toast("已认领"); claim.remove(); }
+    catch (error) { toast(error.message); }
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    editor.clearErrors();
+    submit.disabled = true;
+    try {
+      const instance = await post(`/tasks/${encodeURIComponent(taskId)}/complete`, { data: editor.value() });
+      toast("已提交");
+      const next = instance.open_tasks?.[0];
+      location.hash = `#/instances/${encodeURIComponent(instance.id)}`;
+      if (next) toast(`已提交，下一步：${next.name}`);
+    } catch (error) {
+      if (error.fieldErrors.length) editor.showErrors(error.fieldErrors, error.message);
+      else editor.showErrors([], error.message);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+}
