@@ -186,7 +186,9 @@ def test_report_chart_is_drawn(page: Any, server: Server) -> None:
     page.goto(f"{server.base}/console/#/reports/whistle-departments")
     page.locator(".chart svg").wait_for()
     assert "生态环境分局" in page.locator("table").inner_text()
-    assert "响应率" in page.locator("table").inner_text()
+    text = page.locator("table").inner_text()
+    assert "响应率" in text and re.search(r"\d%", text) and not re.search(r"\b0\.\d", text)  # rates as percentages
+    assert "%" in page.locator(".chart svg").text_content()  # and so does the chart's axis
     snapshot(page, "report")
 
 

@@ -17,6 +17,10 @@ function control(name, current) {
   return h("input", { name, value: current || "" });
 }
 
+// Rates (0–1) read as percentages, as every other report text says them: 0.5 -> "50%".
+const isRate = (key) => /(^|_)rate$/.test(key);
+const percent = (v) => `${Math.round(v * 1000) / 10}%`;
+
 function rowsOf(data) {
   if (Array.isArray(data)) return data;
   if (data && Array.isArray(data.rows)) return data.rows;
@@ -30,14 +34,17 @@ function chartSpec(rows) {
   const measures = keys.filter((k) => typeof rows[0][k] === "number" && /rate|score|composite/.test(k)).slice(0, 4);
   const numbers = measures.length ? measures : keys.filter((k) => typeof rows[0][k] === "number").slice(0, 3);
   if (!label || !numbers.length) return null;
+  const rates = numbers.every(isRate);
   return {
     aria: { enabled: true },
+    animation: false,  // figures appear at once (and a screenshot shows the real bars)
     tooltip: { trigger: "axis" },
     legend: { data: numbers.map(heading) },
     grid: { left: 48, right: 16, bottom: 64, containLabel: true },
     xAxis: { type: "category", data: rows.map((r) => String(r[label] ?? "")), axisLabel: { interval: 0, rotate: 30 } },
-    yAxis: { type: "value" },
-    series: numbers.map((k) => ({ name: heading(k), type: "bar", data: rows.map((r) => r[k]) })),
+    yAxis: rates ? { type: "value", max: 100, axisLabel: { formatter: "{value}%" } } : { type: "value" },
+    series: numbers.map((k) => ({ name: heading(k), type: "bar",
+      data: rows.map((r) => (rates && typeof r[k] === "number" ? Math.round(r[k] * 1000) / 10 : r[k])) })),
   };
 }
 
@@ -59,7 +66,7 @@ export async function render(main, name, query) {
   const result = await get(`/reports/${encodeURIComponent(name)}`, params);
   const rows = rowsOf(result.data);
   const columns = rows.length ? Object.keys(rows[0]).filter((k) => !["department", "street"].includes(k) || !rows[0][`${k}_name`])
-    .map((k) => ({ title: heading(k), cell: (r) => value(r[k]) })) : [];
+    .map((k) => ({ title: heading(k), cell: (r) => (isRate(k) && typeof r[k] === "number" ? percent(r[k]) : value(r[k])) })) : [];
   const chartBox = h("div", { class: "chart", role: "img", "aria-label": `${info.title}图表` });
   clear(main, h("h1", {}, info.title), h("p", {}, info.description), form,
     h("h2", {}, "图表"), chartBox, h("h2", {}, "数据"), table(columns, rows, { empty: "这一期没有数据。" }));
