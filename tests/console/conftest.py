@@ -116,7 +116,7 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
     tab = context.new_page()
-    tab.set_default_timeout(15000)
+    tab.set_default_timeout(30000)  # generous: a shared 2-core CI machine may be busy
     problems: list[str] = []
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     tab.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)

@@ -149,7 +149,7 @@ def test_designer_changes_a_rule_sees_the_marker_deploys_and_a_new_case_uses_it(
     page.locator('[name="root[requester]"]').fill("李大爷")
     page.locator('[name="root[phone]"]').fill("13900001111")
     page.get_by_role("button", name="提交").click()
-    page.wait_for_url(re.compile(r"#/instances/"))
+    page.wait_for_url(re.compile(r"#/instances/"), timeout=60000)  # the new version's first start parses it
     instance = server.call("GET", f"/process-instances/{page.url.rsplit('/', 1)[1]}", server.token("admin"))
     assert instance["version"] == 2 and instance["variables"]["handle_days"] == 4
 
