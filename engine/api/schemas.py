@@ -152,7 +152,7 @@ class InstanceQuerySchema(Paging):
 
 
 class VersionQuerySchema(Query):
-    version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "版本号，默认最新"})
+    version = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "版本号，默认最新"})
 
 
 class ReportQuerySchema(Query):

@@ -17,6 +17,7 @@ from ...definitions.model import DefinitionSet
 from ...definitions.validate import validate
 from ...errors import DefinitionInvalid, InvalidInput, NotAllowed, NotFound, UnknownDecision, UnknownProcess
 from ...identity import Actor
+from ...runtime.queries import plain_id
 from ...store.models import DefinitionFile, DefinitionVersion
 from ..blueprint import api
 from ..context import state
@@ -36,6 +37,8 @@ _CELL = re.compile(r'<(?:\w+:)?(?:inputEntry|outputEntry|rule)\b[^>]*\bid="([^"]
 
 
 def _version(kind: str, key: str, version: int | None) -> DefinitionVersion:
+    if not plain_id(key):  # a key no database can hold (NUL, too long) names nothing
+        raise UnknownProcess(str(key)) if kind == "process" else UnknownDecision(str(key), [])
     query = select(DefinitionVersion).where(DefinitionVersion.kind == kind, DefinitionVersion.key == key)
     query = query.where(DefinitionVersion.version == version) if version else query
     with state().engine.db.read() as session:
