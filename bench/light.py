@@ -74,24 +74,31 @@ class Bare:
         self.script_engine = script_engine
 
     def run_case(self) -> int:
-        from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-        from SpiffWorkflow.util.task import TaskState
+        return drive_bare(self.bundle, self.script_engine, START, lambda task, _: STEP_DATA[task.task_spec.bpmn_id])
 
-        wf = BpmnWorkflow(self.bundle.spec, self.bundle.subprocess_specs, script_engine=self.script_engine)
-        wf.get_tasks(state=TaskState.READY)[0].data.update(START)
+
+def drive_bare(bundle: Any, script_engine: Any, start: dict[str, Any],
+               step_data: Callable[[Any, int], dict[str, Any]]) -> int:
+    """One case by SpiffWorkflow alone, in memory: the start data, then each ready user task completed with
+    ``step_data(task, n)`` (n counts from 1) until none is left; returns the number of user tasks."""
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+
+    wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=script_engine)
+    wf.get_tasks(state=TaskState.READY)[0].data.update(start)
+    wf.do_engine_steps()
+    steps = 0
+    while True:
+        task = next(iter(wf.get_tasks(state=TaskState.READY, manual=True)), None)
+        if task is None:
+            break
+        steps += 1
+        task.data.update(step_data(task, steps))
+        task.run()
         wf.do_engine_steps()
-        steps = 0
-        while True:
-            task = next(iter(wf.get_tasks(state=TaskState.READY, manual=True)), None)
-            if task is None:
-                break
-            task.data.update(STEP_DATA[task.task_spec.bpmn_id])
-            task.run()
-            wf.do_engine_steps()
-            steps += 1
-        if not wf.is_completed():
-            raise AssertionError("bare light case did not complete")
-        return steps
+    if not wf.is_completed():
+        raise AssertionError(f"bare {bundle.spec.name} did not complete")
+    return steps
 
 
 def measure(cases: int = 40, repeats: int = 3) -> dict[str, Any]:

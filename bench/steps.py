@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 REGION = "990101/001/001/01"
+START = {"title": "链式流程", "notes": "每一步写一条意见"}
 OPINION = ('{"title": "办理意见", "type": "object", "required": ["opinion"], "properties": {'
            '"opinion": {"type": "string", "title": "意见", "maxLength": 200}, "step": {"type": "integer", "title": "步骤"}}}')
 
@@ -58,7 +59,7 @@ def chain_bpmn(n: int) -> str:
 
 
 def _run(engine: Any, actor: Any, n: int) -> int:
-    view = engine.start(f"chain_{n}", actor, {"title": "链式流程", "notes": "每一步写一条意见"}, region=REGION)
+    view = engine.start(f"chain_{n}", actor, START, region=REGION)
     steps = 0
     while view.open_tasks:
         steps += 1
@@ -79,24 +80,12 @@ class Bare:
         self.script_engine = script_engine
 
     def run(self, n: int) -> int:
-        from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-        from SpiffWorkflow.util.task import TaskState
+        from light import drive_bare
 
-        bundle = self.definitions.bundle(f"chain_{n}")
-        wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
-        wf.get_tasks(state=TaskState.READY)[0].data.update({"title": "链式流程", "notes": "每一步写一条意见"})
-        wf.do_engine_steps()
-        steps = 0
-        while True:
-            task = next(iter(wf.get_tasks(state=TaskState.READY, manual=True)), None)
-            if task is None:
-                break
-            steps += 1
-            task.data.update({"opinion": f"第{steps}步同意", "step": steps})
-            task.run()
-            wf.do_engine_steps()
-        if not wf.is_completed() or steps != n:
-            raise AssertionError(f"bare chain_{n} did not complete")
+        steps = drive_bare(self.definitions.bundle(f"chain_{n}"), self.script_engine, START,
+                           lambda _, step: {"opinion": f"第{step}步同意", "step": step})
+        if steps != n:
+            raise AssertionError(f"bare chain_{n} ran {steps} steps")
         return steps
 
 
