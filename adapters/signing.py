@@ -28,8 +28,8 @@ import time
 from collections import OrderedDict
 from typing import Callable, Iterable, Mapping, Sequence
 
-from ..macs import SM3 as _SM3  # noqa: F401 - kept importable here for receivers' tests
-from ..macs import mac
+from ..security.macs import SM3 as _SM3  # noqa: F401 - kept importable here for receivers' tests
+from ..security.macs import mac
 
 __all__ = ["sign", "signature_headers", "Verifier", "WebhookVerificationError", "SeenIds", "new_secret",
            "ALGORITHMS"]

@@ -36,7 +36,7 @@ SECRET = "bench-liveness-secret-0123456789abcdef"
 
 
 def _token(sub: str, groups: list[str], region: str, permissions: list[str] = ()) -> str:
-    from gongzhi.tokens import mint
+    from gongzhi.security.tokens import mint
 
     return mint(SECRET, sub, sub, groups, region, permissions=list(permissions))
 

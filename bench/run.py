@@ -349,7 +349,7 @@ class Client:
 
 
 def tokens() -> dict[str, str]:
-    from gongzhi.tokens import mint
+    from gongzhi.security.tokens import mint
 
     out = {g: mint(SECRET, f"{g}-1", g, [g], r, permissions=["pii"]) for g, r in GROUP_REGIONS.items()}
     out["admin"] = mint(SECRET, "admin", "管理员", ["admin"], "", permissions=["pii"])
@@ -518,7 +518,7 @@ def measure_worklists(open_tasks: int = 10_000, completed_tasks: int = 100_000, 
         # (group, actor region): a street's own list, a department across the district, a community's list
         probes = [("street", s) for s in STREETS[:4]] + [("dept_chengguan", "990101"), ("dept_shichang", "990101")] + \
                  [("community", c) for c in COMMUNITIES[:4]]
-        from gongzhi.tokens import mint
+        from gongzhi.security.tokens import mint
 
         app = create_app(engine=engine, setup=False)
         client = app.test_client()

@@ -40,12 +40,12 @@ from .errors import (
     UnknownProcess,
     UnknownTask,
 )
-from .hookspecs import hookimpl
-from .identity import ADMIN_GROUP, SYSTEM, Actor
+from .hooks.specs import hookimpl
+from .security.identity import ADMIN_GROUP, SYSTEM, Actor
 from .runtime.engine import Engine
 from .runtime.views import InstanceView, Page, TaskView
 from .runtime.messages import MessageReceipt
-from .services import Channel, Delivery, Demo, DemoResult, InstanceEvent, Report, ServiceCall, ServiceTask
+from .hooks.objects import Channel, Delivery, Demo, DemoResult, InstanceEvent, Report, ServiceCall, ServiceTask
 
 __version__ = "0.1.0"
 

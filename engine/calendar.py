@@ -11,7 +11,7 @@ import logging
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol, Sequence
 
-from .hookspecs import hookimpl
+from .hooks.specs import hookimpl
 
 __all__ = ["WorkingCalendar", "ChinaCalendar", "WeekdayCalendar", "add_working_days", "add_working_hours",
            "parse_working_hours", "WORKING_HOURS", "CST"]

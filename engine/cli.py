@@ -245,8 +245,8 @@ def audit_checkpoint(ctx: click.Context) -> None:
 def token(ctx: click.Context, sub: str, name: str, groups: str, region: str, permissions: str, ttl: int, admin: bool,
           dev: bool) -> None:
     """Mint a token signed with GONGZHI_SECRET_KEY (the development secret only with --dev)."""
-    from .identity import normalize_region
-    from .tokens import mint, mint_admin
+    from .security.identity import normalize_region
+    from .security.tokens import mint, mint_admin
 
     config: Config = ctx.obj["config"]
     _check_secret(config, dev, "签发令牌")

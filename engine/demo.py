@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from .clock import MovableClock
 from .humanize import NONE, beijing, name_of, plain, reference_time
-from .identity import SYSTEM
-from .plugin_manager import Registry
+from .security.identity import SYSTEM
+from .hooks.manager import Registry
 from .runtime.engine import Engine
 from .store.models import Instance, TaskRow
 

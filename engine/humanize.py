@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator
 
-from .iso8601 import Duration, ISOFormatError, parse_duration
+from .spiff.iso8601 import Duration, ISOFormatError, parse_duration
 
 __all__ = ["CST", "NONE", "duration", "within", "working_days", "beijing", "percent", "plain", "schedule",
            "cell", "sentence", "reference_time", "name_of", "names_of", "register_names", "looks_like_machine_text", "TEMPLATE_FILTERS"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Iterator, Mapping
 
 from .errors import ConfigurationError, DeadlineExceeded, LimitExceeded
-from .iso8601 import Duration, ISOFormatError, parse_duration
+from .spiff.iso8601 import Duration, ISOFormatError, parse_duration
 
 __all__ = ["Limits", "Budget", "current_budget", "command_budget", "run_engine_steps", "exceeded", "at_element",
            "limits_of", "DEFAULT_LIMITS", "CONFIG_PREFIX"]

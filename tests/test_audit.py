@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 
 from gongzhi import SYSTEM, Actor, AuditChainBroken, ConfigurationError, Engine, MovableClock, hookimpl
 from gongzhi.cli import main
-from gongzhi.macs import SM3
+from gongzhi.security.macs import SM3
 from gongzhi.runtime import audit
 from gongzhi.store.models import AuditCheckpoint, AuditEvent, Incident, Instance, Job, MessageSubscription, TaskRow
 

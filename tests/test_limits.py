@@ -22,12 +22,12 @@ from gongzhi import Actor, ConfigurationError, Engine, InvalidInput, LimitExceed
 from gongzhi.config import Config
 from gongzhi.definitions.sources import SourceFile
 from gongzhi.errors import DeadlineExceeded, FormValidationError
-from gongzhi.iso8601 import Duration, ISOFormatError, parse_datetime, parse_duration, parse_recurrence
+from gongzhi.spiff.iso8601 import Duration, ISOFormatError, parse_datetime, parse_duration, parse_recurrence
 from gongzhi.limits import Budget, Limits, command_budget, current_budget
 from gongzhi.sandbox import RESERVED, SandboxError, inspect_source, run_expression, run_script
 from gongzhi.sandbox.templates import check_template, render_instructions
 from gongzhi.store.models import Instance, Job, TaskRow
-from gongzhi.timers import Where, cycle_plan, duration_due, moment_due
+from gongzhi.spiff.timers import Where, cycle_plan, duration_due, moment_due
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LIMITS = FIXTURES / "limits"

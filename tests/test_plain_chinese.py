@@ -21,10 +21,10 @@ import pytest
 from gongzhi import Actor, Engine, MovableClock
 from gongzhi.demo import narrate
 from gongzhi.humanize import looks_like_machine_text
-from gongzhi.plugin_manager import Registry
+from gongzhi.hooks.manager import Registry
 from gongzhi.plugins.property.roster import Roster
 from gongzhi.plugins.whistle.directory import Directory
-from gongzhi.services import Report
+from gongzhi.hooks.objects import Report
 
 BPMN = Path(__file__).resolve().parents[1] / "bpmn"
 ADMIN = Actor.of("walker", "巡检管理员", ["admin"])

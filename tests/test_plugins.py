@@ -11,8 +11,8 @@ from typing import Any, Callable
 import pytest
 
 from gongzhi import ConfigurationError, Engine, InstanceEvent, ServiceCall, ServiceTask, ServiceTaskError, hookimpl
-from gongzhi import hookspecs
-from gongzhi.plugin_manager import get_plugin_manager
+from gongzhi.hooks import specs as hookspecs
+from gongzhi.hooks.manager import get_plugin_manager
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -30,15 +30,15 @@ def test_every_hook_has_a_docstring_and_the_gongzhi_prefix() -> None:
 
 def test_builtins_are_plugins_and_can_be_disabled() -> None:
     pm = get_plugin_manager()
-    assert pm.has_plugin("gongzhi.builtin_services") and pm.has_plugin("gongzhi.calendar")
-    assert not get_plugin_manager(disable=["gongzhi.builtin_services"]).has_plugin("gongzhi.builtin_services")
+    assert pm.has_plugin("gongzhi.hooks.builtin") and pm.has_plugin("gongzhi.calendar")
+    assert not get_plugin_manager(disable=["gongzhi.hooks.builtin"]).has_plugin("gongzhi.hooks.builtin")
 
 
 def test_duplicate_service_names_fail_at_start_naming_both(make_engine: Callable[..., Engine]) -> None:
     echo = plugin("sms_plugin", gongzhi_register_service_tasks=lambda: [ServiceTask("gongzhi.echo", lambda c: None)])
     with pytest.raises(ConfigurationError) as exc:
         make_engine(plugins=[echo])
-    assert "gongzhi.builtin_services" in str(exc.value) and "sms_plugin" in str(exc.value)
+    assert "gongzhi.hooks.builtin" in str(exc.value) and "sms_plugin" in str(exc.value)
 
 
 def test_the_same_plugin_twice_is_refused(make_engine: Callable[..., Engine]) -> None:

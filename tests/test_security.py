@@ -39,11 +39,11 @@ from gongzhi import (
 from gongzhi.cli import main as cli
 from gongzhi.adapters.open311 import Open311Adapter
 from gongzhi.api import create_app
-from gongzhi.masking import mask_text
+from gongzhi.security.masking import mask_text
 from gongzhi.plugins.whistle import Outbox, WhistlePlugin
 from gongzhi.definitions.sources import SourceFile
 from gongzhi.store.models import AuditEvent, Instance, Message
-from gongzhi.tokens import mint
+from gongzhi.security.tokens import mint
 
 from .api.conftest import Gongzhi
 
@@ -261,7 +261,7 @@ def test_6_declared_and_plainly_named_fields_are_masked(engine: Engine, people: 
     # Fields the process writes itself, named as people name them.
     view = engine.instance(case.id, people.clerk)
     assert view.variables["title"] == "张三反映路灯坏了"  # nothing declared, nothing plainly personal
-    from gongzhi.masking import mask_data
+    from gongzhi.security.masking import mask_data
 
     masked = mask_data({"contact_tel": PHONE, "mobile_no": PHONE, "住址": "翠苑路1号3幢502室"})
     assert masked == {"contact_tel": "138****5678", "mobile_no": "138****5678", "住址": "翠苑路****"}

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from gongzhi import Engine, bpmn_package_path
-from gongzhi.runtime.codec import COMPACT_EVERY
+from gongzhi.spiff.codec import COMPACT_EVERY
 from gongzhi.store.models import StateDelta
 
 

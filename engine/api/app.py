@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from ..config import Config
-from ..masking import rule_from_config
+from ..security.masking import rule_from_config
 from ..runtime.engine import Engine
 from .blueprint import blueprint
 from .context import EXTENSION, ApiState

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import current_app, g, request
 
-from ..identity import Actor
-from ..masking import PII_PERMISSION, Masker, MaskingRule
+from ..security.identity import Actor
+from ..security.masking import PII_PERMISSION, Masker, MaskingRule
 from ..runtime.engine import Engine
-from ..tokens import InvalidToken, actor_from_token
+from ..security.tokens import InvalidToken, actor_from_token
 
 __all__ = ["ApiState", "state", "current_actor", "mask_for", "EXTENSION"]
 

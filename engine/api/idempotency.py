@@ -22,7 +22,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import IdempotencyConflict
-from ..identity import Actor
+from ..security.identity import Actor
 from .context import state
 from ..store.models import IdempotencyRecord
 from .problems import ApiError

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 
 from ..errors import ConfigurationError
-from ..plugin_manager import Registry
+from ..hooks.manager import Registry
 from ..runtime.engine import Engine
 
 __all__ = ["mount_adapters", "ADAPTER_PREFIX"]

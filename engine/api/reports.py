@@ -23,9 +23,9 @@ from typing import Any, Callable, Mapping
 import orjson
 
 from ..errors import GongzhiError, InvalidInput, NotAllowed
-from ..identity import Actor
-from ..plugin_manager import Registry
-from ..services import Report as CoreReport
+from ..security.identity import Actor
+from ..hooks.manager import Registry
+from ..hooks.objects import Report as CoreReport
 
 __all__ = ["Report", "ReportParameterError", "collect_reports", "run_report", "to_csv"]
 

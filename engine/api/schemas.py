@@ -15,7 +15,7 @@ _KEY = validate.Length(min=1, max=128)
 FILE_NAME = (r"^(?!/)(?!(.*/)?\.\.(/|$))([^\\\x00]*/)?[^/\\\x00]+"
              r"\.([bB][pP][mM][nN]|[dD][mM][nN]|[jJ][sS][oO][nN])$")
 FILE_NAME_RULE = "文件名须为相对路径（不以 / 开头，不含 .. 与反斜杠），后缀为 .bpmn、.dmn 或 .json"
-# A region path: digit codes joined by slashes (``gongzhi.identity.normalize_region``), or empty.
+# A region path: digit codes joined by slashes (``gongzhi.security.identity.normalize_region``), or empty.
 REGION = r"^([0-9]{1,12}(/[0-9]{1,12}){0,7})?$"
 
 

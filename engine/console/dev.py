@@ -11,8 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 from ..errors import InvalidInput
-from ..identity import ADMIN_GROUP, normalize_region
-from ..tokens import mint
+from ..security.identity import ADMIN_GROUP, normalize_region
+from ..security.tokens import mint
 
 __all__ = ["roles", "mint_for_role", "DEV_TTL"]
 

@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from ..errors import DefinitionInvalid, Problem
 from . import personal
-from .parser import GongzhiParser
+from ..spiff.parser import GongzhiParser
 from .sources import SourceFile
 from .xmlindex import NS, BpmnIndex, Element, parse_xml
 
@@ -285,10 +285,10 @@ def _spiff_problem(exc: ValidationException, file: str) -> Problem:
 def _adapt_specs(spec: Any, subprocess_specs: dict[str, Any], async_ids: dict[str, set[str]]) -> None:
     """Clock-aware timers and tolerant message events everywhere; asynchronous service tasks
     where the diagram asks for them."""
-    from ..async_tasks import adopt_async
-    from ..message_events import adopt_messages
-    from ..multi_instance import adopt_multi_instance
-    from ..timers import adopt_timers
+    from ..spiff.async_tasks import adopt_async
+    from ..spiff.message_events import adopt_messages
+    from ..spiff.multi_instance import adopt_multi_instance
+    from ..spiff.timers import adopt_timers
 
     for s in [spec, *subprocess_specs.values()]:
         adopt_timers(s)

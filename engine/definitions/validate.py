@@ -29,7 +29,7 @@ from ..errors import DefinitionInvalid, InvalidInput, LimitExceeded, Problem
 from ..limits import DEFAULT_LIMITS
 from ..sandbox import inspect_source
 from ..sandbox.templates import check_template
-from ..timers import Where, cycle_plan, due_time, duration_due, moment_due
+from ..spiff.timers import Where, cycle_plan, due_time, duration_due, moment_due
 from .model import FORM_PROPERTY, DefinitionSet
 from .xmlindex import NS, Element
 

@@ -27,8 +27,8 @@ from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..definitions.model import ANYONE, ProcessBundle
-from ..identity import SYSTEM, Actor
-from ..masking import PII_PERMISSION, Masker, MaskingRule
+from ..security.identity import SYSTEM, Actor
+from ..security.masking import PII_PERMISSION, Masker, MaskingRule
 from ..store.models import DefinitionVersion, Instance, TaskCandidate, TaskRow
 from .queries import in_region
 

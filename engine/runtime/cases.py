@@ -17,8 +17,8 @@ from typing import Any
 from ..clock import utc
 from ..definitions.model import ProcessBundle
 from ..store.models import Instance, TaskRow
-from .codec import Prints
-from .snapshot import WaitState
+from ..spiff.codec import Prints
+from ..spiff.snapshot import WaitState
 from .views import TaskView
 
 __all__ = ["CaseRow", "OpenTask", "Case", "CaseCache", "INSTANCES", "TASKS"]

@@ -33,25 +33,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import ConcurrentUpdate, Conflict, GongzhiError, InstanceNotRunning, ScriptError, UnknownInstance
-from ..identity import SYSTEM, Actor
+from ..security.identity import SYSTEM, Actor
 from ..limits import command_budget, run_engine_steps
-from ..services import InstanceEvent
+from ..hooks.objects import InstanceEvent
 from ..store.models import AuditEvent, Job, Message, StateDelta
 from . import audit, messages, queries, sync
 from .cases import INSTANCES, TASKS, Case, CaseCache, CaseRow, OpenTask
-from .codec import FINISHED, Codec, FinishedWorkflow, Prints, decode_blob
-from .snapshot import WaitState, snapshot
-from .state import CommandLog, current_log
+from ..spiff.codec import FINISHED, Codec, FinishedWorkflow, Prints, decode_blob
+from ..spiff.snapshot import WaitState, snapshot
+from ..spiff.script_engine import CommandLog, current_log
 from .views import InstanceView
 
 if TYPE_CHECKING:  # types only: the engine builds these and hands them over
     from ..clock import Clock
     from ..definitions.repository import Repository
     from ..limits import Limits
-    from ..services import Channel
+    from ..hooks.objects import Channel
     from ..store.db import Database
     from .access import Access
-    from .state import ScriptEngine
+    from ..spiff.script_engine import ScriptEngine
     from .watchdog import Watchdog
 
 __all__ = ["Command", "CommandRunner", "Loader", "NOTIFY_CHANNEL", "ATTEMPTS"]

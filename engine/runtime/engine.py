@@ -44,12 +44,12 @@ from ..errors import (
     UnknownInstance,
     UnknownTask,
 )
-from ..identity import ADMIN_GROUP, SYSTEM, Actor, normalize_region
+from ..security.identity import ADMIN_GROUP, SYSTEM, Actor, normalize_region
 from ..limits import Limits
 from ..rules import RuleLimits
-from ..masking import rule_from_config
-from ..plugin_manager import Registry, get_plugin_manager
-from ..services import Channel, ServiceCall, ServiceTask
+from ..security.masking import rule_from_config
+from ..hooks.manager import Registry, get_plugin_manager
+from ..hooks.objects import Channel, ServiceCall, ServiceTask
 from ..store.db import Database
 from ..store.models import Incident, Instance, Message, TaskRow
 from . import audit, catalog, jobs, messages, queries
@@ -58,8 +58,8 @@ from .forms import check_variable_names, validate_form
 from .cases import Case, CaseRow
 from .commands import NOTIFY_CHANNEL, Command, CommandRunner, Loader
 from .watchdog import Watchdog
-from .snapshot import correlation_key
-from .state import ScriptEngine
+from ..spiff.snapshot import correlation_key
+from ..spiff.script_engine import ScriptEngine
 from .views import InstanceView, Page, TaskView, check_json, max_json_depth
 
 __all__ = ["Engine", "NOTIFY_CHANNEL"]

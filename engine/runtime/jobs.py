@@ -20,8 +20,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..clock import utc
 from ..errors import Conflict, GongzhiError
-from ..identity import SYSTEM
-from ..services import Delivery
+from ..security.identity import SYSTEM
+from ..hooks.objects import Delivery
 from ..store.models import IdempotencyRecord, Incident, Instance, Job, Message, MessageSubscription
 from .commands import Command, Loader
 

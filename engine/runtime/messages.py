@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 
 from ..clock import utc
-from ..message_events import Message as MessageDefinition
+from ..spiff.message_events import Message as MessageDefinition
 from ..store.models import Instance, Message
 
 MESSAGES = Message.__table__

@@ -14,13 +14,13 @@ from SpiffWorkflow.util.task import TaskState
 from ..clock import utc
 from ..definitions.model import ProcessBundle
 from ..errors import Conflict, InvalidInput, NotFound, UnknownTask
-from ..identity import Actor
+from ..security.identity import Actor
 from ..limits import limits_of
-from ..masking import Masker
+from ..security.masking import Masker
 from ..sandbox.templates import render_instructions
 from ..store.models import AuditEvent, DefinitionVersion, Instance, MessageSubscription, TaskCandidate, TaskRow
 from . import audit
-from .snapshot import snapshot
+from ..spiff.snapshot import snapshot
 from .views import InstanceView, Page, TaskView
 
 __all__ = ["variables", "Changes", "changes", "visible_task", "task_view", "task_detail", "tasks", "instances",

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..masking import Masker, MaskingRule, find_personal
+from ..security.masking import Masker, MaskingRule, find_personal
 from ..store.models import Instance, Job, Message
 from . import audit
-from .codec import FINISHED, decode_blob
+from ..spiff.codec import FINISHED, decode_blob
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine

@@ -19,11 +19,11 @@ from SpiffWorkflow.util.task import TaskState
 from ..clock import utc
 from ..definitions.model import ProcessBundle
 from ..errors import LimitExceeded, ScriptError
-from ..identity import Actor
+from ..security.identity import Actor
 from ..limits import at_element, limits_of
 from ..store.models import Job, MessageSubscription, TaskCandidate, TaskRow
-from ..timers import Where, due_time
-from .snapshot import WaitState
+from ..spiff.timers import Where, due_time
+from ..spiff.snapshot import WaitState
 
 __all__ = ["write_rows", "RowChanges"]
 
@@ -113,7 +113,7 @@ def _groups(engine: Any, task: Any, meta: Any) -> list[str]:
 
 
 def _due(engine: Any, task: Any, meta: Any, now: datetime) -> datetime | None:
-    """The due time ``dueDateExpression`` gives: checked and capped like a timer (``gongzhi.timers``)."""
+    """The due time ``dueDateExpression`` gives: checked and capped like a timer (``gongzhi.spiff.timers``)."""
     if meta is None or not meta.due_expression:
         return None
     value = _evaluate(engine, task, meta.due_expression, "dueDateExpression")

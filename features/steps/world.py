@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from gongzhi import Actor, Engine, MovableClock
 from gongzhi.calendar import CST, add_working_days
 from gongzhi.plugins.whistle import Directory
-from gongzhi.tokens import mint
+from gongzhi.security.tokens import mint
 
 from .values import for_schema, guess, show, split_list
 

@@ -22,7 +22,7 @@ from gongzhi.adapters.webhook import (
     new_secret,
     signature_headers,
 )
-from gongzhi.tokens import mint_admin
+from gongzhi.security.tokens import mint_admin
 
 INTAKE = {"channel": "政务门户", "category_l1": "生态环境", "category_l2": "餐饮油烟", "category_l3": "油烟直排",
           "case_type": "投诉", "description": "楼下餐馆油烟直排，影响居民生活", "address": "翠苑路 1 号",

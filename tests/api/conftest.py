@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from gongzhi import Actor, Engine
 from gongzhi.api import create_app
-from gongzhi.tokens import mint
+from gongzhi.security.tokens import mint
 
 API = "/api/v1"
 

@@ -9,7 +9,7 @@ from flask import Flask
 
 from gongzhi import Actor, Engine, hookimpl
 from gongzhi.api import Report, create_app, init_app
-from gongzhi.tokens import mint, mint_admin
+from gongzhi.security.tokens import mint, mint_admin
 
 SECRET = "integration-secret-with-enough-length-0123456789"
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from gongzhi import Actor, Engine, hookimpl
 from gongzhi.api import create_app
-from gongzhi.tokens import mint
+from gongzhi.security.tokens import mint
 
 API = "/api/v1"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

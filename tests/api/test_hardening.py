@@ -150,7 +150,7 @@ def test_a_report_parameter_out_of_range_is_a_422_not_a_500(client: FlaskClient,
 
 
 def _token(engine: Engine, actor: Any) -> str:
-    from gongzhi.tokens import mint
+    from gongzhi.security.tokens import mint
 
     return mint(engine.config.secret_key, actor.id, actor.name, actor.groups, actor.region, permissions=actor.permissions)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from gongzhi.tokens import mint
+from gongzhi.security.tokens import mint
 
 from .conftest import Gongzhi
 

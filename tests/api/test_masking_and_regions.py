@@ -7,7 +7,7 @@ from typing import Any, Callable
 from flask.testing import FlaskClient
 
 from gongzhi import Actor
-from gongzhi.masking import MaskingRule, mask_data, mask_id_number, mask_name, mask_phone, mask_text
+from gongzhi.security.masking import MaskingRule, mask_data, mask_id_number, mask_name, mask_phone, mask_text
 
 API = "/api/v1"
 PHONE, ID_NUMBER = "13812341234", "11010519900307123X"

@@ -33,7 +33,7 @@ from gongzhi import Engine
 from gongzhi.api.blueprint import api
 from gongzhi.api.openapi import BUSINESS_PROBLEMS
 from gongzhi.api.problems import TYPE_PREFIX
-from gongzhi.tokens import mint_admin
+from gongzhi.security.tokens import mint_admin
 
 MAX_EXAMPLES = 15
 SCENARIOS, STEPS = 25, 8  # stateful: scenarios of up to this many linked calls

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from gongzhi.config import DEFAULT_SECRET_KEY
-from gongzhi.tokens import mint
+from gongzhi.security.tokens import mint
 
 from .conftest import Server, snapshot
 

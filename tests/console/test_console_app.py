@@ -10,7 +10,7 @@ from flask import Flask
 from gongzhi import Engine
 from gongzhi.api import create_app
 from gongzhi.console.assets import STATIC
-from gongzhi.tokens import actor_from_token
+from gongzhi.security.tokens import actor_from_token
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from flask import Response
 
 from ...definitions.sources import SourceFile
 from ...errors import DefinitionInvalid, InvalidInput, NotAllowed, Problem
-from ...identity import Actor
+from ...security.identity import Actor
 from ..blueprint import api
 from ..context import state
 from ..operations import link

@@ -9,7 +9,7 @@ from flask import Response, request
 from ... import __version__
 from ...runtime.watchdog import stuck_commands
 from ...errors import NotFound
-from ...identity import Actor
+from ...security.identity import Actor
 from ..blueprint import api
 from ..context import mask_for, state
 from ...runtime.views import max_json_depth

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ...definitions.model import DefinitionSet
 from ...definitions.validate import validate
 from ...errors import DefinitionInvalid, InvalidInput, NotAllowed, NotFound, UnknownDecision, UnknownProcess
-from ...identity import Actor
+from ...security.identity import Actor
 from ...runtime.queries import plain_id
 from ...store.models import DefinitionFile, DefinitionVersion
 from ..blueprint import api

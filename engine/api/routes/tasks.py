@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...identity import Actor
+from ...security.identity import Actor
 from ..blueprint import api
 from ..context import state
 from ..operations import link

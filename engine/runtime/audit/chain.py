@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ...clock import utc
 from ...errors import UnknownInstance
-from ...identity import SYSTEM, Actor
+from ...security.identity import SYSTEM, Actor
 from ...store.models import AuditEvent, AuditHead, Instance
 from . import personal as pii
 from .keys import AuditKey, KeyRing, ring_for

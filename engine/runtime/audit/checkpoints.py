@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...clock import utc
 from ...errors import AuditChainBroken, ConfigurationError
-from ...macs import digest
+from ...security.macs import digest
 from ...store.models import AuditCheckpoint, AuditEvent
 from .chain import GENESIS
 from .keys import ALGORITHMS, KeyRing, ring_of

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy.orm import Session
 
 from ...errors import ConfigurationError
-from ...macs import mac
+from ...security.macs import mac
 
 __all__ = ["AuditKey", "KeyRing", "ALGORITHMS", "derived_key", "bind", "ring_for", "ring_of"]
 

@@ -8,7 +8,7 @@ the value to ``null``: the payload, and so the chain, is unchanged.
 
 Which subtrees are personal is decided by a predicate ``(path, value) -> bool``
 called from the details root down (a ``True`` stops the descent there). The
-default is conservative: a field name that ``gongzhi.masking`` classifies as a
+default is conservative: a field name that ``gongzhi.security.masking`` classifies as a
 name, phone or ID number, or a string in which ``mask_text`` finds a phone or
 ID number.
 """
@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from ...masking import DEFAULT_RULE, ERASED, STRUCTURAL_EVENT_KEYS, mask_text  # ERASED: what readers see
+from ...security.masking import DEFAULT_RULE, ERASED, STRUCTURAL_EVENT_KEYS, mask_text  # ERASED: what readers see
 
 __all__ = ["Predicate", "MARKER", "ERASED", "default_personal", "split", "restore", "markers", "redact"]
 

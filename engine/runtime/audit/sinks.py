@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy.engine import make_url
 
 from ...errors import ConfigurationError
-from ...plugin_manager import Registry
+from ...hooks.manager import Registry
 
 __all__ = ["CheckpointSink", "FileSink", "sink_for"]
 

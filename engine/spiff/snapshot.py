@@ -16,8 +16,8 @@ import orjson
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from ..async_tasks import is_async_service
-from ..timers import is_timer, timer_due
+from .async_tasks import is_async_service
+from .timers import is_timer, timer_due
 
 __all__ = ["WaitState", "snapshot", "all_tasks", "correlation_key"]
 

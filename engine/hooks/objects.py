@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
-from .errors import NotAllowed
+from ..errors import NotAllowed
 
 __all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult", "Report"]
 
@@ -139,7 +139,7 @@ class Report:
         return self.compute(engine, **params)
 
     def to_csv(self, rows: Iterable[Mapping[str, Any]]) -> str:
-        from .humanize import cell, name_of
+        from ..humanize import cell, name_of
 
         columns = [c for c in self.columns if c in self.headings] if self.headings else list(self.columns)
         out = io.StringIO()

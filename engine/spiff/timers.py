@@ -4,7 +4,7 @@ SpiffWorkflow's timer definitions call ``datetime.now()`` directly and parse
 values with a month-by-month loop that accepts ``"P"`` and spins for minutes on
 ``"P99999999Y"``. After parsing, each timer definition is switched to a
 subclass below: it asks ``workflow.script_engine.now()`` (the engine's clock)
-and reads every value with ``gongzhi.iso8601``, within the script engine's
+and reads every value with ``gongzhi.spiff.iso8601``, within the script engine's
 ``Limits`` (``max_duration``, ``max_repetitions``, ``min_cycle_seconds``). A
 bad value fails the command with ``InvalidInput``, an excessive one with
 ``LimitExceeded``; both name the element and the value.
@@ -27,9 +27,9 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 
-from .errors import InvalidInput, LimitExceeded
+from ..errors import InvalidInput, LimitExceeded
 from .iso8601 import Duration, ISOFormatError, ValueTooLarge, as_utc, parse_datetime, parse_duration, parse_recurrence
-from .limits import Limits, exceeded, limits_of
+from ..limits import Limits, exceeded, limits_of
 
 __all__ = ["adopt_timers", "timer_due", "is_timer", "Where", "duration_due", "moment_due", "cycle_plan", "due_time"]
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from .xmlindex import NS
+from ..definitions.xmlindex import NS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..rules import DmnModel

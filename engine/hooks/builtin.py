@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .hookspecs import hookimpl
-from .services import ServiceCall, ServiceTask
+from .specs import hookimpl
+from .objects import ServiceCall, ServiceTask
 
 
 def _echo(call: ServiceCall) -> dict:

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 import jwt
 
-from .errors import InvalidInput, NotAllowed
+from ..errors import InvalidInput, NotAllowed
 from .identity import ADMIN_GROUP, Actor
 
 __all__ = ["mint", "actor_from_token", "InvalidToken"]

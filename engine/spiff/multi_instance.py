@@ -15,7 +15,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 
-from .limits import at_element, exceeded, limits_of
+from ..limits import at_element, exceeded, limits_of
 
 __all__ = ["adopt_multi_instance"]
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from .errors import InvalidInput
+from ..errors import InvalidInput
 
 __all__ = ["Actor", "ADMIN_GROUP", "SYSTEM", "normalize_region", "region_contains", "check_region"]
 

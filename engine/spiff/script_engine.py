@@ -18,9 +18,9 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from ..clock import Clock
 from ..errors import LimitExceeded, ServiceTaskError
 from ..limits import DEFAULT_LIMITS, Limits, at_element
-from ..plugin_manager import Registry
+from ..hooks.manager import Registry
 from ..sandbox import run_expression, run_script
-from ..services import ServiceCall, ServiceTask
+from ..hooks.objects import ServiceCall, ServiceTask
 
 __all__ = ["ScriptEngine", "CommandLog", "current_log"]
 

@@ -7,15 +7,15 @@ from typing import Any, Iterable, TypeVar
 
 import pluggy
 
-from . import hookspecs
-from .errors import ConfigurationError
+from . import specs as hookspecs
+from ..errors import ConfigurationError
 
 __all__ = ["get_plugin_manager", "Registry", "BUILTIN_PLUGINS"]
 
 T = TypeVar("T")
 
 # Built-in behaviour goes through the same hooks third parties use.
-BUILTIN_PLUGINS = ("gongzhi.builtin_services", "gongzhi.calendar")
+BUILTIN_PLUGINS = ("gongzhi.hooks.builtin", "gongzhi.calendar")
 
 
 def get_plugin_manager(plugins: Iterable[Any] = (), disable: Iterable[str] = (), entrypoints: bool = True) -> pluggy.PluginManager:

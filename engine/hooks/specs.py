@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .identity import Actor
-    from .services import Channel, Demo, InstanceEvent, ServiceTask
+    from ..security.identity import Actor
+    from .objects import Channel, Demo, InstanceEvent, ServiceTask
 
 hookspec = pluggy.HookspecMarker("gongzhi")
 hookimpl = pluggy.HookimplMarker("gongzhi")

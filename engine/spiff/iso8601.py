@@ -5,7 +5,7 @@ adds months one by one, so ``P99999999Y`` keeps a worker busy for minutes. Here
 a duration is checked by a regular expression, every number is at most
 ``MAX_DIGITS`` digits long, and adding one to a moment costs the same for one
 month as for a million. What the values may *be* (how long, how often) is the
-caller's business: see ``gongzhi.timers`` and ``gongzhi.limits``.
+caller's business: see ``gongzhi.spiff.timers`` and ``gongzhi.limits``.
 
 Month arithmetic follows SpiffWorkflow's, so due times stay what they were:
 ``n`` months after a moment are the lengths of the ``n`` calendar months from
