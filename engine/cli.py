@@ -141,7 +141,10 @@ def worker(ctx: click.Context, concurrency: int, once: bool) -> None:
     runner = Worker(engine, concurrency)
     if once:
         count = runner.run_once()
-        click.echo(f"已处理 {count} 个作业 (jobs handled): {runner.handled}")
+        from .status import JobOutcome
+
+        counts = "，".join(f"{JobOutcome(k).label} {n}" for k, n in sorted(runner.handled.items()))
+        click.echo(f"已处理 {count} 个作业" + (f"（{counts}）" if counts else ""))
         return
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: runner.stop())

@@ -51,17 +51,10 @@ class Worker:
         self._wake.set()
 
     def run_once(self) -> int:
-        """Run every job that is due now; returns how many ran to an end (done, dropped, incident)."""
-        total = 0
+        """Run every job that is due now; returns how many ran (``JobOutcome.ran``)."""
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="gongzhi-job") as pool:
-            while not self._stop.is_set():
-                batch = jobs.acquire(self.engine, self.id, self.concurrency * 4)
-                if not batch:
-                    break
-                for outcome in pool.map(lambda job_id: jobs.run_job(self.engine, job_id, self.id), batch):
-                    self.handled[outcome] = self.handled.get(outcome, 0) + 1
-                    total += outcome not in ("skipped", "retry", "pending")
-        return total
+            return jobs.run_due(self.engine, self.id, batch=self.concurrency * 4, map_jobs=pool.map,
+                                stop=self._stop.is_set, tally=self.handled)
 
     def housekeeping(self) -> None:
         """The periodic chores: forget what is kept only for a while, deliver stranded early

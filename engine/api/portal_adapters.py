@@ -25,8 +25,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 
 
 def mount_adapters(app: Flask, engine: Engine, prefix: str = ADAPTER_PREFIX) -> dict[str, Any]:
-    """Tell plugins the engine is ready, then mount each adapter's blueprint; returns the adapters by name."""
-    engine.pm.hook.gongzhi_engine_ready(engine=engine)
+    """Mount each adapter's blueprint (plugins heard ``gongzhi_engine_ready`` when the engine was built)."""
     adapters: Registry[Any] = Registry.collect(engine.pm, "gongzhi_register_adapters", "adapter")
     for name, adapter in adapters.items():
         if not isinstance(name, str) or not _NAME.match(name):

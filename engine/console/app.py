@@ -85,7 +85,7 @@ def _mount_dev(bp: Blueprint, engine: Engine, shell: Any) -> None:
     from ..api.problems import from_gongzhi
 
     def directory() -> Any:
-        return engine.pm.hook.gongzhi_directory()
+        return engine.directory
 
     @bp.get("/dev/sign-in")
     def dev_sign_in() -> Response:

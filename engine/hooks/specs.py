@@ -8,16 +8,28 @@ results are ignored. Built-in behaviour is registered through these same hooks.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..calendar import WorkingCalendar
+    from ..runtime.audit.sinks import CheckpointSink
+    from ..runtime.engine import Engine
     from ..security.identity import Actor
-    from .objects import Channel, Demo, InstanceEvent, ServiceTask
+    from .directory import Directory
+    from .objects import Channel, Demo, InstanceEvent, Report, ServiceTask
 
 hookspec = pluggy.HookspecMarker("gongzhi")
 hookimpl = pluggy.HookimplMarker("gongzhi")
+
+
+class IncomingRequest(Protocol):
+    """What ``gongzhi_authenticate`` may read of an HTTP request (a Werkzeug request has all of it)."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
 
 
 # --- registration: called once at start-up, results kept in registries -------
@@ -44,7 +56,7 @@ def gongzhi_definition_paths() -> list[str]:
 
 
 @hookspec
-def gongzhi_register_reports() -> list[Any]:
+def gongzhi_register_reports() -> list["Report"]:
     """Domain reports, keyed by name, served under /api/v1/reports/."""
 
 
@@ -54,7 +66,7 @@ def gongzhi_register_adapters() -> list[Any]:
 
 
 @hookspec
-def gongzhi_register_audit_sinks() -> list[Any]:
+def gongzhi_register_audit_sinks() -> list["CheckpointSink"]:
     """Places outside the database that keep signed audit checkpoints, keyed by name."""
 
 
@@ -62,17 +74,17 @@ def gongzhi_register_audit_sinks() -> list[Any]:
 
 
 @hookspec(firstresult=True)
-def gongzhi_authenticate(request: Any) -> "Actor | None":
+def gongzhi_authenticate(request: IncomingRequest) -> "Actor | None":
     """Turn an incoming request into an Actor, or None to let the next plugin try."""
 
 
 @hookspec(firstresult=True)
-def gongzhi_directory() -> Any:
+def gongzhi_directory() -> "Directory | None":
     """The organisation directory: regions, departments, property companies."""
 
 
 @hookspec(firstresult=True)
-def gongzhi_calendar() -> Any:
+def gongzhi_calendar() -> "WorkingCalendar | None":
     """The working-day calendar used for deadlines counted in working days."""
 
 
@@ -80,8 +92,8 @@ def gongzhi_calendar() -> Any:
 
 
 @hookspec
-def gongzhi_engine_ready(engine: Any) -> None:
-    """An engine (web process or worker) is set up: plugins whose channels need it keep a reference."""
+def gongzhi_engine_ready(engine: "Engine") -> None:
+    """An engine (web process or worker) is set up, once per engine: plugins whose channels need it keep a reference."""
 
 
 @hookspec

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
+from ..status import InstanceStatus, TaskStatus
 from ..clock import utc
 from ..definitions.model import ProcessBundle
 from ..store.models import Instance, TaskRow
@@ -81,7 +82,7 @@ class OpenTask:
 
     def view(self, instance_id: str, process_key: str) -> TaskView:
         return TaskView(id=self.id, instance_id=instance_id, process_key=process_key, element_id=self.element_id,
-                        name=self.name, status="open", region=self.region, candidate_groups=list(self.candidate_groups),
+                        name=self.name, status=TaskStatus.OPEN, region=self.region, candidate_groups=list(self.candidate_groups),
                         assignee=self.assignee, created_at=utc(self.created_at),
                         due_at=utc(self.due_at) if self.due_at else None)
 
@@ -133,7 +134,7 @@ class CaseCache:
         return case if case is not None and case.row.lock_version == lock_version else None
 
     def put(self, case: Case) -> None:
-        if self.size <= 0 or case.row.status != "running":
+        if self.size <= 0 or case.row.status != InstanceStatus.RUNNING:
             return  # a finished case never moves again: nothing to keep warm
         with self._lock:
             self._cases[case.id] = case

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..status import InstanceStatus, JobStatus, MessageStatus, TaskStatus
 from ..errors import ConcurrentUpdate, Conflict, GongzhiError, InstanceNotRunning, ScriptError, UnknownInstance
 from ..security.identity import SYSTEM, Actor
 from ..limits import command_budget, run_engine_steps
@@ -69,11 +70,11 @@ _UPDATE = update(INSTANCES).where(*_WHERE).values(_WRITE)
 _UPDATE_STATE = update(INSTANCES).where(*_WHERE).values({**_WRITE, "state": bindparam("v_state")})
 _INSERT_INSTANCE, _INSERT_DELTA, _INSERT_AUDIT, _INSERT_JOBS = insert(INSTANCES), insert(DELTAS), insert(AUDIT), insert(JOBS)
 _DROP_DELTAS = delete(DELTAS).where(DELTAS.c.instance_id == bindparam("k_id"))
-_CLAIM = update(MESSAGES).where(MESSAGES.c.id == bindparam("k_id"), MESSAGES.c.status == "buffered").values(
+_CLAIM = update(MESSAGES).where(MESSAGES.c.id == bindparam("k_id"), MESSAGES.c.status == MessageStatus.BUFFERED).values(
     status=bindparam("v_status"), instance_id=bindparam("v_instance"), delivered_at=bindparam("v_at"))
 _VERSION = select(INSTANCES.c.lock_version).where(INSTANCES.c.id == bindparam("k_id"))
 _READ = select(INSTANCES).where(INSTANCES.c.id == bindparam("k_id"))
-_OPEN_TASKS = (select(TASKS).where(TASKS.c.instance_id == bindparam("k_id"), TASKS.c.status == "open")
+_OPEN_TASKS = (select(TASKS).where(TASKS.c.instance_id == bindparam("k_id"), TASKS.c.status == TaskStatus.OPEN)
                .order_by(TASKS.c.created_at, TASKS.c.id))
 _DELTAS = select(DELTAS.c.body).where(DELTAS.c.instance_id == bindparam("k_id")).order_by(DELTAS.c.seq)
 
@@ -181,7 +182,7 @@ class CommandRunner:
         row = CaseRow.from_row(found)
         bundle = self.repository.bundle(session, row.version_id)
         state, variables = found._mapping["state"], found._mapping["variables"]
-        if row.status != "running":  # a 0.1 row kept its final variables in the state
+        if row.status != InstanceStatus.RUNNING:  # a 0.1 row kept its final variables in the state
             final = variables if variables is not None else decode_blob(state).get(FINISHED, {}) if state else {}
             return Case(row, bundle, FinishedWorkflow(final), dict(final))
         tasks = {t.id: OpenTask.from_row(t) for t in conn.execute(_OPEN_TASKS, {"k_id": instance_id})}
@@ -238,7 +239,7 @@ class CommandRunner:
 
     def _move(self, case: Case, command: Command, seconds_left: float) -> _Moved:
         """Act and run the engine in memory, under what is left of the command's deadline."""
-        if case.row.status != "running":
+        if case.row.status != InstanceStatus.RUNNING:
             raise InstanceNotRunning(case.id, case.row.status)
         workflow = case.workflow
         before = None if case.fresh else (case.waits or snapshot(workflow))
@@ -293,7 +294,7 @@ class CommandRunner:
         row, workflow, actor = case.row, case.workflow, command.actor
         now = self.clock.now()
         after = moved.after or snapshot(workflow)
-        status = command.status or ("completed" if after.completed else "running")
+        status = command.status or (InstanceStatus.COMPLETED if after.completed else InstanceStatus.RUNNING)
         variables = queries.variables(workflow, after)
         element_id = moved.element_id
         events = self._events(case, moved, command, status, variables, element_id, now)
@@ -321,7 +322,7 @@ class CommandRunner:
         new_row = replace(row, status=status, updated_at=now, audit_seq=head_seq, audit_hash=head_hash,
                           lock_version=row.lock_version + 1)
         new_jobs = changes.new_jobs
-        if status != "running" and row.parent_id and row.reply_message:
+        if status != InstanceStatus.RUNNING and row.parent_id and row.reply_message:
             self._reply_to_parent(conn, new_row, variables, now)
             new_jobs = True
         event = InstanceEvent(command.action, row.id, row.process_key, now, actor.id, element_id, command.task_id,
@@ -343,7 +344,7 @@ class CommandRunner:
     def _state(self, case: Case, status: str, variables: dict[str, Any]) -> tuple[bytes | None, bytes | None, Prints | None]:
         """(new base or None, delta or None, prints): a delta when one is enough, else a base; a finished
         instance keeps nothing but its variables."""
-        if status != "running":
+        if status != InstanceStatus.RUNNING:
             return b"", None, None  # the variables column keeps what is left of it
         codec = self.codec(case.bundle)
         if case.prints is not None:
@@ -381,7 +382,7 @@ class CommandRunner:
             # The sender is the actor of this event: it is their message, whoever's command delivered it.
             add(sender, "message", message=message.name, message_id=message.message_id,
                 buffered_since=message.created_at.isoformat(), delivered_by={"id": actor.id, "name": actor.name})
-        if status != "running":
+        if status != InstanceStatus.RUNNING:
             add(actor, status)
         return out
 
@@ -389,7 +390,7 @@ class CommandRunner:
     def _claim_messages(conn: Connection, row: CaseRow, moved: _Moved, now: datetime) -> None:
         """Mark the early messages this command consumed or refused; one taken by another command
         since we read it means we lost a race."""
-        for message, status in [*((m, "delivered") for m, _ in moved.delivered), *((m, "refused") for m in moved.refused)]:
+        for message, status in [*((m, MessageStatus.DELIVERED) for m, _ in moved.delivered), *((m, MessageStatus.REFUSED) for m in moved.refused)]:
             done = conn.execute(_CLAIM, {"k_id": message.id, "v_status": status, "v_instance": row.id, "v_at": now})
             if done.rowcount != 1:
                 raise ConcurrentUpdate(row.id)
@@ -408,7 +409,7 @@ class CommandRunner:
         """Tell the parent instance how this one ended, through a job (never inside this transaction)."""
         payload = {"instance_id": row.id, "process_key": row.process_key, "status": row.status, "variables": final}
         conn.execute(insert(JOBS).values(kind="message", instance_id=row.id, task_id=None, element_id=None, due_at=now,
-                                         status="pending", attempts=0, created_at=now,
+                                         status=JobStatus.PENDING, attempts=0, created_at=now,
                                          payload={"name": row.reply_message, "instance_id": row.parent_id,
                                                   "message_id": f"{messages.SYSTEM_PREFIX}reply:{row.id}",
                                                   "variables": payload}))
@@ -416,7 +417,7 @@ class CommandRunner:
     def _outbox(self, conn: Connection, event: InstanceEvent) -> bool:
         """One delivery job per interested channel, in the same transaction as the state change."""
         jobs = [{"kind": "delivery", "instance_id": event.instance_id, "task_id": None, "element_id": event.element_id,
-                 "due_at": event.at, "status": "pending", "attempts": 0, "created_at": event.at,
+                 "due_at": event.at, "status": JobStatus.PENDING, "attempts": 0, "created_at": event.at,
                  "payload": {"event_id": str(uuid.uuid4()), "channel": channel.name, "event": event.as_dict()}}
                 for channel in self.channels.values() if channel.accepts(event)]
         if jobs:

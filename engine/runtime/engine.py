@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..status import InstanceStatus, MessageStatus, TaskStatus
 from ..calendar import WORKING_HOURS, add_working_hours as calendar_add_hours, parse_working_hours
 from ..calendar import add_working_days as calendar_add
 from ..clock import Clock, SystemClock, utc
@@ -48,6 +49,7 @@ from ..security.identity import ADMIN_GROUP, SYSTEM, Actor, normalize_region
 from ..limits import Limits
 from ..rules import RuleLimits
 from ..security.masking import rule_from_config
+from ..hooks.directory import Directory, provided as provided_directory
 from ..hooks.manager import Registry, get_plugin_manager
 from ..hooks.objects import Channel, ServiceCall, ServiceTask
 from ..store.db import Database
@@ -64,6 +66,7 @@ from .views import InstanceView, Page, TaskView, check_json, max_json_depth
 
 __all__ = ["Engine", "NOTIFY_CHANNEL"]
 
+_UNSET = object()
 _TASK_INSTANCE = select(TaskRow.instance_id, TaskRow.status).where(TaskRow.id == bindparam("k_id"))
 
 
@@ -92,6 +95,7 @@ class Engine:
         audit.bind_engine(self)  # the audit key ring, found again from each session's database
         self.repository = Repository()
         self.calendar = self.pm.hook.gongzhi_calendar()
+        self._directory: object = _UNSET
         self.working_hours = _working_hours(self.config.extra.get("working_hours"))
         self.limits = Limits.from_config(self.config.extra)
         self.rule_limits = RuleLimits.from_config(self.config.extra)
@@ -107,6 +111,13 @@ class Engine:
         self.pm.hook.gongzhi_engine_ready(engine=self)  # last: plugins may keep the finished engine
 
     # --- set-up ------------------------------------------------------------------
+
+    @property
+    def directory(self) -> Directory | None:
+        """The organisation directory a plugin provides (``gongzhi_directory``), or None; read once."""
+        if self._directory is _UNSET:
+            self._directory = provided_directory(self.pm)
+        return self._directory  # type: ignore[return-value]
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -218,7 +229,7 @@ class Engine:
             if bundle.start_form is not None:
                 validate_form(bundle.start_form, variables)
             now = self.clock.now()
-            row = CaseRow(id=str(uuid.uuid4()), process_key=process_key, version_id=version.id, status="running",
+            row = CaseRow(id=str(uuid.uuid4()), process_key=process_key, version_id=version.id, status=InstanceStatus.RUNNING,
                           business_key=business_key, region=region, started_by=actor.id, owner=owner or actor.id,
                           created_at=now, updated_at=now, parent_id=parent_id, reply_message=reply_message,
                           audit_seq=0, audit_hash=audit.GENESIS, lock_version=0)
@@ -327,12 +338,12 @@ class Engine:
             now = self.clock.now()
             record.update(message_id=message_id, name=message_name, business_key=business_key, correlation=key,
                           instance_id=case.id, region=actor.region, sender=actor.snapshot(), variables=variables,
-                          status="delivered", created_at=now, expires_at=now + timedelta(seconds=max(ttl, 0)),
+                          status=MessageStatus.DELIVERED, created_at=now, expires_at=now + timedelta(seconds=max(ttl, 0)),
                           delivered_at=now)
             conn.execute(insert(Message.__table__).values(record))  # the unique message id decides a race
 
         def answer(conn: Any, case: Case) -> messages.MessageReceipt:
-            return messages.MessageReceipt("delivered", message_id, case.id, utc(record["expires_at"]),
+            return messages.MessageReceipt(MessageStatus.DELIVERED, message_id, case.id, utc(record["expires_at"]),
                                            self.runner.view(case, actor))
 
         try:
@@ -369,7 +380,7 @@ class Engine:
                 now = self.clock.now()
                 record = Message(message_id=message_id, name=name, business_key=business_key, correlation=key,
                                  instance_id=instance_id, region=actor.region, sender=actor.snapshot(),
-                                 variables=variables, status="buffered", created_at=now,
+                                 variables=variables, status=MessageStatus.BUFFERED, created_at=now,
                                  expires_at=now + timedelta(seconds=ttl), delivered_at=None)
                 session.add(record)
                 session.flush()  # the unique message id decides a race between two sends of it
@@ -422,22 +433,16 @@ class Engine:
             case.workflow.cancel()
             return {"reason": reason}
 
-        return self.runner.run(Command("cancel", actor, load, stop, status="cancelled"))
+        return self.runner.run(Command("cancel", actor, load, stop, status=InstanceStatus.CANCELLED))
 
     def fire_due_timers(self) -> int:
         """Fire every timer due by the engine clock, here and now; returns how many jobs ran."""
         return self.run_due_jobs(kinds=("timer",))
 
     def run_due_jobs(self, kinds: tuple[str, ...] | None = None, worker_id: str = "inline") -> int:
-        """Run due background jobs in this thread until none is left (what ``gongzhi worker --once`` does)."""
-        handled = 0
-        while True:
-            batch = jobs.acquire(self, worker_id, 100, kinds)
-            if not batch:
-                return handled
-            for job_id in batch:
-                if jobs.run_job(self, job_id, worker_id) not in ("skipped", "retry"):
-                    handled += 1
+        """Run due background jobs in this thread until none is left (what ``gongzhi worker --once`` does);
+        returns how many ran."""
+        return jobs.run_due(self, worker_id, kinds=kinds)
 
     def incidents(self, actor: Actor) -> list[dict[str, Any]]:
         """Jobs that failed after their retries, inside the actor's region; for admins only (an
@@ -502,7 +507,7 @@ class Engine:
         """
         with self.db.read() as session:
             row, case = self._readable_task(session, task_id, actor)
-            may_act = row.status == "open" and self.access.may_act(actor, row, case.row.owner)
+            may_act = row.status == TaskStatus.OPEN and self.access.may_act(actor, row, case.row.owner)
 
             def masking(meta: Any) -> Any:
                 reveal = meta.reveal if meta is not None and may_act else ()
@@ -549,7 +554,7 @@ class Engine:
         instance = session.get(Instance, row.instance_id)
         reader = SYSTEM if self.access.may_act(actor, row, instance.owner) else actor
         try:
-            return row, self.runner.case(session, row.instance_id, reader, workflow=row.status == "open")
+            return row, self.runner.case(session, row.instance_id, reader, workflow=row.status == TaskStatus.OPEN)
         except UnknownInstance:
             raise UnknownTask(str(task_id)) from None
 
@@ -565,7 +570,7 @@ class Engine:
                     session, instance, self.repository.bundle(session, instance.version_id), actor):
                 raise UnknownTask(str(task_id))
             raise NotAllowed(f"“{row.name}” 不在您的办理范围内", task_id=task_id)
-        if row.status != "open":
+        if row.status != TaskStatus.OPEN:
             raise TaskNotOpen(task_id, row.status)
         return row
 
@@ -573,7 +578,7 @@ class Engine:
         """The case and the open task the actor may work on, checked on the case: 404 if they may not see it,
         403 if they may see it but it is not theirs to do, 409 if it is not open."""
         instance_id = self.runner.cache.instance_of(task_id) if queries.plain_id(task_id) else None
-        status = "open"
+        status = TaskStatus.OPEN
         if instance_id is None:
             found = loader.session.connection().execute(_TASK_INSTANCE, {"k_id": task_id}).first() \
                 if queries.plain_id(task_id) else None
@@ -590,7 +595,7 @@ class Engine:
         if not self.access.may_read(loader.session, case.row, case.bundle, actor):
             raise UnknownTask(str(task_id))
         if task is None:
-            raise TaskNotOpen(task_id, status if status != "open" else "unknown")
+            raise TaskNotOpen(task_id, status if status != TaskStatus.OPEN else "unknown")
         raise NotAllowed(f"“{task.name}” 不在您的办理范围内", task_id=task_id)
 
     @staticmethod

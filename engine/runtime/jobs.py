@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from uuid import UUID
 
 from sqlalchemy import and_, delete, or_, select, update
@@ -22,6 +22,7 @@ from ..clock import utc
 from ..errors import Conflict, GongzhiError
 from ..security.identity import SYSTEM
 from ..hooks.objects import Delivery
+from ..status import InstanceStatus, JobOutcome, JobStatus, MessageStatus
 from ..store.models import IdempotencyRecord, Incident, Instance, Job, Message, MessageSubscription
 from .commands import Command, Loader
 
@@ -30,7 +31,7 @@ JOBS = Job.__table__
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
 
-__all__ = ["acquire", "run_job", "next_due", "purge", "deliver_stranded", "open_incidents", "retry_incident", "describe"]
+__all__ = ["acquire", "run_due", "run_job", "next_due", "purge", "deliver_stranded", "open_incidents", "retry_incident", "describe"]
 
 logger = logging.getLogger("gongzhi.worker")
 
@@ -40,7 +41,7 @@ def acquire(engine: "Engine", worker_id: str, limit: int, kinds: tuple[str, ...]
     now = engine.clock.now()
     query = (
         select(Job.id)
-        .where(Job.status == "pending", Job.due_at <= now, or_(Job.locked_until.is_(None), Job.locked_until < now))
+        .where(Job.status == JobStatus.PENDING, Job.due_at <= now, or_(Job.locked_until.is_(None), Job.locked_until < now))
         .order_by(Job.due_at, Job.id)
         .limit(limit)
     )
@@ -62,8 +63,8 @@ def purge(engine: "Engine") -> int:
     with engine.db.write() as session:
         keys = session.execute(delete(IdempotencyRecord).where(
             IdempotencyRecord.created_at < now - timedelta(seconds=engine.config.idempotency_ttl_seconds)))
-        messages = session.execute(update(Message).where(Message.status == "buffered", Message.expires_at <= now)
-                                   .values(status="expired"))
+        messages = session.execute(update(Message).where(Message.status == MessageStatus.BUFFERED, Message.expires_at <= now)
+                                   .values(status=MessageStatus.EXPIRED))
     return keys.rowcount + messages.rowcount
 
 
@@ -77,7 +78,7 @@ def deliver_stranded(engine: "Engine", limit: int = 100) -> int:
             select(Instance.id).distinct()
             .join(MessageSubscription, MessageSubscription.instance_id == Instance.id)
             .join(Message, Message.name == MessageSubscription.message_name)
-            .where(Message.status == "buffered", Message.expires_at > now, Instance.status == "running",
+            .where(Message.status == MessageStatus.BUFFERED, Message.expires_at > now, Instance.status == InstanceStatus.RUNNING,
                    or_(Message.instance_id == Instance.id,
                        and_(Message.business_key.is_not(None), Message.business_key == Instance.business_key),
                        and_(Message.correlation.is_not(None), Message.correlation == MessageSubscription.correlation)))
@@ -95,7 +96,7 @@ def next_due(engine: "Engine") -> datetime | None:
     """When this worker could next find work: the earliest due job nobody holds, or the earliest
     lease to run out (a job another worker holds is not ours to wait for before that)."""
     now = engine.clock.now()
-    pending = Job.status == "pending"
+    pending = Job.status == JobStatus.PENDING
     with engine.db.read() as session:
         free = session.scalar(select(Job.due_at).where(pending, or_(Job.locked_until.is_(None), Job.locked_until < now))
                               .order_by(Job.due_at).limit(1))
@@ -105,9 +106,28 @@ def next_due(engine: "Engine") -> datetime | None:
     return min(moments) if moments else None
 
 
-def run_job(engine: "Engine", job_id: int, worker_id: str) -> str:
-    """Run one leased job; returns what happened: done, pending (a cycle rescheduled), dropped,
-    skipped, retry or incident.
+def run_due(engine: "Engine", worker_id: str, *, kinds: tuple[str, ...] | None = None, batch: int = 100,
+            map_jobs: Callable[..., Iterable[JobOutcome]] = map, stop: Callable[[], bool] = lambda: False,
+            tally: dict[str, int] | None = None) -> int:
+    """Lease and run due jobs until none is left (or ``stop()``); returns how many ran (``JobOutcome.ran``).
+
+    The one job loop: ``Engine.run_due_jobs`` runs it in the caller's thread, the
+    worker passes its thread pool's ``map``. ``tally`` counts every outcome.
+    """
+    ran = 0
+    while not stop():
+        leased = acquire(engine, worker_id, batch, kinds)
+        if not leased:
+            break
+        for outcome in map_jobs(lambda job_id: run_job(engine, job_id, worker_id), leased):
+            if tally is not None:
+                tally[outcome.value] = tally.get(outcome.value, 0) + 1
+            ran += outcome.ran
+    return ran
+
+
+def run_job(engine: "Engine", job_id: int, worker_id: str) -> JobOutcome:
+    """Run one leased job; returns what happened (a ``JobOutcome``).
 
     Calls to the outside world (service handlers, channel deliveries, replies to
     other instances) happen before the job's transaction, never inside it: no
@@ -117,23 +137,23 @@ def run_job(engine: "Engine", job_id: int, worker_id: str) -> str:
     try:
         prepared = _prepare(engine, job_id, worker_id)
         if prepared is _SKIP:
-            return "skipped"
+            return JobOutcome.SKIPPED
         kind = prepared[0]
         if kind in ("timer", "service"):
             return _advance_instance(engine, job_id, worker_id, *prepared)
         with engine.db.transaction() as conn:  # deliveries and replies happened in ``_prepare``; this records it
-            done = conn.execute(update(JOBS).where(JOBS.c.id == job_id, JOBS.c.status == "pending",
+            done = conn.execute(update(JOBS).where(JOBS.c.id == job_id, JOBS.c.status == JobStatus.PENDING,
                                                    JOBS.c.locked_by == worker_id)
-                                .values(status="done", locked_by=None, locked_until=None))
+                                .values(status=JobStatus.DONE, locked_by=None, locked_until=None))
             if done.rowcount != 1:
                 raise _Skip()
-            return "done"
+            return JobOutcome.DONE
     except _Skip:
-        return "skipped"  # finished by someone else, or our lease was taken over
+        return JobOutcome.SKIPPED  # finished by someone else, or our lease was taken over
     except Conflict:
         # The instance moved under us (a person completed a task at the same moment): try again soon.
         _release(engine, job_id, worker_id)
-        return "skipped"
+        return JobOutcome.SKIPPED
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
         if not isinstance(exc, GongzhiError):
             logger.exception("job %s failed", job_id)
@@ -155,7 +175,7 @@ def _prepare(engine: "Engine", job_id: int, worker_id: str) -> Any:
     """Make the job's outside call before its transaction; returns (kind, instance id, task id, result)."""
     with engine.db.read() as session:
         job = session.get(Job, job_id)
-        if job is None or job.status != "pending" or job.locked_by != worker_id:
+        if job is None or job.status != JobStatus.PENDING or job.locked_by != worker_id:
             return _SKIP
         kind, payload, instance_id, attempts, task_id = job.kind, dict(job.payload), job.instance_id, job.attempts, job.task_id
         if kind == "service":
@@ -180,22 +200,22 @@ def _prepare(engine: "Engine", job_id: int, worker_id: str) -> Any:
 
 
 def _started(case: Any, task_id: str | None) -> Any:
-    task = case.workflow.get_task_from_id(UUID(task_id)) if task_id and case.row.status == "running" else None
+    task = case.workflow.get_task_from_id(UUID(task_id)) if task_id and case.row.status == InstanceStatus.RUNNING else None
     return task if task is not None and task.state == TaskState.STARTED else None
 
 
 def _advance_instance(engine: "Engine", job_id: int, worker_id: str, kind: str, instance_id: str, task_id: str,
-                      result: Any) -> str:
+                      result: Any) -> JobOutcome:
     """A timer fires or a service task finishes: the instance moves, and the job's outcome commits
     in the same transaction."""
     found: dict[str, Any] = {}
 
     def load(loader: Loader) -> Any:
         job = loader.session.get(Job, job_id)
-        if job is None or job.status != "pending" or job.locked_by != worker_id:
+        if job is None or job.status != JobStatus.PENDING or job.locked_by != worker_id:
             raise _Skip()
         case = loader.case(instance_id)
-        task = case.workflow.get_task_from_id(UUID(task_id)) if task_id and case.row.status == "running" else None
+        task = case.workflow.get_task_from_id(UUID(task_id)) if task_id and case.row.status == InstanceStatus.RUNNING else None
         expected = TaskState.WAITING if kind == "timer" else TaskState.STARTED
         if task is None or task.state != expected:
             raise _Drop()  # the instance moved on: never fire a stale timer or finish a withdrawn task
@@ -212,24 +232,24 @@ def _advance_instance(engine: "Engine", job_id: int, worker_id: str, kind: str, 
         return {}
 
     def own(conn: Any, case: Any) -> None:
-        if not conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id, JOBS.c.status == "pending",
+        if not conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id, JOBS.c.status == JobStatus.PENDING,
                                                     JOBS.c.locked_by == worker_id).with_for_update()).first():
             raise _Skip()
 
-    def finish(conn: Any, case: Any) -> str:
+    def finish(conn: Any, case: Any) -> JobOutcome:
         # A cycle timer still waits: the same job now carries its next due time.
-        status = "pending" if kind == "timer" and found["task"].state == TaskState.WAITING else "done"
+        status = JobStatus.PENDING if kind == "timer" and found["task"].state == TaskState.WAITING else JobStatus.DONE
         conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(status=status, locked_by=None, locked_until=None))
-        return status
+        return JobOutcome.RESCHEDULED if status == JobStatus.PENDING else JobOutcome.DONE
 
     try:
         return engine.runner.run(Command(kind, SYSTEM, load, act, task_id=task_id, before_persist=own, answer=finish))
     except _Drop:
         with engine.db.transaction() as conn:
             own(conn, None)
-            conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(status="dropped", locked_by=None,
+            conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(status=JobStatus.DROPPED, locked_by=None,
                                                                            locked_until=None))
-        return "dropped"
+        return JobOutcome.DROPPED
 
 
 def _release(engine: "Engine", job_id: int, worker_id: str) -> None:
@@ -238,23 +258,23 @@ def _release(engine: "Engine", job_id: int, worker_id: str) -> None:
                         .values(locked_by=None, locked_until=None))
 
 
-def _record_failure(engine: "Engine", job_id: int, worker_id: str, exc: Exception) -> str:
+def _record_failure(engine: "Engine", job_id: int, worker_id: str, exc: Exception) -> JobOutcome:
     now = engine.clock.now()
     with engine.db.write() as session:
         job = session.get(Job, job_id, with_for_update=True)
         if job is None or job.locked_by != worker_id:
-            return "skipped"
+            return JobOutcome.SKIPPED
         job.attempts += 1
         job.last_error = f"{type(exc).__name__}: {exc}"[:4000]
         job.locked_by, job.locked_until = None, None
         if job.attempts < engine.config.job_max_attempts:
             job.due_at = now + timedelta(seconds=engine.config.job_backoff_seconds * 2 ** (job.attempts - 1))
-            return "retry"
-        job.status = "failed"
+            return JobOutcome.RETRY
+        job.status = JobStatus.FAILED
         region = session.scalar(select(Instance.region).where(Instance.id == job.instance_id)) if job.instance_id else ""
         session.add(Incident(job_id=job.id, kind=job.kind, instance_id=job.instance_id, element_id=job.element_id,
                              region=region or "", error=job.last_error, created_at=now))
-        return "incident"
+        return JobOutcome.INCIDENT
 
 
 def open_incidents(session: Session, region_filter: Any) -> list[Incident]:
@@ -265,7 +285,7 @@ def open_incidents(session: Session, region_filter: Any) -> list[Incident]:
 def retry_incident(session: Session, incident: Incident, actor_id: str, now: datetime) -> None:
     """Put the failed job back in the queue with a fresh set of tries."""
     job = session.get(Job, incident.job_id, with_for_update=True)
-    job.status, job.attempts, job.due_at = "pending", 0, now
+    job.status, job.attempts, job.due_at = JobStatus.PENDING, 0, now
     job.locked_by, job.locked_until = None, None
     incident.resolved_at, incident.resolved_by = now, actor_id
 

@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 
+from ..status import MessageStatus
 from ..clock import utc
 from ..spiff.message_events import Message as MessageDefinition
 from ..store.models import Instance, Message
@@ -62,7 +63,7 @@ def find_buffered(session: Session, row: Instance, waiting: dict[str, str | None
         if correlation:
             targets.append(and_(Message.name == name, Message.correlation == correlation))
     query = (select(Message)
-             .where(Message.status == "buffered", Message.name.in_(sorted(waiting)), Message.expires_at > now,
+             .where(Message.status == MessageStatus.BUFFERED, Message.name.in_(sorted(waiting)), Message.expires_at > now,
                     or_(*targets))
              .order_by(Message.created_at, Message.id)
              .limit(1))
@@ -79,7 +80,7 @@ def kept_for(conn: Any, row: Any, waiting: dict[str, str | None], now: datetime)
     for name, correlation in waiting.items():
         if correlation:
             targets.append(and_(MESSAGES.c.name == name, MESSAGES.c.correlation == correlation))
-    query = select(MESSAGES.c.id).where(MESSAGES.c.status == "buffered", MESSAGES.c.name.in_(sorted(waiting)),
+    query = select(MESSAGES.c.id).where(MESSAGES.c.status == MessageStatus.BUFFERED, MESSAGES.c.name.in_(sorted(waiting)),
                                         MESSAGES.c.expires_at > now, or_(*targets)).limit(1)
     return conn.execute(query).first() is not None
 

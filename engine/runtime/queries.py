@@ -11,6 +11,7 @@ from sqlalchemy import Select, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
+from ..status import InstanceStatus, TaskStatus
 from ..clock import utc
 from ..definitions.model import ProcessBundle
 from ..errors import Conflict, InvalidInput, NotFound, UnknownTask
@@ -135,7 +136,7 @@ def task_detail(row: TaskRow, bundle: ProcessBundle, workflow: Any, masking: Cal
     """The task with its form, data and rendered instructions, as ``masking(meta)`` lets the
     reader see them (None: unmasked). The template is rendered on the data the reader may see."""
     view = task_view(row)
-    task = workflow.get_task_from_id(UUID(row.id)) if row.status == "open" else None
+    task = workflow.get_task_from_id(UUID(row.id)) if row.status == TaskStatus.OPEN else None
     if task is None:
         return view
     meta = bundle.meta(task.workflow.spec.name, task.task_spec.bpmn_id)
@@ -168,13 +169,13 @@ def _run_page(session: Session, query: Select, page: int, per_page: int) -> tupl
 
 def tasks(session: Session, actor: Actor, now: datetime, *, mine: bool = False, candidate_group: str | None = None,
           process_key: str | None = None, instance_id: str | None = None, overdue: bool | None = None,
-          status: str = "open", page: int = 1, per_page: int = 20,
+          status: str = TaskStatus.OPEN, page: int = 1, per_page: int = 20,
           resident_groups: frozenset[str] = frozenset()) -> Page[TaskView]:
     """A work list. A task offered to a resident group is listed for the owner of its case only."""
     page, per_page = _page(page, per_page)
     if candidate_group and not actor.is_admin and candidate_group not in actor.groups:
         return Page([], 0, page, per_page)
-    if candidate_group and status == "open" and not (mine or process_key or instance_id or overdue is not None):
+    if candidate_group and status == TaskStatus.OPEN and not (mine or process_key or instance_id or overdue is not None):
         return _group_list(session, actor, candidate_group, page, per_page, resident_groups)
     query = select(TaskRow).where(TaskRow.status == status, in_region(TaskRow.region, actor))
     if candidate_group:
@@ -262,7 +263,7 @@ def case_view(row: Any, version: int, variables: dict[str, Any], open_tasks: lis
 
 def instance_view(session: Session, row: Instance, version: int, variables: dict[str, Any]) -> InstanceView:
     open_rows = session.scalars(
-        select(TaskRow).where(TaskRow.instance_id == row.id, TaskRow.status == "open").order_by(TaskRow.created_at)
+        select(TaskRow).where(TaskRow.instance_id == row.id, TaskRow.status == TaskStatus.OPEN).order_by(TaskRow.created_at)
     ).all()
     return _instance(row, version, variables, [task_view(r) for r in open_rows])
 
@@ -273,7 +274,7 @@ def subscriber(session: Session, message_name: str, actor: Actor, business_key: 
     ``message_name`` with these keys."""
     query = (select(Instance.id, MessageSubscription.element_id)
              .join(MessageSubscription, MessageSubscription.instance_id == Instance.id)
-             .where(MessageSubscription.message_name == message_name, Instance.status == "running",
+             .where(MessageSubscription.message_name == message_name, Instance.status == InstanceStatus.RUNNING,
                     in_region(Instance.region, actor)))
     if business_key:
         query = query.where(Instance.business_key == business_key)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..status import InstanceStatus
 from ..security.masking import Masker, MaskingRule, find_personal
 from ..store.models import Instance, Job, Message
 from . import audit
@@ -99,7 +100,7 @@ def apply_retention(engine: "Engine", now: datetime | None = None, limit: int = 
     now = now or engine.clock.now()
     cutoff = now - timedelta(days=days)
     with engine.db.read() as session:
-        due = session.scalars(select(Instance.id).where(Instance.status != "running", Instance.erased_at.is_(None),
+        due = session.scalars(select(Instance.id).where(Instance.status != InstanceStatus.RUNNING, Instance.erased_at.is_(None),
                                                         Instance.updated_at < cutoff)
                               .order_by(Instance.updated_at).limit(limit)).all()
     instances = messages = 0
@@ -112,7 +113,7 @@ def apply_retention(engine: "Engine", now: datetime | None = None, limit: int = 
 
 def _scrub_case(engine: "Engine", session: Session, instance_id: str, now: datetime) -> int:
     row = session.get(Instance, instance_id, with_for_update=True)
-    if row is None or row.erased_at is not None or row.status == "running":
+    if row is None or row.erased_at is not None or row.status == InstanceStatus.RUNNING:
         return 0
     bundle = engine.repository.bundle(session, row.version_id)
     # A 0.1 row kept its final variables in the state; since 0.2 they are in the variables column.

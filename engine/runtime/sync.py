@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.engine import Connection
 from SpiffWorkflow.util.task import TaskState
 
+from ..status import JobStatus, TaskStatus
 from ..clock import utc
 from ..definitions.model import ProcessBundle
 from ..errors import LimitExceeded, ScriptError
@@ -40,16 +41,16 @@ _CLOSE_TASK = update(TASKS).where(TASKS.c.id == bindparam("tid")).values(
 _DROP_CANDIDATES = delete(CANDIDATES).where(CANDIDATES.c.task_id == bindparam("tid"))
 _INSERT_TASKS, _INSERT_CANDIDATES, _INSERT_JOB = insert(TASKS), insert(CANDIDATES), insert(JOBS)
 _END_TIMER = update(JOBS).where(JOBS.c.instance_id == bindparam("instance"), JOBS.c.task_id == bindparam("tid"),
-                                JOBS.c.status == "pending").values(status="done")
+                                JOBS.c.status == JobStatus.PENDING).values(status=JobStatus.DONE)
 # A job withdrawn before it ran leaves no row (the audit trail says what happened); one a worker holds
 # is ended by that worker.
 _WITHDRAW_JOB = delete(JOBS).where(JOBS.c.instance_id == bindparam("instance"), JOBS.c.task_id == bindparam("tid"),
-                                   JOBS.c.status == "pending", JOBS.c.locked_by.is_(None))
+                                   JOBS.c.status == JobStatus.PENDING, JOBS.c.locked_by.is_(None))
 _DROP_SUBSCRIPTION = delete(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.instance_id == bindparam("instance"),
                                                  SUBSCRIPTIONS.c.message_name == bindparam("name"))
 _INSERT_SUBSCRIPTIONS = insert(SUBSCRIPTIONS)
 _MOVE_TIMER = update(JOBS).where(JOBS.c.instance_id == bindparam("instance"), JOBS.c.task_id == bindparam("tid"),
-                                 JOBS.c.status == "pending").values(due_at=bindparam("due"))
+                                 JOBS.c.status == JobStatus.PENDING).values(due_at=bindparam("due"))
 
 
 @dataclass
@@ -77,9 +78,9 @@ def _user_tasks(conn: Connection, engine: Any, bundle: ProcessBundle, row: Any, 
                 after: WaitState, actor: Actor, now: datetime, changes: RowChanges) -> None:
     gone = set(before.user_tasks) - set(after.user_tasks)
     if gone:
-        closed = [{"tid": t, "outcome": "completed", "at": now, "by": actor.id}
+        closed = [{"tid": t, "outcome": TaskStatus.COMPLETED, "at": now, "by": actor.id}
                   if before.user_tasks[t].state == TaskState.COMPLETED
-                  else {"tid": t, "outcome": "cancelled", "at": now, "by": None} for t in sorted(gone)]
+                  else {"tid": t, "outcome": TaskStatus.CANCELLED, "at": now, "by": None} for t in sorted(gone)]
         conn.execute(_CLOSE_TASK, closed)
         conn.execute(_DROP_CANDIDATES, [{"tid": t} for t in sorted(gone)])
         changes.closed.update(gone)
@@ -90,7 +91,7 @@ def _user_tasks(conn: Connection, engine: Any, bundle: ProcessBundle, row: Any, 
         groups = _groups(engine, task, meta)
         tasks.append({
             "id": task_id, "instance_id": row.id, "process_key": row.process_key, "element_id": task.task_spec.bpmn_id,
-            "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id, "status": "open", "region": row.region,
+            "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id, "status": TaskStatus.OPEN, "region": row.region,
             "candidate_groups": groups, "assignee": None, "form": meta.form_name if meta else None, "created_at": now,
             "due_at": _due(engine, task, meta, now), "completed_at": None, "completed_by": None,
         })
@@ -171,5 +172,5 @@ def _subscriptions(conn: Connection, row: Any, before: WaitState, after: WaitSta
 def _add_job(conn: Connection, kind: str, row: Any, task_id: str, element_id: str, due: datetime, now: datetime,
              changes: RowChanges) -> None:
     conn.execute(_INSERT_JOB, {"kind": kind, "instance_id": row.id, "task_id": task_id, "element_id": element_id,
-                               "due_at": due, "status": "pending", "attempts": 0, "payload": {}, "created_at": now})
+                               "due_at": due, "status": JobStatus.PENDING, "attempts": 0, "payload": {}, "created_at": now})
     changes.new_jobs = True

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, request
 
+from ...status import MessageStatus
 from ... import __version__
 from ...runtime.watchdog import stuck_commands
 from ...errors import NotFound
@@ -67,7 +68,7 @@ def correlate(actor: Actor, body: dict[str, Any], **_: Any) -> tuple[dict[str, A
     out = {"status": receipt.status, "message_id": receipt.message_id, "instance_id": receipt.instance_id,
            "expires_at": receipt.expires_at,
            "instance": present.instance(instance, engine.clock.now()) if instance is not None else None}
-    return out, 202 if receipt.status == "buffered" else 200
+    return out, 202 if receipt.status == MessageStatus.BUFFERED else 200
 
 
 @api.route("GET", "/decisions", summary="已部署的决策表：输入、输出与每条规则", tag="决策", response=DecisionListSchema,

@@ -9,6 +9,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
+from ...status import TaskStatus
 from ...runtime.views import InstanceView, TaskView
 
 __all__ = ["task", "instance"]
@@ -21,7 +22,7 @@ def _plain(view: Any) -> dict[str, Any]:
 
 def task(view: TaskView, now: datetime) -> dict[str, Any]:
     out = _plain(view)
-    out["overdue"] = view.status == "open" and view.due_at is not None and view.due_at < now
+    out["overdue"] = view.status == TaskStatus.OPEN and view.due_at is not None and view.due_at < now
     return out
 
 

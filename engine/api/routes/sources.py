@@ -107,7 +107,7 @@ def _located(problem: dict[str, Any], texts: dict[str, list[str]]) -> dict[str, 
 @api.route("GET", "/directory", summary="组织目录：区域、组与部门的中文名称", tag="运维", response=DirectorySchema,
            description="界面用它把区域编码、组编码和部门编码显示为名称。没有目录插件时各项为空。")
 def get_directory(**_: Any) -> dict[str, Any]:
-    directory = state().engine.pm.hook.gongzhi_directory()  # firstresult: one directory or None
+    directory = state().engine.directory
     if directory is None:
         return {"regions": [], "groups": {}, "departments": []}
     return {
