@@ -40,12 +40,16 @@ from .errors import (
     UnknownProcess,
     UnknownTask,
 )
+from .calendar import WorkingCalendar
+from .hooks.directory import Directory
 from .hooks.specs import hookimpl
+from .runtime.audit.sinks import CheckpointSink
+from .status import InstanceStatus, JobOutcome, JobStatus, MessageStatus, TaskStatus
 from .security.identity import ADMIN_GROUP, SYSTEM, Actor
 from .runtime.engine import Engine
 from .runtime.views import InstanceView, Page, TaskView
 from .runtime.messages import MessageReceipt
-from .hooks.objects import Channel, Delivery, Demo, DemoResult, InstanceEvent, Report, ServiceCall, ServiceTask
+from .hooks.objects import Channel, Delivery, Demo, DemoResult, InstanceEvent, PortalAdapter, Report, ServiceCall, ServiceTask
 
 __version__ = "0.1.0"
 
@@ -72,6 +76,16 @@ __all__ = [
     "Demo",
     "DemoResult",
     "Report",
+    "Directory",
+    "PortalAdapter",
+    "WorkingCalendar",
+    "CheckpointSink",
+    # statuses
+    "InstanceStatus",
+    "TaskStatus",
+    "JobStatus",
+    "MessageStatus",
+    "JobOutcome",
     # views
     "MessageReceipt",
     "InstanceView",

@@ -154,6 +154,21 @@ def worker(ctx: click.Context, concurrency: int, once: bool) -> None:
 
 
 @main.command()
+@click.pass_context
+def plugins(ctx: click.Context) -> None:
+    """List the loaded plugins, their versions and what each registers."""
+    from .hooks.manager import describe_plugins
+
+    for info in describe_plugins(_engine(ctx).pm):
+        click.echo(f"{info.name}  {info.version or '（版本未知）'}")
+        for kind, names in info.registers.items():
+            if names:
+                click.echo(f"    {kind}: {', '.join(names)}")
+        if info.hooks:
+            click.echo(f"    hooks: {', '.join(info.hooks)}")
+
+
+@main.command()
 def demo() -> None:
     """Run each bundled flow end to end on a temporary database and tell what happened."""
     from .demo import run_demos

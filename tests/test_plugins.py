@@ -30,15 +30,15 @@ def test_every_hook_has_a_docstring_and_the_gongzhi_prefix() -> None:
 
 def test_builtins_are_plugins_and_can_be_disabled() -> None:
     pm = get_plugin_manager()
-    assert pm.has_plugin("gongzhi.hooks.builtin") and pm.has_plugin("gongzhi.calendar")
-    assert not get_plugin_manager(disable=["gongzhi.hooks.builtin"]).has_plugin("gongzhi.hooks.builtin")
+    assert pm.has_plugin("gongzhi.builtin_services") and pm.has_plugin("gongzhi.calendar")
+    assert not get_plugin_manager(disable=["gongzhi.builtin_services"]).has_plugin("gongzhi.builtin_services")
 
 
 def test_duplicate_service_names_fail_at_start_naming_both(make_engine: Callable[..., Engine]) -> None:
     echo = plugin("sms_plugin", gongzhi_register_service_tasks=lambda: [ServiceTask("gongzhi.echo", lambda c: None)])
     with pytest.raises(ConfigurationError) as exc:
         make_engine(plugins=[echo])
-    assert "gongzhi.hooks.builtin" in str(exc.value) and "sms_plugin" in str(exc.value)
+    assert "gongzhi.builtin_services" in str(exc.value) and "sms_plugin" in str(exc.value)
 
 
 def test_the_same_plugin_twice_is_refused(make_engine: Callable[..., Engine]) -> None:
@@ -102,3 +102,25 @@ def test_definition_paths_hook(make_engine: Callable[..., Engine]) -> None:
     extra = plugin("extra_defs", gongzhi_definition_paths=lambda: [str(FIXTURES / "timers")])
     engine = make_engine(plugins=[extra])
     assert FIXTURES / "timers" in engine.definition_paths()
+
+
+def _hook_names() -> list[str]:
+    return sorted(n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(f, "gongzhi_spec"))
+
+
+def test_every_hook_is_documented_in_the_readme_and_exercised_by_a_test() -> None:
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    tests = [p.read_text(encoding="utf-8") for p in (root / "tests").rglob("*.py")]
+    tests += [p.read_text(encoding="utf-8") for p in (root / "features").rglob("*.py")]
+    for name in _hook_names():
+        assert f"| `{name}` |" in readme, f"{name} is missing from the README's table of hooks"
+        assert any(name in text for text in tests), f"no test implements or calls {name}"
+
+
+def test_every_hook_is_typed() -> None:
+    for name in _hook_names():
+        spec = getattr(hookspecs, name)
+        annotations = {**spec.__annotations__}
+        assert "return" in annotations, name
+        assert all("Any" not in str(a) for a in annotations.values()), f"{name} is typed Any: {annotations}"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from .context import state
-from .operations import Registry
+from .operations import OperationRegistry
 from .problems import register_error_handlers
 
 __all__ = ["blueprint", "api"]
 
 blueprint = Blueprint("gongzhi_api", __name__)
-api = Registry(blueprint)
+api = OperationRegistry(blueprint)
 register_error_handlers(blueprint)
 
 

@@ -134,7 +134,7 @@ def read_body(op: Operation) -> Body:
     return body
 
 
-class Registry:
+class OperationRegistry:
     """The operations of one blueprint, in declaration order."""
 
     def __init__(self, blueprint: Blueprint) -> None:

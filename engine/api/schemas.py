@@ -334,6 +334,18 @@ class ProblemSchema(Out):
                          metadata={"description": "逐项列出的错误：field 指出字段或文件#元素"})
 
 
+class PluginSchema(Out):
+    name = fields.String(required=True, metadata={"description": "插件注册名"})
+    version = fields.String(required=True, metadata={"description": "插件所在发行包的版本；未知时为空"})
+    registers = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
+                            metadata={"description": "注册类别（service_tasks、channels、reports、adapters、demos、audit_sinks）→ 名称"})
+    hooks = fields.List(fields.String(), required=True, metadata={"description": "实现的其他钩子"})
+
+
+class PluginListSchema(Out):
+    items = fields.List(fields.Nested(PluginSchema), required=True)
+
+
 __all__ = [name for name in list(globals()) if name.endswith("Schema") and name != "Schema"]
 
 
@@ -435,6 +447,18 @@ class DirectorySchema(Out):
     groups = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                          metadata={"description": "组编码 → 中文名称"})
     departments = fields.List(fields.Nested(DepartmentSchema), required=True)
+
+
+class PluginSchema(Out):
+    name = fields.String(required=True, metadata={"description": "插件注册名"})
+    version = fields.String(required=True, metadata={"description": "插件所在发行包的版本；未知时为空"})
+    registers = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
+                            metadata={"description": "注册类别（service_tasks、channels、reports、adapters、demos、audit_sinks）→ 名称"})
+    hooks = fields.List(fields.String(), required=True, metadata={"description": "实现的其他钩子"})
+
+
+class PluginListSchema(Out):
+    items = fields.List(fields.Nested(PluginSchema), required=True)
 
 
 __all__ = [name for name in list(globals()) if name.endswith("Schema") and name != "Schema"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, entry_points, version
 from typing import Any, Iterable, TypeVar
 
 import pluggy
@@ -10,12 +11,13 @@ import pluggy
 from . import specs as hookspecs
 from ..errors import ConfigurationError
 
-__all__ = ["get_plugin_manager", "Registry", "BUILTIN_PLUGINS"]
+__all__ = ["get_plugin_manager", "Registry", "BUILTIN_PLUGINS", "PluginInfo", "describe_plugins"]
 
 T = TypeVar("T")
 
-# Built-in behaviour goes through the same hooks third parties use.
-BUILTIN_PLUGINS = ("gongzhi.hooks.builtin", "gongzhi.calendar")
+# Built-in behaviour goes through the same hooks third parties use. Registered name -> module;
+# the names predate the move into gongzhi.hooks and stay what GONGZHI_DISABLE_PLUGINS takes.
+BUILTIN_PLUGINS = {"gongzhi.builtin_services": "gongzhi.hooks.builtin", "gongzhi.calendar": "gongzhi.calendar"}
 
 
 def get_plugin_manager(plugins: Iterable[Any] = (), disable: Iterable[str] = (), entrypoints: bool = True) -> pluggy.PluginManager:
@@ -24,15 +26,18 @@ def get_plugin_manager(plugins: Iterable[Any] = (), disable: Iterable[str] = (),
 
     pm = pluggy.PluginManager("gongzhi")
     pm.add_hookspecs(hookspecs)
+    versions: dict[str, str] = {}
     disabled = set(disable)
-    for name in BUILTIN_PLUGINS:
+    for name, module in BUILTIN_PLUGINS.items():
         if name not in disabled:
-            pm.register(importlib.import_module(name), name=name)
+            pm.register(importlib.import_module(module), name=name)
+            versions[name] = _gongzhi_version()
     if entrypoints:
         for ep in entry_points(group="gongzhi"):
             if ep.name in disabled or pm.has_plugin(ep.name):
                 continue
             pm.register(ep.load(), name=ep.name)
+            versions[ep.name] = ep.dist.version if ep.dist is not None else ""
     for plugin in plugins:
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
         if name in disabled:
@@ -40,7 +45,16 @@ def get_plugin_manager(plugins: Iterable[Any] = (), disable: Iterable[str] = (),
         if pm.has_plugin(name):
             raise ConfigurationError(f"plugin '{name}' is registered twice")
         pm.register(plugin, name=name)
+        versions[name] = str(getattr(plugin, "__version__", "") or "")
+    pm.gongzhi_versions = versions  # type: ignore[attr-defined]  # read by describe_plugins
     return pm
+
+
+def _gongzhi_version() -> str:
+    try:
+        return version("gongzhi")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+        return ""
 
 
 class Registry(dict[str, T]):
@@ -69,3 +83,50 @@ class Registry(dict[str, T]):
             )
         self[name] = item
         self.owners[name] = owner
+
+
+# What each registration hook's results are called, for people and for ``gongzhi plugins``.
+REGISTRATIONS = {
+    "gongzhi_register_service_tasks": "service_tasks",
+    "gongzhi_register_channels": "channels",
+    "gongzhi_register_demos": "demos",
+    "gongzhi_register_reports": "reports",
+    "gongzhi_register_adapters": "adapters",
+    "gongzhi_register_audit_sinks": "audit_sinks",
+}
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One loaded plugin: its name, version, what it registers (kind -> names) and the other hooks it implements."""
+
+    name: str
+    version: str
+    registers: dict[str, list[str]] = field(default_factory=dict)
+    hooks: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "registers": self.registers, "hooks": self.hooks}
+
+
+def describe_plugins(pm: pluggy.PluginManager) -> list[PluginInfo]:
+    """Every plugin ``pm`` holds, in registration order, with what it contributes.
+
+    Registration hooks are asked again (they return plain objects and do nothing
+    else); provider and observer hooks are listed by name.
+    """
+    versions = getattr(pm, "gongzhi_versions", {})
+    found: dict[str, PluginInfo] = {}
+    for name, plugin in pm.list_name_plugin():
+        found[name] = PluginInfo(name, versions.get(name, ""))
+    for hook_name in sorted(n for n in dir(pm.hook) if n.startswith("gongzhi_")):
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():
+            info = found.get(impl.plugin_name)
+            if info is None:
+                continue
+            if hook_name in REGISTRATIONS:
+                names = [str(getattr(item, "name", item)) for item in impl.function() or ()]
+                info.registers.setdefault(REGISTRATIONS[hook_name], []).extend(names)
+            else:
+                info.hooks.append(hook_name)
+    return list(found.values())

@@ -6,11 +6,14 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
+
+if TYPE_CHECKING:  # pragma: no cover - the web layer's types; this module never imports Flask
+    from flask import Blueprint
 
 from ..errors import NotAllowed
 
-__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult", "Report"]
+__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult", "Report", "PortalAdapter"]
 
 
 @dataclass(frozen=True)
@@ -149,3 +152,13 @@ class Report:
             writer.writerow([name_of(row.get(c)) if c in self.named and row.get(c) is not None
                              else cell(row.get(c), c in self.percents) for c in columns])
         return out.getvalue()
+
+
+class PortalAdapter(Protocol):
+    """A portal adapter (``gongzhi_register_adapters``): the web app mounts ``blueprint(engine)`` under
+    ``/adapters/{name}/``; see ``gongzhi.adapters.base.Adapter``."""
+
+    name: str
+
+    def blueprint(self, engine: object) -> "Blueprint":
+        """The adapter's routes; called only by the web app."""

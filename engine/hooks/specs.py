@@ -8,7 +8,7 @@ results are ignored. Built-in behaviour is registered through these same hooks.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Protocol
+from typing import TYPE_CHECKING, Mapping, Protocol
 
 import pluggy
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..runtime.engine import Engine
     from ..security.identity import Actor
     from .directory import Directory
-    from .objects import Channel, Demo, InstanceEvent, Report, ServiceTask
+    from .objects import Channel, Demo, InstanceEvent, PortalAdapter, Report, ServiceTask
 
 hookspec = pluggy.HookspecMarker("gongzhi")
 hookimpl = pluggy.HookimplMarker("gongzhi")
@@ -61,7 +61,7 @@ def gongzhi_register_reports() -> list["Report"]:
 
 
 @hookspec
-def gongzhi_register_adapters() -> list[Any]:
+def gongzhi_register_adapters() -> list["PortalAdapter"]:
     """Portal adapters, keyed by name, mounted under /adapters/{name}/."""
 
 

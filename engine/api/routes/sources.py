@@ -1,5 +1,5 @@
 """What a designer's browser needs besides the deployment itself: a version's source files,
-a dry-run validation of files not yet deployed, and the organisation directory's names.
+a dry-run validation of files not yet deployed, the organisation directory's names, and the loaded plugins.
 
 The source listing reads the stored files of a version the same way ``runtime.catalog`` reads
 a process's BPMN; it belongs there once the engine offers it (``Engine.definition_files``).
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ...definitions.model import DefinitionSet
 from ...definitions.validate import validate
 from ...errors import DefinitionInvalid, InvalidInput, NotAllowed, NotFound, UnknownDecision, UnknownProcess
+from ...hooks.manager import describe_plugins
 from ...security.identity import Actor
 from ...runtime.queries import plain_id
 from ...store.models import DefinitionFile, DefinitionVersion
@@ -26,6 +27,7 @@ from ..schemas import (
     DeploymentSchema,
     DeploymentUploadSchema,
     DirectorySchema,
+    PluginListSchema,
     ValidationResultSchema,
     VersionQuerySchema,
 )
@@ -113,5 +115,13 @@ def get_directory(**_: Any) -> dict[str, Any]:
     return {
         "regions": [{"path": u.path, "name": u.name, "level": u.level} for u in directory.units.values()],
         "groups": dict(directory.groups),
-        "departments": [d.as_dict() for d in directory.departments.values()],
+        "departments": [{"code": d.code, "name": d.name, "group": d.group} for d in directory.departments.values()],
     }
+
+
+@api.route("GET", "/plugins", summary="已加载的插件及其注册内容", tag="运维", response=PluginListSchema, errors=(403,),
+           description="每个插件的名称、版本、注册的服务任务、通道、报表、适配器、演示与审计存放处，以及实现的其他钩子；仅管理员。")
+def list_plugins(actor: Actor, **_: Any) -> dict[str, Any]:
+    if not actor.is_admin:
+        raise NotAllowed("只有管理员可以查看已加载的插件", permission="admin")
+    return {"items": [info.as_dict() for info in describe_plugins(state().engine.pm)]}
