@@ -14,7 +14,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
-from ..runtime.views import DEFAULT_MAX_JSON_DEPTH
+from ..checks import DEFAULT_MAX_JSON_DEPTH
 from .operations import JSON, MULTIPART, Operation
 from .problems import HTTP_TITLES, PROBLEM_MEDIA_TYPE
 from ..sandbox import RESERVED_NAMES

@@ -17,7 +17,7 @@ import orjson
 from flask import Blueprint, Response, request
 from marshmallow import Schema
 
-from ..runtime.views import first_too_deep, max_json_depth, too_deep
+from ..checks import first_too_deep, max_json_depth, nul_fields, too_deep
 from .context import current_actor, state
 from .problems import ApiError
 
@@ -151,23 +151,8 @@ class OperationRegistry:
         return decorate
 
 
-def _nul_fields(value: Any, path: str) -> list[str]:
-    """Where ``value`` holds U+0000: PostgreSQL text cannot store it, so it is refused up front."""
-    if isinstance(value, str):
-        return [path] if "\x00" in value else []
-    if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            name = f"{path}.{key}" if path else str(key)
-            found.extend([name] if "\x00" in str(key) else _nul_fields(item, name))
-        return found
-    if isinstance(value, list):
-        return [f for i, item in enumerate(value) for f in _nul_fields(item, f"{path}[{i}]")]
-    return []
-
-
 def reject_nul(**parts: Any) -> None:
-    fields = [f for name, value in parts.items() for f in _nul_fields(value, "" if name == "body" else name)]
+    fields = [f for name, value in parts.items() for f in nul_fields(value, "" if name == "body" else name)]
     if fields:
         raise ApiError(422, "文本中不能包含 NUL 字符 (U+0000)", "invalid-input",
                        errors=[{"field": f or "body", "message": "含 NUL 字符"} for f in fields])

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..checks import plain_id
 from ..errors import DefinitionInvalid, UnknownDecision, UnknownProcess
 from ..store.models import DefinitionFile, DefinitionVersion
 from .model import DefinitionSet, ProcessBundle
@@ -112,7 +113,7 @@ class Repository:
 
     @staticmethod
     def latest(session: Session, key: str, kind: str = "process") -> DefinitionVersion:
-        if not isinstance(key, str) or "\x00" in key or len(key) > 128:
+        if not plain_id(key):
             raise UnknownProcess(str(key)) if kind == "process" else UnknownDecision(str(key))
         row = session.scalar(
             select(DefinitionVersion)

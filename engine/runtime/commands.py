@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..status import InstanceStatus, JobStatus, MessageStatus, TaskStatus
+from ..checks import plain_id
 from ..errors import ConcurrentUpdate, Conflict, GongzhiError, InstanceNotRunning, ScriptError, UnknownInstance
 from ..security.identity import SYSTEM, Actor
 from ..limits import command_budget, run_engine_steps
@@ -160,7 +161,7 @@ class CommandRunner:
         """A case for ``actor``: from the cache if it is current (``take``: and keep it for a command), else from
         the database; ``workflow=False``: a reader's case, without the workflow when its variables are stored.
         UnknownInstance if it does not exist or the actor may not read it."""
-        if not queries.plain_id(instance_id):
+        if not plain_id(instance_id):
             raise UnknownInstance(str(instance_id))
         version = session.connection().execute(_VERSION, {"k_id": instance_id}).scalar()  # Core: no ORM on this path
         if version is None:

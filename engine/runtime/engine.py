@@ -62,7 +62,8 @@ from .commands import NOTIFY_CHANNEL, Command, CommandRunner, Loader
 from .watchdog import Watchdog
 from ..spiff.snapshot import correlation_key
 from ..spiff.script_engine import ScriptEngine
-from .views import InstanceView, Page, TaskView, check_json, max_json_depth
+from ..checks import check_json, max_json_depth, plain_id
+from .views import InstanceView, Page, TaskView
 
 __all__ = ["Engine", "NOTIFY_CHANNEL"]
 
@@ -216,11 +217,11 @@ class Engine:
         region = normalize_region(actor.region if region is None else region)
         if not actor.can_see(region):
             raise NotAllowed(f"不能在管辖范围以外的区域 '{region}' 发起流程", region=region)
-        if business_key is not None and (not queries.plain_id(business_key) or not business_key.strip()):
+        if business_key is not None and (not plain_id(business_key) or not business_key.strip()):
             raise InvalidInput("business_key 必须是非空字符串", errors=[{"field": "business_key", "message": "非空字符串"}])
         if owner is not None and owner != actor.id and not actor.is_admin:
             raise NotAllowed("只有管理员（如接入渠道）可以代居民发起流程", owner=owner)
-        if owner is not None and not queries.plain_id(owner):
+        if owner is not None and not plain_id(owner):
             raise InvalidInput("owner 无效", errors=[{"field": "owner", "message": "1–128 个字符"}])
 
         def load(loader: Loader) -> Case:
@@ -408,7 +409,7 @@ class Engine:
         check_variable_names(variables)
         for field, value in (("name", name), ("business_key", business_key), ("instance_id", instance_id),
                              ("message_id", message_id)):
-            if value is not None and not queries.plain_id(value):
+            if value is not None and not plain_id(value):
                 raise InvalidInput(f"{field} 无效", errors=[{"field": field, "message": "1–128 个字符，不含空字符"}])
         if message_id and message_id.startswith(messages.SYSTEM_PREFIX) and not internal:
             raise InvalidInput(f"消息编号不能以 {messages.SYSTEM_PREFIX} 开头（系统保留）",
@@ -548,7 +549,7 @@ class Engine:
 
     def _readable_task(self, session: Session, task_id: str, actor: Actor) -> tuple[TaskRow, Case]:
         """A task the actor may work on, or whose case they may read; UnknownTask otherwise."""
-        row = session.get(TaskRow, task_id) if queries.plain_id(task_id) else None
+        row = session.get(TaskRow, task_id) if plain_id(task_id) else None
         if row is None:
             raise UnknownTask(str(task_id))
         instance = session.get(Instance, row.instance_id)
@@ -561,7 +562,7 @@ class Engine:
     def _open_task_row(self, session: Session, task_id: str, actor: Actor) -> TaskRow:
         """An open task's row the actor may work on: 404 if they cannot see it, 403 if they can see it but
         it is not theirs to do, 409 if it is not open."""
-        row = session.get(TaskRow, task_id) if queries.plain_id(task_id) else None
+        row = session.get(TaskRow, task_id) if plain_id(task_id) else None
         if row is None:
             raise UnknownTask(str(task_id))
         instance = session.get(Instance, row.instance_id)
@@ -577,11 +578,11 @@ class Engine:
     def _open_task(self, loader: Loader, task_id: str, actor: Actor) -> tuple[Case, Any]:
         """The case and the open task the actor may work on, checked on the case: 404 if they may not see it,
         403 if they may see it but it is not theirs to do, 409 if it is not open."""
-        instance_id = self.runner.cache.instance_of(task_id) if queries.plain_id(task_id) else None
+        instance_id = self.runner.cache.instance_of(task_id) if plain_id(task_id) else None
         status = TaskStatus.OPEN
         if instance_id is None:
             found = loader.session.connection().execute(_TASK_INSTANCE, {"k_id": task_id}).first() \
-                if queries.plain_id(task_id) else None
+                if plain_id(task_id) else None
             if found is None:
                 raise UnknownTask(str(task_id))
             instance_id, status = found

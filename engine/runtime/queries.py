@@ -14,6 +14,7 @@ from SpiffWorkflow.util.task import TaskState
 from ..status import InstanceStatus, TaskStatus
 from ..clock import utc
 from ..definitions.model import ProcessBundle
+from ..checks import plain_id
 from ..errors import Conflict, InvalidInput, NotFound, UnknownTask
 from ..security.identity import Actor
 from ..limits import limits_of
@@ -105,11 +106,6 @@ def in_region(column: Any, actor: Actor) -> Any:
     if not regions:
         return false()
     return or_(*(or_(column == r, column.startswith(r + "/", autoescape=True)) for r in regions))
-
-
-def plain_id(value: Any) -> bool:
-    """A string that can be looked up in any database (ids are short; NUL is refused by PostgreSQL)."""
-    return isinstance(value, str) and 0 < len(value) <= 128 and "\x00" not in value
 
 
 def visible_task(session: Session, task_id: str, actor: Actor) -> TaskRow:

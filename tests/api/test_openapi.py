@@ -20,7 +20,7 @@ CONTRACT = {
     ("post", "/tasks/{task_id}/complete"), ("post", "/messages"), ("post", "/decisions/{decision_id}/evaluate"),
     ("get", "/reports"), ("get", "/reports/{name}"), ("get", "/incidents"), ("post", "/incidents/{incident_id}/retry"),
     ("get", "/decisions"), ("get", "/process-definitions/{key}/files"), ("get", "/decisions/{decision_id}/xml"),
-    ("post", "/deployments/validate"), ("get", "/directory"),
+    ("post", "/deployments/validate"), ("get", "/directory"), ("get", "/plugins"),
 }
 
 

@@ -13,7 +13,7 @@ from ...errors import NotFound
 from ...security.identity import Actor
 from ..blueprint import api
 from ..context import mask_for, state
-from ...runtime.views import max_json_depth
+from ...checks import max_json_depth
 from ..openapi import DocContext, build_spec
 from ..operations import json_response, link
 from ..reports import run_report, to_csv

@@ -18,7 +18,7 @@ from ...definitions.validate import validate
 from ...errors import DefinitionInvalid, InvalidInput, NotAllowed, NotFound, UnknownDecision, UnknownProcess
 from ...hooks.manager import describe_plugins
 from ...security.identity import Actor
-from ...runtime.queries import plain_id
+from ...checks import plain_id
 from ...store.models import DefinitionFile, DefinitionVersion
 from ..blueprint import api
 from ..context import state
