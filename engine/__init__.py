@@ -42,6 +42,7 @@ from .errors import (
 )
 from .calendar import WorkingCalendar
 from .hooks.directory import Directory
+from .hooks.kit import Notifier, Outbox, Resource, load_yaml
 from .hooks.specs import hookimpl
 from .runtime.audit.sinks import CheckpointSink
 from .status import InstanceStatus, JobOutcome, JobStatus, MessageStatus, TaskStatus
@@ -78,6 +79,10 @@ __all__ = [
     "Report",
     "Directory",
     "PortalAdapter",
+    "Notifier",
+    "Outbox",
+    "Resource",
+    "load_yaml",
     "WorkingCalendar",
     "CheckpointSink",
     # statuses

@@ -166,3 +166,48 @@ def _admin(engine: Engine) -> dict[str, str]:
     from gongzhi import Actor
 
     return _headers(engine, Actor.of("admin", "管理员", ["admin"], ""))
+
+
+# --- the plugin kit ---------------------------------------------------------------
+
+
+def test_load_yaml_names_the_file_and_line_of_a_bad_edit(tmp_path: Path) -> None:
+    from gongzhi import load_yaml
+
+    bad = tmp_path / "directory.yaml"
+    bad.write_text("district:\n  code: '990101'\n  name: [青禾区\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError) as exc:
+        load_yaml(bad, "组织目录")
+    assert "组织目录" in str(exc.value) and str(bad) in str(exc.value) and "行" in str(exc.value)
+    bad.write_text("- 990101\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="顶层应是映射"):
+        load_yaml(bad, "组织目录")
+
+
+def test_a_plugin_resource_with_a_broken_file_fails_at_first_use_naming_it(make_engine: Callable[..., Engine],
+                                                                          tmp_path: Path) -> None:
+    from gongzhi.plugins.whistle import WhistlePlugin
+    from gongzhi.plugins.whistle.directory import DEFAULT_DIRECTORY
+
+    text = DEFAULT_DIRECTORY.read_text(encoding="utf-8")
+    duplicate = tmp_path / "dup.yaml"
+    import yaml
+
+    data = yaml.safe_load(text)
+    data["departments"] = data["departments"] + data["departments"][:1]
+    duplicate.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    engine = make_engine(plugins=[WhistlePlugin(directory=duplicate)], disable_plugins="whistle")
+    with pytest.raises(ConfigurationError) as exc:
+        engine.directory
+    assert str(duplicate) in str(exc.value) and "部门编码重复" in str(exc.value)
+
+
+def test_the_outbox_keeps_notices_but_never_logs_their_text(caplog: pytest.LogCaptureFixture) -> None:
+    from gongzhi import Outbox
+
+    outbox = Outbox(size=2)
+    with caplog.at_level("INFO", logger="gongzhi.notices"):
+        for n in range(3):
+            outbox({"kind": "催办", "to": "dept_jt", "text": f"王秀英 13812345678 第{n}件"})
+    assert [i["text"] for i in outbox.items] == ["王秀英 13812345678 第1件", "王秀英 13812345678 第2件"]
+    assert "13812345678" not in caplog.text and "催办" in caplog.text

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gongzhi import Report, ServiceTask, hookimpl
+from gongzhi import Notifier, Outbox, Report, Resource, ServiceTask, hookimpl
 from gongzhi.humanize import register_names
-from gongzhi.plugins.whistle.services import Notifier, Outbox
 
 from .periods import period_label
 from .records import PropertyConfig
@@ -29,16 +28,13 @@ class PropertyPlugin:
 
     def __init__(self, roster: Roster | str | Path | None = None, notifier: Notifier | None = None,
                  config: PropertyConfig | None = None) -> None:
-        self._roster = roster if isinstance(roster, Roster) else None
-        self._roster_path = None if isinstance(roster, Roster) else roster
+        self._roster = Resource(roster, Roster, Roster.load, "物业名册")
         self.notifier: Notifier = notifier or Outbox()
         self.config = config or PropertyConfig()
 
     @property
     def roster(self) -> Roster:
-        if self._roster is None:
-            self._roster = Roster.load(self._roster_path)
-        return self._roster
+        return self._roster()
 
     @hookimpl
     def gongzhi_register_service_tasks(self) -> list[ServiceTask]:

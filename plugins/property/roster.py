@@ -57,10 +57,9 @@ class Roster:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Roster":
-        import yaml
+        from gongzhi import load_yaml
 
-        with open(path or DEFAULT_ROSTER, encoding="utf-8") as fh:
-            return cls.from_dict(yaml.safe_load(fh))
+        return cls.from_dict(load_yaml(path or DEFAULT_ROSTER, "物业名册"))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Roster":

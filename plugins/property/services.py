@@ -21,9 +21,8 @@ import io
 import re
 from typing import Any, Callable
 
-from gongzhi import ServiceCall, ServiceTask
+from gongzhi import Notifier, ServiceCall, ServiceTask
 from gongzhi.humanize import beijing, sentence
-from gongzhi.plugins.whistle.services import Notifier
 
 from .periods import parse_period, period_ending_before, period_label
 from .records import PropertyConfig, company_history, review_entries, whistle_stats

@@ -49,6 +49,8 @@ class Department:
 
 @dataclass
 class Directory:
+    """Implements ``gongzhi.Directory`` (what the core asks of a directory) and adds grids and property companies."""
+
     units: dict[str, OrgUnit] = field(default_factory=dict)
     departments: dict[str, Department] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
@@ -59,10 +61,9 @@ class Directory:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Directory":
         """Read a directory YAML file (default: the bundled 青禾区)."""
-        import yaml
+        from gongzhi import load_yaml
 
-        with open(path or DEFAULT_DIRECTORY, encoding="utf-8") as fh:
-            return cls.from_dict(yaml.safe_load(fh))
+        return cls.from_dict(load_yaml(path or DEFAULT_DIRECTORY, "组织目录"))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Directory":

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gongzhi import ServiceTask, hookimpl
+from gongzhi import Notifier, Outbox, Resource, ServiceTask, hookimpl
 from gongzhi.humanize import register_names
 
 from .directory import Directory
 from .reports import Report, ReportConfig, reports
-from .services import Notifier, Outbox, service_tasks
+from .services import service_tasks
 
 __all__ = ["WhistlePlugin", "plugin"]
 
@@ -25,16 +25,13 @@ class WhistlePlugin:
 
     def __init__(self, directory: Directory | str | Path | None = None, notifier: Notifier | None = None,
                  report_config: ReportConfig | None = None) -> None:
-        self._directory = directory if isinstance(directory, Directory) else None
-        self._directory_path = None if isinstance(directory, Directory) else directory
+        self._directory = Resource(directory, Directory, Directory.load, "组织目录")
         self.notifier: Notifier = notifier or Outbox()
         self.report_config = report_config or ReportConfig()
 
     @property
     def directory(self) -> Directory:
-        if self._directory is None:
-            self._directory = Directory.load(self._directory_path)
-        return self._directory
+        return self._directory()
 
     @hookimpl
     def gongzhi_register_service_tasks(self) -> list[ServiceTask]:

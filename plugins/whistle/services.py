@@ -7,44 +7,14 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections import deque
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
-from gongzhi import ServiceCall, ServiceTask
+from gongzhi import Notifier, Outbox, ServiceCall, ServiceTask
 from gongzhi.humanize import sentence
 
 from .directory import Directory
 
 __all__ = ["Outbox", "Notifier", "service_tasks"]
-
-logger = logging.getLogger("gongzhi.whistle")
-
-Notifier = Callable[[Mapping[str, Any]], None]
-
-
-class Outbox:
-    """The default notifier: logs each notice and keeps the most recent ones in memory."""
-
-    def __init__(self, size: int = 1000) -> None:
-        self._items: deque[dict[str, Any]] = deque(maxlen=size)
-        self._lock = threading.Lock()
-
-    def __call__(self, notice: Mapping[str, Any]) -> None:
-        logger.info("通知 %s → %s：%s", notice.get("kind"), notice.get("to"), notice.get("text"))
-        with self._lock:
-            self._items.append(dict(notice))
-
-    @property
-    def items(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
 
 def service_tasks(directory: Callable[[], Directory], notifier: Notifier) -> list[ServiceTask]:
     def locate(call: ServiceCall) -> dict[str, Any]:
