@@ -45,7 +45,7 @@ from .hooks.directory import Directory
 from .hooks.kit import Notifier, Outbox, Resource, load_yaml
 from .hooks.specs import hookimpl
 from .runtime.audit.sinks import CheckpointSink
-from .status import InstanceStatus, JobOutcome, JobStatus, MessageStatus, TaskStatus
+from .status import Action, InstanceStatus, JobOutcome, JobStatus, MessageStatus, TaskStatus
 from .security.identity import ADMIN_GROUP, SYSTEM, Actor
 from .runtime.engine import Engine
 from .runtime.views import InstanceView, Page, TaskView
@@ -86,6 +86,7 @@ __all__ = [
     "WorkingCalendar",
     "CheckpointSink",
     # statuses
+    "Action",
     "InstanceStatus",
     "TaskStatus",
     "JobStatus",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["InstanceStatus", "TaskStatus", "JobStatus", "MessageStatus", "JobOutcome"]
+__all__ = ["InstanceStatus", "TaskStatus", "JobStatus", "MessageStatus", "JobOutcome", "Action"]
 
 
 class InstanceStatus(StrEnum):
@@ -36,6 +36,18 @@ class MessageStatus(StrEnum):
     DELIVERED = "delivered"
     REFUSED = "refused"  # no instance would take it
     EXPIRED = "expired"
+
+
+class Action(StrEnum):
+    """What a command did: the ``kind`` of an ``InstanceEvent`` and the ``action`` of its audit event."""
+
+    START = "start"
+    COMPLETE = "complete"  # a user task's form submitted
+    MESSAGE = "message"  # a message caught
+    DELIVER = "deliver"  # a message kept for later reached a case that now waits for it
+    TIMER = "timer"  # a timer fired
+    SERVICE = "service"  # an asynchronous service task finished
+    CANCEL = "cancel"
 
 
 class JobOutcome(StrEnum):

@@ -48,7 +48,7 @@ class ServiceTask:
 class InstanceEvent:
     """Something that happened to an instance, broadcast after the commit."""
 
-    kind: str  # started | task_completed | timer_fired | message | cancelled | completed
+    kind: str  # a gongzhi.Action: start | complete | message | deliver | timer | service | cancel
     instance_id: str
     process_key: str
     at: datetime
@@ -57,7 +57,7 @@ class InstanceEvent:
     task_id: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
     region: str = ""
-    status: str = "running"
+    status: str = "running"  # the instance's status after the command (a gongzhi.InstanceStatus)
     business_key: str | None = None
 
     def as_dict(self) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..status import InstanceStatus, MessageStatus, TaskStatus
+from ..status import Action, InstanceStatus, MessageStatus, TaskStatus
 from ..calendar import WORKING_HOURS, add_working_hours as calendar_add_hours, parse_working_hours
 from ..calendar import add_working_days as calendar_add
 from ..clock import Clock, SystemClock, utc
@@ -238,7 +238,7 @@ class Engine:
             workflow.get_tasks(state=TaskState.READY)[0].data.update(variables)
             return Case(row, bundle, workflow, {}, fresh=True)
 
-        return self.runner.run(Command("start", actor, load, lambda case: {"variables": variables}))
+        return self.runner.run(Command(Action.START, actor, load, lambda case: {"variables": variables}))
 
     def complete(self, task_id: str, actor: Actor, data: Mapping[str, Any] | None = None) -> InstanceView:
         """Complete an open user task with form ``data`` (validated against its form)."""
@@ -263,7 +263,7 @@ class Engine:
             spiff.run()
             return {"data": data}
 
-        return self.runner.run(Command("complete", actor, load, act, task_id=task_id))
+        return self.runner.run(Command(Action.COMPLETE, actor, load, act, task_id=task_id))
 
     def claim(self, task_id: str, actor: Actor) -> TaskView:
         """Take an open task so it leaves the group's list and only ``actor`` may complete it."""
@@ -294,7 +294,7 @@ class Engine:
             messages.catch(case.workflow, message_name, variables)
             return {"message": message_name, "variables": variables}
 
-        return self.runner.run(Command("message", actor, load, deliver))
+        return self.runner.run(Command(Action.MESSAGE, actor, load, deliver))
 
     def send_message(self, message_name: str, actor: Actor, variables: Mapping[str, Any] | None = None, *,
                      business_key: str | None = None, instance_id: str | None = None,
@@ -348,7 +348,7 @@ class Engine:
                                            self.runner.view(case, actor))
 
         try:
-            return self.runner.run(Command("message", actor, load, deliver, before_persist=store, answer=answer))
+            return self.runner.run(Command(Action.MESSAGE, actor, load, deliver, before_persist=store, answer=answer))
         except Conflict:
             with self.db.read() as session:
                 seen = self._seen_message(session, message_id, message_name, business_key, variables)
@@ -434,7 +434,7 @@ class Engine:
             case.workflow.cancel()
             return {"reason": reason}
 
-        return self.runner.run(Command("cancel", actor, load, stop, status=InstanceStatus.CANCELLED))
+        return self.runner.run(Command(Action.CANCEL, actor, load, stop, status=InstanceStatus.CANCELLED))
 
     def fire_due_timers(self) -> int:
         """Fire every timer due by the engine clock, here and now; returns how many jobs ran."""

@@ -22,7 +22,7 @@ from ..clock import utc
 from ..errors import Conflict, GongzhiError
 from ..security.identity import SYSTEM
 from ..hooks.objects import Delivery
-from ..status import InstanceStatus, JobOutcome, JobStatus, MessageStatus
+from ..status import Action, InstanceStatus, JobOutcome, JobStatus, MessageStatus
 from ..store.models import IdempotencyRecord, Incident, Instance, Job, Message, MessageSubscription
 from .commands import Command, Loader
 
@@ -85,7 +85,7 @@ def deliver_stranded(engine: "Engine", limit: int = 100) -> int:
             .limit(limit)).all()
     for instance_id in waiting:
         try:
-            engine.runner.run(Command("deliver", SYSTEM, lambda loader, i=instance_id: loader.case(i),
+            engine.runner.run(Command(Action.DELIVER, SYSTEM, lambda loader, i=instance_id: loader.case(i),
                                       lambda case: None, kept_messages=True))
         except GongzhiError:
             logger.warning("could not deliver kept messages to %s", instance_id, exc_info=True)
