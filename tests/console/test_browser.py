@@ -135,6 +135,8 @@ def test_designer_changes_a_rule_sees_the_marker_deploys_and_a_new_case_uses_it(
     page.get_by_role("button", name="校验").click()
     page.locator('td.gz-problem[data-element-id="LiteralExpression_r2"]').wait_for()
     assert "校验未通过" in page.locator("main [role=status]").inner_text()
+    table = page.locator(".dmn-host").inner_text()  # dmn-js speaks Chinese (js/dmn-zh.js)
+    assert "命中策略" in table and "Hit policy" not in table and "View DRD" not in table, table
     snapshot(page, "designer")
     cell.click()
     page.keyboard.press("Control+A")

@@ -1,12 +1,13 @@
 // dmn-js helpers: open a decision's table, mark cells, read the cell texts.
 import { dmnModeler } from "../loader.js";
 import { h } from "../dom.js";
+import { zhViews } from "../dmn-zh.js";
 
 export async function openTable(host, xml, decisionId) {
   const DmnJS = await dmnModeler();
   const box = h("div", { class: "dmn-host", role: "region", "aria-label": "决策表" });
   host.replaceChildren(box);
-  const modeler = new DmnJS({ container: box, common: { keyboard: { bindTo: document } } });
+  const modeler = new DmnJS({ container: box, common: { keyboard: { bindTo: document } }, ...zhViews });
   await modeler.importXML(xml);
   const views = modeler.getViews().filter((v) => v.type === "decisionTable");
   const view = views.find((v) => v.element.id === decisionId) || views[0];
