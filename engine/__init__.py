@@ -50,7 +50,18 @@ from .security.identity import ADMIN_GROUP, SYSTEM, Actor
 from .runtime.engine import Engine
 from .runtime.views import InstanceView, Page, TaskView
 from .runtime.messages import MessageReceipt
-from .hooks.objects import Channel, Delivery, Demo, DemoResult, InstanceEvent, PortalAdapter, Report, ServiceCall, ServiceTask
+from .hooks.objects import (
+    Channel,
+    Delivery,
+    Demo,
+    DemoResult,
+    FormFormat,
+    InstanceEvent,
+    PortalAdapter,
+    Report,
+    ServiceCall,
+    ServiceTask,
+)
 
 __version__ = "0.1.0"
 
@@ -79,6 +90,7 @@ __all__ = [
     "Report",
     "Directory",
     "PortalAdapter",
+    "FormFormat",
     "Notifier",
     "Outbox",
     "Resource",

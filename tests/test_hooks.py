@@ -211,3 +211,23 @@ def test_the_outbox_keeps_notices_but_never_logs_their_text(caplog: pytest.LogCa
             outbox({"kind": "催办", "to": "dept_jt", "text": f"王秀英 13812345678 第{n}件"})
     assert [i["text"] for i in outbox.items] == ["王秀英 13812345678 第1件", "王秀英 13812345678 第2件"]
     assert "13812345678" not in caplog.text and "催办" in caplog.text
+
+
+# --- gongzhi_register_form_formats ------------------------------------------------
+
+
+def test_a_plugin_form_format_is_checked_with_its_message(make_engine: Callable[..., Engine]) -> None:
+    from gongzhi import FormFormat, FormValidationError
+
+    def six_digits(text: str) -> None:
+        if not (len(text) == 6 and text.isdigit()):
+            raise ValueError("邮政编码应为 6 位数字")
+
+    fmt = FormFormat("postcode", six_digits, "邮政编码")
+    engine = make_engine(plugins=[plugin("postcodes", gongzhi_register_form_formats=lambda: [fmt])])
+    form = {"type": "object", "properties": {"code": {"type": "string", "title": "邮编", "format": "postcode"}}}
+    engine.forms.validate(form, {"code": "310012"})
+    with pytest.raises(FormValidationError) as refused:
+        engine.forms.validate(form, {"code": "31001"})
+    assert refused.value.errors == [{"field": "code", "message": "邮编：邮政编码应为 6 位数字"}]
+    assert "postcode" in next(p for p in describe_plugins(engine.pm) if p.name == "postcodes").registers["form_formats"]

@@ -90,6 +90,7 @@ REGISTRATIONS = {
     "gongzhi_register_service_tasks": "service_tasks",
     "gongzhi_register_channels": "channels",
     "gongzhi_register_demos": "demos",
+    "gongzhi_register_form_formats": "form_formats",
     "gongzhi_register_reports": "reports",
     "gongzhi_register_adapters": "adapters",
     "gongzhi_register_audit_sinks": "audit_sinks",

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover - the web layer's types; this module never
 
 from ..errors import NotAllowed
 
-__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult", "Report", "PortalAdapter"]
+__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult", "Report", "PortalAdapter", "FormFormat"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,20 @@ class Channel:
     name: str
     deliver: Callable[[Delivery], None]
     accepts: Callable[[InstanceEvent], bool] = lambda event: True
+
+
+@dataclass(frozen=True)
+class FormFormat:
+    """A JSON Schema ``format`` forms may name (``"format": "<name>"``), checked with every submission.
+
+    ``check(text)`` raises ``ValueError`` with a message for people when the text is not of the
+    format; the message becomes the field's error. A step whose form accepted the data then never
+    refuses it for the same reason: a service task reading the field can rely on its shape.
+    """
+
+    name: str
+    check: Callable[[str], object]
+    description: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..runtime.engine import Engine
     from ..security.identity import Actor
     from .directory import Directory
-    from .objects import Channel, Demo, InstanceEvent, PortalAdapter, Report, ServiceTask
+    from .objects import Channel, Demo, FormFormat, InstanceEvent, PortalAdapter, Report, ServiceTask
 
 hookspec = pluggy.HookspecMarker("gongzhi")
 hookimpl = pluggy.HookimplMarker("gongzhi")
@@ -53,6 +53,11 @@ def gongzhi_register_demos() -> list["Demo"]:
 @hookspec
 def gongzhi_definition_paths() -> list[str]:
     """Folders of BPMN, DMN and form files to load besides the bundled ones."""
+
+
+@hookspec
+def gongzhi_register_form_formats() -> list["FormFormat"]:
+    """JSON Schema formats forms may name (a CSV with a 满意度 column, ...), keyed by format name."""
 
 
 @hookspec

@@ -56,7 +56,7 @@ from ..store.db import Database
 from ..store.models import Incident, Instance, Message, TaskRow
 from . import audit, catalog, jobs, messages, queries
 from .access import Access
-from .forms import check_variable_names, validate_form
+from .forms import Forms, check_variable_names
 from .cases import Case, CaseRow
 from .commands import NOTIFY_CHANNEL, Command, CommandRunner, Loader
 from .watchdog import Watchdog
@@ -91,6 +91,7 @@ class Engine:
         self.pm = get_plugin_manager(plugins, self.config.disable_plugins)
         self.services: Registry[ServiceTask] = Registry.collect(self.pm, "gongzhi_register_service_tasks", "service task")
         self.channels: Registry[Channel] = Registry.collect(self.pm, "gongzhi_register_channels", "outbox channel")
+        self.forms = Forms(Registry.collect(self.pm, "gongzhi_register_form_formats", "form format").values())
         self.services.add(ServiceTask("gongzhi.start_process", self._start_child, "发起另一个流程并可等待其结果"), "gongzhi.engine")
         self.db = Database(self.config.database_url)
         audit.bind_engine(self)  # the audit key ring, found again from each session's database
@@ -228,7 +229,7 @@ class Engine:
             version = self.repository.latest(loader.session, process_key)
             bundle = self.repository.bundle(loader.session, version.id)
             if bundle.start_form is not None:
-                validate_form(bundle.start_form, variables)
+                self.forms.validate(bundle.start_form, variables)
             now = self.clock.now()
             row = CaseRow(id=str(uuid.uuid4()), process_key=process_key, version_id=version.id, status=InstanceStatus.RUNNING,
                           business_key=business_key, region=region, started_by=actor.id, owner=owner or actor.id,
@@ -253,7 +254,7 @@ class Engine:
             spiff = self._ready_task(case, task_id)
             meta = case.bundle.meta(spiff.workflow.spec.name, spiff.task_spec.bpmn_id)
             if meta is not None and meta.form is not None:
-                validate_form(meta.form, data, task_id=task_id)
+                self.forms.validate(meta.form, data, task_id=task_id)
             loader.element_id = task.element_id
             return case
 

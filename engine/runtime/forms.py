@@ -3,26 +3,49 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import orjson
 from jsonschema import Draft202012Validator, FormatChecker
 
 from ..errors import FormValidationError, InvalidInput
+from ..hooks.objects import FormFormat
 
-__all__ = ["validate_form"]
-
-
-@lru_cache(maxsize=512)
-def _validator(schema_json: bytes) -> Draft202012Validator:
-    return Draft202012Validator(orjson.loads(schema_json), format_checker=FormatChecker())
+__all__ = ["Forms"]
 
 
-def validate_form(schema: Mapping[str, Any], data: Mapping[str, Any], task_id: str | None = None) -> None:
-    """Raise FormValidationError listing every field that violates ``schema``."""
-    validator = _validator(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
+class Forms:
+    """Validates submissions against JSON Schema forms, with the standard formats and the plugins' ones."""
+
+    def __init__(self, formats: Iterable[FormFormat] = ()) -> None:
+        self.checker = FormatChecker()
+        for fmt in formats:
+            self.checker.checks(fmt.name, raises=ValueError)(_passes(fmt.check))
+        self._validator = lru_cache(maxsize=512)(self._build)
+
+    def _build(self, schema_json: bytes) -> Draft202012Validator:
+        return Draft202012Validator(orjson.loads(schema_json), format_checker=self.checker)
+
+    def validate(self, schema: Mapping[str, Any], data: Mapping[str, Any], task_id: str | None = None) -> None:
+        """Raise FormValidationError listing every field that violates ``schema``."""
+        validator = self._validator(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
+        _raise_errors(schema, validator.iter_errors(dict(data)), task_id)
+
+
+def _passes(check: Any) -> Any:
+    """A format check as jsonschema wants it: True unless ``check`` raises (formats apply to strings only)."""
+
+    def run(value: Any) -> bool:
+        if isinstance(value, str):
+            check(value)
+        return True
+
+    return run
+
+
+def _raise_errors(schema: Mapping[str, Any], found: Iterable[Any], task_id: str | None) -> None:
     errors = []
-    for err in sorted(validator.iter_errors(dict(data)), key=lambda e: list(e.absolute_path)):
+    for err in sorted(found, key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in err.absolute_path)
         if err.validator == "required":
             missing = err.message.split("'")[1] if "'" in err.message else ""
@@ -57,6 +80,9 @@ def _message(err: Any) -> str:
         return f"长度不符合（{kind} {err.validator_value}）"
     if kind == "pattern":
         return f"格式不正确（应匹配 {err.validator_value}）"
+    if kind == "format":
+        cause = getattr(err, "cause", None)
+        return str(cause) if cause is not None and str(cause) else f"格式不正确（应为 {err.validator_value}）"
     if kind == "additionalProperties":
         return f"包含表单未定义的字段：{err.message}"
     return err.message

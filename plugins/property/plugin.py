@@ -5,16 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gongzhi import Notifier, Outbox, Report, Resource, ServiceTask, hookimpl
+from gongzhi import FormFormat, Notifier, Outbox, Report, Resource, ServiceTask, hookimpl
 from gongzhi.humanize import register_names
 
 from .periods import period_label
 from .records import PropertyConfig
 from .reports import reports
 from .roster import Roster
-from .services import service_tasks
+from .services import score_survey, service_tasks
 
-__all__ = ["PropertyPlugin", "plugin"]
+__all__ = ["PropertyPlugin", "plugin", "SURVEY_CSV"]
+
+SURVEY_CSV = "property-survey-csv"  # the format name survey.json gives the survey_csv field
 
 
 class PropertyPlugin:
@@ -39,6 +41,11 @@ class PropertyPlugin:
     @hookimpl
     def gongzhi_register_service_tasks(self) -> list[ServiceTask]:
         return service_tasks(lambda: self.roster, self.notifier, self.config)
+
+    @hookimpl
+    def gongzhi_register_form_formats(self) -> list[FormFormat]:
+        # The survey form accepts exactly the CSV that property.survey can score.
+        return [FormFormat(SURVEY_CSV, lambda text: score_survey(text, self.config), "居民满意度问卷（CSV，含满意度列）")]
 
     @hookimpl
     def gongzhi_register_reports(self) -> list[Report]:

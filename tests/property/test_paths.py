@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from gongzhi import Actor, bpmn_package_path
+from gongzhi import Actor, FormValidationError, bpmn_package_path
 from gongzhi.plugins.property import (
     PropertyConfig,
     PropertyPlugin,
@@ -179,3 +179,23 @@ def test_definitions_validate_with_the_plugin(make_engine) -> None:
     bare = make_engine(plugins=[WhistlePlugin()], disable_plugins=["whistle", "property"])
     missing = {p.element_id for p in bare.validate(DEFINITIONS)}
     assert {"roster", "whistle_cases", "parse_survey", "publish"} <= missing
+
+
+@pytest.mark.parametrize(("csv_text", "reason"), [
+    ("姓名,意见\n张三,很好\n", "缺少满意度列"),
+    ("满意度\n", "至少需要表头和一行答卷"),
+    ("满意度\n还行吧\n", "无法识别"),
+    ("满意度\n120\n", "不在 0–100 之间"),
+])
+def test_the_survey_form_refuses_a_csv_the_survey_step_could_not_score(small, csv_text: str, reason: str) -> None:
+    inst = small.start("property_review", HB, {"period": "2026Q3", "review_cycle": "季度"}, region="990101")
+    small.run_due_jobs()
+    survey = next(t for t in small.tasks(ADMIN, instance_id=inst.id, per_page=100).items if t.element_id == "enter_survey")
+    actor = Actor.of("u", "u", survey.candidate_groups, "990101")
+    with pytest.raises(FormValidationError) as refused:
+        small.complete(survey.id, actor, {"survey_input": "上传问卷", "survey_csv": csv_text})
+    (error,) = refused.value.errors
+    assert error["field"] == "survey_csv" and reason in error["message"] and error["message"].startswith("问卷结果")
+    assert small.task(survey.id, ADMIN).status == "open"  # nothing moved
+    good = small.complete(survey.id, actor, {"survey_input": "上传问卷", "survey_csv": "满意度\n满意\n基本满意\n"})
+    assert good.status == "running"
