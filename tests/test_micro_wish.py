@@ -42,7 +42,8 @@ def test_deadline_decision_is_evaluated_and_audited(wish: Engine, category: str,
     [decision] = [e for e in wish.history(inst.id, PARTY) if e["action"] == "decision"]
     assert decision["decision_id"] == "wish_deadline" and decision["matched_rules"] == [rule]
     assert decision["element_id"] == "decide_deadline" and decision["result"] == days
-    assert decision["decision_version"].startswith("micro_wish_rules.dmn@")
+    assert decision["decision_source"].startswith("micro_wish_rules.dmn@")
+    assert (decision["decision_version"], decision["decision_binding"], decision["decision_region"]) == (1, "latest", "")
 
 
 def test_order_taken_and_evaluated(wish: Engine, clock: MovableClock) -> None:

@@ -124,7 +124,9 @@ def read_body(op: Operation) -> Body:
             content = item.read()
             entries.append({"name": item.filename or "", "content": content})
             digest.update(orjson.dumps([item.filename or "", hashlib.sha256(content).hexdigest()]))
-        return Body({"files": entries, "multipart": True}, digest.hexdigest())
+        region = request.form.get("region") or None
+        digest.update(orjson.dumps(region))
+        return Body({"files": entries, "multipart": True, "region": region}, digest.hexdigest())
     if (mimetype and not _is_json(mimetype)) or (has_body and not mimetype):
         accepted = JSON + (f" 或 {MULTIPART}" if op.multipart is not None else "")
         raise ApiError(415, f"请求内容类型应为 {accepted}，收到的是 {mimetype or '（未指定）'}", "unsupported-media-type")

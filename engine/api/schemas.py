@@ -115,6 +115,9 @@ class MessageSchema(Strict):
 
 class EvaluateDecisionSchema(Strict):
     inputs = JsonObject(load_default=dict, metadata={"description": "决策输入"})
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(REGION),
+                           metadata={"description": "按哪个区域的现行版本计算（该区域有自己的决策表时用它），默认为本人的区域",
+                                     "pattern": REGION})
 
 
 class DeploymentFileSchema(Strict):
@@ -123,8 +126,14 @@ class DeploymentFileSchema(Strict):
     content = fields.String(required=True, metadata={"description": "文件内容（UTF-8 文本）"})
 
 
+_DEPLOY_REGION = ("只部署决策表、且只在该区域生效时填写：该区域自己的决策表，对该区域的案件优先于全区的版本；"
+                  "需要管辖该区域。不填则在全区生效（需要管理员）")
+
+
 class DeploymentSchema(Strict):
     files = fields.List(fields.Nested(DeploymentFileSchema), required=True, validate=validate.Length(min=1, max=500))
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(REGION),
+                           metadata={"description": _DEPLOY_REGION, "pattern": REGION})
 
 
 class DeploymentUploadSchema(Schema):
@@ -132,6 +141,7 @@ class DeploymentUploadSchema(Schema):
 
     files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True,
                         validate=validate.Length(min=1), metadata={"description": "BPMN/DMN/表单文件，文件名规则同 JSON 的 name"})
+    region = fields.String(metadata={"description": _DEPLOY_REGION, "pattern": REGION})
 
 
 # --- query strings ------------------------------------------------------------------
@@ -254,6 +264,7 @@ class DeployedItemSchema(Out):
     kind = fields.String(required=True, metadata={"enum": ["process", "decision"]})
     key = fields.String(required=True)
     version = fields.Integer(required=True)
+    region = fields.String(metadata={"description": "按区域部署的决策表：生效区域"})
 
 
 class DeploymentResultSchema(Out):
@@ -274,6 +285,7 @@ class DecisionResultSchema(Out):
     decision_id = fields.String(required=True)
     decision_name = fields.String(allow_none=True)
     decision_version = fields.Integer(required=True)
+    decision_region = fields.String(required=True, metadata={"description": "所用版本的生效区域（空为全区）"})
     result = fields.Raw(allow_none=True, required=True, metadata={"description": "决策结果"})
     matched_rules = fields.List(fields.Raw(), required=True)
     inputs = fields.Raw(allow_none=True)
@@ -384,6 +396,7 @@ class DecisionInfoSchema(Out):
     id = fields.String(required=True)
     name = fields.String(required=True)
     version = fields.Integer(required=True)
+    region = fields.String(required=True, metadata={"description": "生效区域：空为全区，否则是该区域自己的决策表"})
     file = fields.String(required=True)
     requires = fields.List(fields.String(), required=True)
     hit_policy = fields.String()

@@ -70,16 +70,20 @@ def definition_xml(engine: Any, key: str, version: int | None = None) -> tuple[s
 
 
 def decisions(engine: Any) -> list[dict[str, Any]]:
-    """Every deployed decision (latest version): what it reads, what it gives, and its rules."""
+    """Every deployed decision: the latest version in force everywhere, then each region's own
+    table (a street's override) — what it reads, what it gives, and its rules."""
     with engine.db.read() as session:
-        keys = session.scalars(select(DefinitionVersion.key).where(DefinitionVersion.kind == "decision").distinct())
-        deployed = [engine.repository.decision(session, key) for key in sorted(keys)]
-    return [_describe(d) for d in deployed]
+        rows = session.execute(select(DefinitionVersion.key, DefinitionVersion.region)
+                               .where(DefinitionVersion.kind == "decision").distinct()).all()
+        deployed = [engine.repository.decision(session, key, region) for key, region in sorted(rows)]
+    seen: set[int] = set()
+    return [_describe(d) for d in deployed if not (d.version_id in seen or seen.add(d.version_id))]
 
 
 def _describe(deployed: Any) -> dict[str, Any]:
     decision = deployed.model.decisions[deployed.decision_id]
-    out: dict[str, Any] = {"id": decision.id, "name": decision.name, "version": deployed.version, "file": deployed.file,
+    out: dict[str, Any] = {"id": decision.id, "name": decision.name, "version": deployed.version,
+                           "region": deployed.region, "file": deployed.file,
                            "requires": list(decision.required_decisions)}
     table = decision.logic
     if hasattr(table, "rules"):

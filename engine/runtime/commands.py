@@ -244,7 +244,7 @@ class CommandRunner:
             raise InstanceNotRunning(case.id, case.row.status)
         workflow = case.workflow
         before = None if case.fresh else (case.waits or snapshot(workflow))
-        moved = _Moved({}, CommandLog(instance_id=case.id), before)
+        moved = _Moved({}, CommandLog(instance_id=case.id, region=case.row.region), before)
         token = current_log.set(moved.log)
         try:
             deadline = max(seconds_left, 1e-6) if math.isfinite(seconds_left) else None

@@ -36,12 +36,14 @@ from ..errors import (
     ConcurrentUpdate,
     ConfigurationError,
     Conflict,
+    DefinitionInvalid,
     IdempotencyConflict,
     InvalidInput,
     NotAllowed,
     NotFound,
     Problem,
     TaskNotOpen,
+    UnknownDecision,
     UnknownInstance,
     UnknownTask,
 )
@@ -102,6 +104,7 @@ class Engine:
         self.limits = Limits.from_config(self.config.extra)
         self.rule_limits = RuleLimits.from_config(self.config.extra)
         self.script_engine = ScriptEngine(self.clock, self.services, self._expression_functions(), engine=self)
+        self.script_engine.decisions = self._decision_in_force  # business-rule tasks bind when they run
         self.access = Access(self.config.resident_groups, rule_from_config(self.config.extra))
         self.watchdog = Watchdog(self.db, self.clock, self.limits.command_deadline_seconds,
                                  grace_seconds=float(self.config.extra.get("stuck_grace_seconds") or 5.0))
@@ -185,21 +188,40 @@ class Engine:
         return validate(DefinitionSet(sources), set(self.services))
 
     def deploy(self, paths: Sequence[str | Path] | None = None, actor: Actor = SYSTEM,
-               sources: Sequence[SourceFile] | None = None) -> DeployResult:
+               sources: Sequence[SourceFile] | None = None, region: str | None = None) -> DeployResult:
         """Validate and deploy; unchanged processes and decisions create no new version.
 
-        Needs the ``admin`` group or the ``deploy`` permission.
+        Without ``region`` the files are in force everywhere: that needs the ``admin`` group. A
+        designer with the ``deploy`` permission deploys decision tables for a ``region`` they govern
+        (their street, or their district): that region's own versions, which win over the
+        district-wide ones for its cases. Processes and forms are never regional.
         """
-        if not actor.is_admin and "deploy" not in actor.permissions:
-            raise NotAllowed("部署流程定义需要管理员或 deploy 权限")
+        region = self._deploy_region(actor, region)
         files = list(sources) if sources is not None else load_sources(paths or self.definition_paths())
+        if region and any(f.kind != "dmn" for f in files):
+            raise DefinitionInvalid([Problem(f.name, "按区域部署只能是决策表（.dmn）；流程与表单只能由管理员部署到全区",
+                                             code="regional-deploy") for f in files if f.kind != "dmn"])
         prepared = self.repository.prepare(files, set(self.services))
         now = self.clock.now()
         with self._write() as session:
-            result = self.repository.deploy(session, prepared, actor.id, now)
+            result = self.repository.deploy(session, prepared, actor.id, now, region=region)
             if result.created:
                 audit.append(session, "system", actor, "deploy", now, created=result.created)
         return result
+
+    @staticmethod
+    def _deploy_region(actor: Actor, region: str | None) -> str:
+        """The region a deployment is for, if the actor may deploy there."""
+        if not actor.is_admin and "deploy" not in actor.permissions:
+            raise NotAllowed("部署流程定义需要管理员或 deploy 权限")
+        target = normalize_region(region) if region else ""
+        if actor.is_admin:
+            return target
+        if not target:
+            raise NotAllowed("部署到全区需要管理员；请指定本人管辖的区域（部署该区域自己的决策表）", permission="admin")
+        if not actor.can_see(target):
+            raise NotAllowed(f"只能为本人管辖的区域部署决策表，{target} 不在其中", region=target)
+        return target
 
     # --- commands ------------------------------------------------------------------
 
@@ -532,13 +554,23 @@ class Engine:
         masker = self.access.masker(actor, case.bundle, case.variables)
         return events if masker is None else [masker.event(e) for e in events]
 
-    def evaluate_decision(self, decision: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Evaluate the latest deployed version of a DMN decision (by id or name)."""
+    def evaluate_decision(self, decision: str, inputs: Mapping[str, Any], region: str = "") -> dict[str, Any]:
+        """Evaluate a deployed DMN decision (by id or name): the version in force for ``region``,
+        resolved as a business-rule task of a case there resolves it (a street's own table first)."""
         check_json(dict(inputs), "inputs", max_depth=self._json_depth)
+        region = normalize_region(region) if region else ""
         with self.db.read() as session:
-            deployed = self.repository.decision(session, decision)
+            deployed = self.repository.decision(session, decision, region)
         outcome = deployed.model.evaluate(deployed.decision_id, inputs, limits=self.rule_limits, now=self.clock.now())
-        return {**outcome.as_dict(), "decision_version": deployed.version}
+        return {**outcome.as_dict(), "decision_version": deployed.version, "decision_region": deployed.region}
+
+    def _decision_in_force(self, decision_id: str, region: str) -> Any:
+        """The DeployedDecision a business-rule task of a case in ``region`` evaluates (None: none deployed)."""
+        try:
+            with self.db.read() as session:
+                return self.repository.decision(session, decision_id, region)
+        except UnknownDecision:
+            return None  # only parsed, never deployed (a dry run): the table that came with the process
 
     def verify_audit(self, checkpoints: bool = False) -> audit.VerifyReport:
         """Recompute every audit chain and keyed hash; with ``checkpoints``, compare with the signed checkpoints too."""

@@ -12,32 +12,43 @@ from ..definitions.xmlindex import NS
 if TYPE_CHECKING:  # pragma: no cover
     from ..rules import DmnModel
 
-__all__ = ["GongzhiParser", "DecisionCall"]
+__all__ = ["GongzhiParser", "DecisionCall", "BINDINGS"]
+
+
+BINDINGS = ("latest", "deployment")  # property ``decisionBinding`` of a business-rule task
 
 
 class DecisionCall:
     """Stands where SpiffWorkflow expects its DMN engine; evaluates with ``gongzhi.rules``.
 
-    The decision's result goes to the task data under ``result_variable``
-    (property ``resultVariable``, default: the decision id); the evaluation is
-    reported to the script engine so the runtime can audit it.
+    Which version it evaluates is decided when the task runs (``binding``): ``latest``, the
+    default, is the version in force for the case's region at that moment (a street's own table
+    first), as the script engine resolves it; ``deployment`` is the table deployed with the
+    process version (``model``). The decision's result goes to the task data under
+    ``result_variable`` (property ``resultVariable``, default: the decision id); the evaluation
+    is reported to the script engine so the runtime can audit it, with the version it used.
     """
 
-    def __init__(self, model: "DmnModel", decision_id: str, result_variable: str, source: str) -> None:
+    def __init__(self, model: "DmnModel", decision_id: str, result_variable: str, source: str,
+                 binding: str = "latest") -> None:
         self.model = model
         self.decision_id = decision_id
         self.result_variable = result_variable
-        self.source = source  # "file@sha256", for the audit trail
+        self.source = source  # "file@sha256" of the table deployed with the process
+        self.binding = binding
 
     def result(self, my_task: Any) -> dict[str, Any]:
-        # The engine's clock for now()/today() and its configured limits, where the script engine has them.
         script_engine = my_task.workflow.script_engine
+        resolve = getattr(script_engine, "resolve_decision", None)
+        bound = resolve(self) if resolve is not None and self.binding == "latest" else None
+        model = bound.model if bound is not None else self.model
+        # The engine's clock for now()/today() and its configured limits, where the script engine has them.
         clock = getattr(script_engine, "now", None)
-        outcome = self.model.evaluate(self.decision_id, my_task.data, limits=getattr(script_engine, "rule_limits", None),
-                                      now=clock() if clock else None)
+        outcome = model.evaluate(self.decision_id, my_task.data, limits=getattr(script_engine, "rule_limits", None),
+                                 now=clock() if clock else None)
         recorder = getattr(script_engine, "record_decision", None)
         if recorder is not None:
-            recorder(my_task, self, outcome)
+            recorder(my_task, self, outcome, bound)
         return {self.result_variable: outcome.as_dict()["result"]}
 
 
@@ -57,4 +68,8 @@ class GongzhiParser(SpiffBpmnParser):
             p.get("name"): p.get("value")
             for p in node.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
         }
-        return DecisionCall(model, decision_ref, props.get("resultVariable") or decision_ref, source)
+        binding = props.get("decisionBinding") or "latest"
+        if binding not in BINDINGS:
+            raise ValidationException(f"决策绑定方式 '{binding}' 无效：只能是 latest（运行时最新有效版本）或 deployment"
+                                      "（随流程部署的版本）", node=node, file_name="")
+        return DecisionCall(model, decision_ref, props.get("resultVariable") or decision_ref, source, binding)

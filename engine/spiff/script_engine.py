@@ -31,6 +31,7 @@ __all__ = ["ScriptEngine", "CommandLog", "current_log"]
 @dataclass
 class CommandLog:
     instance_id: str = ""
+    region: str = ""  # the case's: decisions bound at run time resolve the version in force there
     decisions: list[dict[str, Any]] = field(default_factory=list)
     services: list[dict[str, Any]] = field(default_factory=list)
 
@@ -68,6 +69,8 @@ class ScriptEngine(PythonScriptEngine):
         self.clock = clock
         self.services = services
         self.engine = engine  # handed to service handlers as ``ServiceCall.engine``
+        # decision id, case region -> the DeployedDecision in force (set by the Engine)
+        self.decisions: Callable[[str, str], Any] | None = None
         self.rule_limits = getattr(engine, "rule_limits", None)  # business-rule tasks evaluate under these
 
     def now(self) -> datetime:
@@ -112,14 +115,25 @@ class ScriptEngine(PythonScriptEngine):
             raise ServiceTaskError(f"服务任务 '{element_name or element_id}' 调用 '{operator}' 失败：{exc}",
                                    element_id=element_id, operator=operator) from exc
 
-    def record_decision(self, task: Any, call: Any, outcome: Any) -> None:
+    def resolve_decision(self, call: Any) -> Any:
+        """The deployed version of ``call``'s decision in force for this command's case, or None to
+        evaluate the table deployed with the process (no resolver, or nothing deployed)."""
+        if self.decisions is None:
+            return None
+        log = current_log.get()
+        return self.decisions(call.decision_id, log.region if log is not None else "")
+
+    def record_decision(self, task: Any, call: Any, outcome: Any, bound: Any = None) -> None:
         log = current_log.get()
         if log is not None:
             entry = outcome.as_dict()
             log.decisions.append({
                 "element_id": task.task_spec.name,
                 "decision_id": call.decision_id,
-                "decision_version": call.source,
+                "decision_version": bound.version if bound is not None else None,
+                "decision_source": bound.source if bound is not None else call.source,
+                "decision_binding": call.binding,
+                "decision_region": bound.region if bound is not None else "",
                 "inputs": entry.get("inputs"),
                 "matched_rules": entry.get("matched_rules"),
                 "result": entry.get("result"),

@@ -69,6 +69,9 @@ class DefinitionVersion(Base):
     # Who may read the process's cases besides their owners and the people holding their tasks
     # (computed at deploy; NULL for versions deployed before 0.2, filled in on first use).
     viewer_groups: Mapped[list[Any] | None]
+    # Where a decision version is in force: "" everywhere, or a region path (a street's own table,
+    # which wins over the district's for cases in that street). Processes are always "".
+    region: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
 
 class Instance(Base):

@@ -81,12 +81,13 @@ def _sources(files: list[dict[str, Any]]) -> list[SourceFile]:
            errors=(403,), extra_responses={200: "没有新版本（文件未变化）"},
            description="JSON `{files: [{name, content}]}` 或 multipart 表单字段 `files`（可多个，文件名取自上传的文件名）。"
                        f"{FILE_NAME_RULE}，同一次部署中不能重复。文件有误（含文件名）时返回 422 `definition-invalid`，"
-                       "`errors` 逐项列出文件与元素。需要 admin 组或 deploy 权限。")
+                       "`errors` 逐项列出文件与元素。部署到全区需要 admin 组；有 deploy 权限的人可以用 `region` "
+                       "为本人管辖的区域部署该区域自己的决策表（只能是 .dmn）。")
 def deploy(actor: Actor, body: dict[str, Any], **_: Any) -> tuple[dict[str, Any], int]:
-    if not (actor.is_admin or DEPLOY_PERMISSION in actor.permissions):
+    if not (actor.is_admin or DEPLOY_PERMISSION in actor.permissions):  # before reading any file
         raise NotAllowed("部署流程定义需要 admin 组或 deploy 权限")
     files = body["files"]
     if body.get("multipart") and not files:
         raise InvalidInput("没有上传文件：请用表单字段 files", errors=[{"field": "files", "message": "必填"}])
-    result = state().engine.deploy(actor=actor, sources=_sources(files))
+    result = state().engine.deploy(actor=actor, sources=_sources(files), region=body.get("region"))
     return result.as_dict(), 201 if result.created else 200

@@ -81,8 +81,9 @@ def list_decisions(**_: Any) -> dict[str, Any]:
 @api.route("POST", "/decisions/<decision_id>/evaluate", summary="计算已部署的 DMN 决策", tag="决策",
            body=EvaluateDecisionSchema, response=DecisionResultSchema)
 def evaluate(actor: Actor, decision_id: str, body: dict[str, Any], **_: Any) -> dict[str, Any]:
-    del actor  # any authenticated actor may evaluate: decisions hold policy, not cases
-    return state().engine.evaluate_decision(decision_id, body["inputs"])
+    # Any authenticated actor may evaluate: decisions hold policy, not cases.
+    region = body["region"] if body.get("region") is not None else actor.region
+    return state().engine.evaluate_decision(decision_id, body["inputs"], region=region)
 
 
 @api.route("GET", "/reports", summary="插件提供的报表", tag="报表", response=ReportListSchema,
