@@ -154,6 +154,40 @@ def worker(ctx: click.Context, concurrency: int, once: bool) -> None:
 
 
 @main.command()
+@click.argument("process_key")
+@click.option("--to", "to_version", required=True, type=click.IntRange(1, 2**31 - 1), help="target version")
+@click.option("--instance", "instance_ids", multiple=True, help="only this case (repeat for several)")
+@click.option("--map", "mappings", multiple=True, help="a renamed element: OLD=NEW (repeat for several)")
+@click.option("--apply", is_flag=True, help="migrate; without it, only say what would happen")
+@click.pass_context
+def migrate(ctx: click.Context, process_key: str, to_version: int, instance_ids: tuple[str, ...],
+            mappings: tuple[str, ...], apply: bool) -> None:
+    """Move running cases of PROCESS_KEY to another version (a dry run unless --apply)."""
+    from .security.identity import SYSTEM
+
+    bad = [m for m in mappings if m.count("=") != 1]
+    if bad:
+        _fail(f"--map 应写成 原编号=新编号：{', '.join(bad)}", 2)
+    mapping = dict(m.split("=", 1) for m in mappings)
+    engine = _engine(ctx)
+    engine.upgrade_db()
+    try:
+        result = engine.migrate(process_key, to_version, SYSTEM, instance_ids=list(instance_ids) or None,
+                                mapping=mapping, dry_run=not apply)
+    except GongzhiError as exc:
+        _fail(str(exc))
+    for item in result.instances:
+        state = "已迁移" if item.migrated else ("可以迁移" if item.ok else "不能迁移")
+        where = "、".join(item.live) or "（无待办）"
+        click.echo(f"{item.instance_id}  第 {item.from_version} 版 → 第 {item.to_version} 版  {state}  当前：{where}")
+        for reason in item.refusals:
+            click.echo(f"    {reason}")
+    summary = result.as_dict()
+    click.echo(f"共 {len(result.instances)} 个案件：可以迁移 {summary['movable']}，不能迁移 {summary['refused']}"
+               + ("" if apply else "（预演，未改动；加 --apply 执行）"))
+
+
+@main.command()
 @click.pass_context
 def plugins(ctx: click.Context) -> None:
     """List the loaded plugins, their versions and what each registers."""

@@ -134,6 +134,8 @@ def _json_object(self: Any, field: Any, **_: Any) -> dict[str, Any]:
         return {"propertyNames": names, "additionalProperties": {"$ref": JSON_VALUE}}
     if isinstance(field, JsonObject):
         return {"propertyNames": {"pattern": TEXT_PATTERN}, "additionalProperties": {"$ref": JSON_VALUE}}
+    if "propertyNames" in field.metadata:  # a Dict whose keys are validated (apispec does not say so itself)
+        return {"propertyNames": field.metadata["propertyNames"]}
     return {}
 
 

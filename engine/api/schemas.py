@@ -84,6 +84,18 @@ class CancelInstanceSchema(Strict):
     reason = fields.String(load_default="", validate=validate.Length(max=2000), metadata={"description": "撤销原因"})
 
 
+class MigrationRequestSchema(Strict):
+    to_version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1),
+                                metadata={"description": "目标版本号"})
+    instance_ids = fields.List(fields.String(validate=_KEY), load_default=None, allow_none=True,
+                               validate=validate.Length(max=1000), metadata={"description": "只迁移这些案件（默认：所有运行中的）"})
+    mapping = fields.Dict(keys=fields.String(validate=_KEY), values=fields.String(validate=_KEY), load_default=dict,
+                          validate=validate.Length(max=500), metadata={
+                              "description": "改了编号的环节：原编号 → 新编号",
+                              "propertyNames": {"minLength": 1, "maxLength": 128}})
+    dry_run = fields.Boolean(load_default=True, metadata={"description": "只预演、不改动（默认）"})
+
+
 class CompleteTaskSchema(Strict):
     data = Variables(load_default=dict, metadata={"description": "任务表单数据"})
 
@@ -346,6 +358,25 @@ class ProblemSchema(Out):
                          metadata={"description": "逐项列出的错误：field 指出字段或文件#元素"})
 
 
+class MigrationItemSchema(Out):
+    instance_id = fields.String(required=True)
+    from_version = fields.Integer(required=True)
+    to_version = fields.Integer(required=True)
+    ok = fields.Boolean(required=True, metadata={"description": "能否迁移"})
+    refusals = fields.List(fields.String(), required=True, metadata={"description": "不能迁移的原因"})
+    live = fields.List(fields.String(), required=True, metadata={"description": "案件当前停在的环节"})
+    migrated = fields.Boolean(required=True, metadata={"description": "已经迁移（预演时总为 false）"})
+
+
+class MigrationResultSchema(Out):
+    process_key = fields.String(required=True)
+    to_version = fields.Integer(required=True)
+    dry_run = fields.Boolean(required=True)
+    movable = fields.Integer(required=True, metadata={"description": "能迁移的案件数"})
+    refused = fields.Integer(required=True, metadata={"description": "不能迁移的案件数"})
+    instances = fields.List(fields.Nested(MigrationItemSchema), required=True)
+
+
 class PluginSchema(Out):
     name = fields.String(required=True, metadata={"description": "插件注册名"})
     version = fields.String(required=True, metadata={"description": "插件所在发行包的版本；未知时为空"})
@@ -460,6 +491,25 @@ class DirectorySchema(Out):
     groups = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                          metadata={"description": "组编码 → 中文名称"})
     departments = fields.List(fields.Nested(DepartmentSchema), required=True)
+
+
+class MigrationItemSchema(Out):
+    instance_id = fields.String(required=True)
+    from_version = fields.Integer(required=True)
+    to_version = fields.Integer(required=True)
+    ok = fields.Boolean(required=True, metadata={"description": "能否迁移"})
+    refusals = fields.List(fields.String(), required=True, metadata={"description": "不能迁移的原因"})
+    live = fields.List(fields.String(), required=True, metadata={"description": "案件当前停在的环节"})
+    migrated = fields.Boolean(required=True, metadata={"description": "已经迁移（预演时总为 false）"})
+
+
+class MigrationResultSchema(Out):
+    process_key = fields.String(required=True)
+    to_version = fields.Integer(required=True)
+    dry_run = fields.Boolean(required=True)
+    movable = fields.Integer(required=True, metadata={"description": "能迁移的案件数"})
+    refused = fields.Integer(required=True, metadata={"description": "不能迁移的案件数"})
+    instances = fields.List(fields.Nested(MigrationItemSchema), required=True)
 
 
 class PluginSchema(Out):

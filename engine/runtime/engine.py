@@ -56,7 +56,7 @@ from ..hooks.manager import Registry, get_plugin_manager
 from ..hooks.objects import Channel, ServiceCall, ServiceTask
 from ..store.db import Database
 from ..store.models import Incident, Instance, Message, TaskRow
-from . import audit, catalog, jobs, messages, queries
+from . import audit, catalog, jobs, messages, migration, queries
 from .access import Access
 from .forms import Forms, check_variable_names
 from .cases import Case, CaseRow
@@ -458,6 +458,22 @@ class Engine:
             return {"reason": reason}
 
         return self.runner.run(Command(Action.CANCEL, actor, load, stop, status=InstanceStatus.CANCELLED))
+
+    def migrate(self, process_key: str, to_version: int, actor: Actor, *, instance_ids: Sequence[str] | None = None,
+                mapping: Mapping[str, str] | None = None, dry_run: bool = True) -> migration.MigrationResult:
+        """Move running cases of ``process_key`` to its version ``to_version`` (admins only).
+
+        With ``dry_run`` (the default) nothing changes: the answer says, per case, whether it can
+        move and why not. A case moves when every task it has is in the new version (or
+        ``mapping`` names the renamed element: old id -> new id) and the elements where it stands
+        are unchanged; each move is audited (``migrate``) and can be reverted.
+        """
+        run = migration.plan if dry_run else migration.apply
+        return run(self, process_key, to_version, actor, instance_ids=instance_ids, mapping=mapping)
+
+    def revert_migration(self, instance_id: str, actor: Actor) -> migration.InstancePlan:
+        """Move a migrated case back to the version it came from (admins only)."""
+        return migration.revert(self, instance_id, actor)
 
     def fire_due_timers(self) -> int:
         """Fire every timer due by the engine clock, here and now; returns how many jobs ran."""

@@ -20,7 +20,8 @@ CONTRACT = {
     ("post", "/tasks/{task_id}/complete"), ("post", "/messages"), ("post", "/decisions/{decision_id}/evaluate"),
     ("get", "/reports"), ("get", "/reports/{name}"), ("get", "/incidents"), ("post", "/incidents/{incident_id}/retry"),
     ("get", "/decisions"), ("get", "/process-definitions/{key}/files"), ("get", "/decisions/{decision_id}/xml"),
-    ("post", "/deployments/validate"), ("get", "/directory"), ("get", "/plugins"),
+    ("post", "/deployments/validate"), ("get", "/directory"), ("get", "/plugins"), ("post", "/process-definitions/{key}/migrations"),
+    ("post", "/process-instances/{instance_id}/migration/revert"),
 }
 
 

@@ -22,6 +22,8 @@ from ..schemas import (
     DeploymentResultSchema,
     DeploymentSchema,
     DeploymentUploadSchema,
+    MigrationRequestSchema,
+    MigrationResultSchema,
     VersionQuerySchema,
 )
 
@@ -52,6 +54,18 @@ def get_definition_xml(key: str, query: dict[str, Any], **_: Any) -> Response:
     response = Response(content, mimetype="application/xml")
     response.headers["Content-Disposition"] = f'inline; filename="{PurePosixPath(name).name}"'
     return response
+
+
+@api.route("POST", "/process-definitions/<key>/migrations", summary="把运行中的案件迁移到流程的另一版本", tag=TAG,
+           body=MigrationRequestSchema, response=MigrationResultSchema, errors=(403, 404, 409),
+           description="默认只预演（`dry_run` 为 true）：逐个案件说明能否迁移、为什么不能。一个案件能迁移，当且仅当它的每个环节"
+                       "在目标版本中都有（或由 `mapping` 给出改名后的环节），且它当前停在的环节没有改动；改动只能在当前环节之后。"
+                       "`dry_run` 为 false 时迁移能迁移的案件，每个案件写一条审计记录 `migrate`；撤回见 "
+                       "`POST /process-instances/{instance_id}/migration/revert`。仅管理员。")
+def migrate(actor: Actor, key: str, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+    result = state().engine.migrate(key, body["to_version"], actor, instance_ids=body["instance_ids"],
+                                    mapping=body["mapping"], dry_run=body["dry_run"])
+    return result.as_dict()
 
 
 def _sources(files: list[dict[str, Any]]) -> list[SourceFile]:

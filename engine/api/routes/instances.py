@@ -14,6 +14,7 @@ from ..schemas import (
     InstancePageSchema,
     InstanceQuerySchema,
     InstanceSchema,
+    MigrationItemSchema,
     StartInstanceSchema,
 )
 from . import present
@@ -66,6 +67,13 @@ def get_instance(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
 def get_history(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
     # The runtime masks the trail by the process's declarations for readers without ``pii``.
     return {"instance_id": instance_id, "events": state().engine.history(instance_id, actor)}
+
+
+@api.route("POST", "/process-instances/<instance_id>/migration/revert", summary="撤回案件的上一次迁移", tag=TAG,
+           response=MigrationItemSchema, errors=(403, 404, 409),
+           description="把案件迁回它上一次迁移前的版本（按同样的规则检查：不能迁回时 `ok` 为 false 并说明原因）。仅管理员。")
+def revert_migration(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
+    return state().engine.revert_migration(instance_id, actor).as_dict()
 
 
 @api.route("POST", "/process-instances/<instance_id>/cancel", summary="撤销流程", tag=TAG, body=CancelInstanceSchema,
