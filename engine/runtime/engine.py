@@ -191,10 +191,11 @@ class Engine:
                sources: Sequence[SourceFile] | None = None, region: str | None = None) -> DeployResult:
         """Validate and deploy; unchanged processes and decisions create no new version.
 
-        Without ``region`` the files are in force everywhere: that needs the ``admin`` group. A
-        designer with the ``deploy`` permission deploys decision tables for a ``region`` they govern
-        (their street, or their district): that region's own versions, which win over the
-        district-wide ones for its cases. Processes and forms are never regional.
+        Without ``region`` the files are in force everywhere: that needs the ``admin`` group (or a
+        deploy account tied to no region). A designer with the ``deploy`` permission and a region
+        deploys decision tables for a ``region`` they govern (their street, or their district):
+        that region's own versions, which win over the wider ones for its cases. Processes and
+        forms are never regional.
         """
         region = self._deploy_region(actor, region)
         files = list(sources) if sources is not None else load_sources(paths or self.definition_paths())
@@ -218,6 +219,8 @@ class Engine:
         if actor.is_admin:
             return target
         if not target:
+            if not actor.scoped_regions:  # an installation's deploy account, tied to no region
+                return target
             raise NotAllowed("部署到全区需要管理员；请指定本人管辖的区域（部署该区域自己的决策表）", permission="admin")
         if not actor.can_see(target):
             raise NotAllowed(f"只能为本人管辖的区域部署决策表，{target} 不在其中", region=target)
