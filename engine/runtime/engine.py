@@ -54,7 +54,7 @@ from ..store.db import Database
 from ..store.models import Incident, Instance, Message, TaskRow
 from . import audit, catalog, jobs, messages, queries
 from .access import Access
-from .forms import check_variable_names, validate_form
+from .forms import bind_form, check_variable_names, validate_form
 from .cases import Case, CaseRow
 from .commands import NOTIFY_CHANNEL, Command, CommandRunner, Loader
 from .watchdog import Watchdog
@@ -241,7 +241,7 @@ class Engine:
             spiff = self._ready_task(case, task_id)
             meta = case.bundle.meta(spiff.workflow.spec.name, spiff.task_spec.bpmn_id)
             if meta is not None and meta.form is not None:
-                validate_form(meta.form, data, task_id=task_id)
+                validate_form(bind_form(meta.form, spiff.data), data, task_id=task_id)  # as served
             loader.element_id = task.element_id
             return case
 
