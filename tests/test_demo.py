@@ -46,7 +46,7 @@ def test_demo_tells_the_whistle_story(out: str) -> None:
     assert sign < overrule < closed
     # Decisions are told by the rule's description and the outputs' labels, departments by name.
     assert "规则判定「推荐承办部门」：依据「油烟扰民：环保主办，城管、市场监管协办」→ 协办部门：城管执法局、市场监管局；主办部门：生态环境分局" in out
-    assert "签收时限：1 小时" in out and "转办对象：无" in out
+    assert "签收时限（分钟）：60" in out and "签收计时：工作时间" in out and "转办对象：无" in out
     # The month's figures follow, with Chinese headings: both departments answered, one return overruled.
     figures = out[out.index("吹哨报到·部门考核"):]
     assert "部门 | 响应率 | 按时签收率 | 办结率" in figures

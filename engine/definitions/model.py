@@ -13,6 +13,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from ..errors import DefinitionInvalid, Problem
+from ..runtime.forms import bind_problems
 from . import personal
 from ..spiff.parser import GongzhiParser
 from .sources import SourceFile
@@ -116,6 +117,7 @@ class DefinitionSet:
             return
         if isinstance(self.forms[source.name], dict):
             self.problems.extend(personal.form_problems(source.name, self.forms[source.name]))
+            self.problems.extend(Problem(source.name, text, code="form-bind") for text in bind_problems(self.forms[source.name]))
 
     def _read_dmn(self, source: SourceFile) -> None:
         from ..rules import load_dmn

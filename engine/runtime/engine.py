@@ -58,7 +58,7 @@ from ..store.db import Database
 from ..store.models import Incident, Instance, Message, TaskRow
 from . import audit, catalog, jobs, messages, migration, queries
 from .access import Access
-from .forms import Forms, check_variable_names
+from .forms import Forms, bind_form, check_variable_names
 from .cases import Case, CaseRow
 from .commands import NOTIFY_CHANNEL, Command, CommandRunner, Loader
 from .watchdog import Watchdog
@@ -279,7 +279,7 @@ class Engine:
             spiff = self._ready_task(case, task_id)
             meta = case.bundle.meta(spiff.workflow.spec.name, spiff.task_spec.bpmn_id)
             if meta is not None and meta.form is not None:
-                self.forms.validate(meta.form, data, task_id=task_id)
+                self.forms.validate(bind_form(meta.form, spiff.data), data, task_id=task_id)  # as served
             loader.element_id = task.element_id
             return case
 

@@ -1,9 +1,21 @@
-"""JSON Schema forms: validating what people submit, with errors naming the field."""
+"""JSON Schema forms: validating what people submit, with errors naming the field.
+
+A form may take a keyword's value from the case (``x-bind``). A property written
+
+    "extension_days": {"type": "integer", "minimum": 1, "x-bind": {"maximum": "extension_room"}}
+
+is served, and validated, with ``maximum`` set to the task's variable ``extension_room``
+(a dotted path reaches into objects: ``limits.extension_max_days``), so the limit a decision
+table sets is the limit the form shows and the engine enforces, and no number is repeated in
+the form. A literal keyword written beside the binding is the fallback when the variable is
+missing or of the wrong kind; the file stays a valid JSON Schema for editors that know nothing
+of ``x-bind``. Bindable keywords: ``BINDABLE``.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import orjson
 from jsonschema import Draft202012Validator, FormatChecker
@@ -11,7 +23,86 @@ from jsonschema import Draft202012Validator, FormatChecker
 from ..errors import FormValidationError, InvalidInput
 from ..hooks.objects import FormFormat
 
-__all__ = ["Forms"]
+__all__ = ["Forms", "bind_form", "bind_problems", "BIND_KEY", "BINDABLE"]
+
+BIND_KEY = "x-bind"
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# keyword -> what a bound value must be to replace the literal one
+BINDABLE: dict[str, Callable[[Any], bool]] = {
+    "minimum": _number, "maximum": _number, "exclusiveMinimum": _number, "exclusiveMaximum": _number,
+    "minLength": _count, "maxLength": _count, "minItems": _count, "maxItems": _count,
+    "enum": lambda v: isinstance(v, list) and len(v) > 0,
+    "const": lambda v: True, "default": lambda v: True,
+}
+_MISSING = object()
+
+
+def _lookup(data: Mapping[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def bind_form(schema: Any, data: Mapping[str, Any]) -> Any:
+    """``schema`` with every ``x-bind`` keyword set from ``data`` (the task's variables).
+
+    Returns ``schema`` itself when nothing is bound, so forms without ``x-bind`` cost nothing."""
+    if isinstance(schema, list):
+        items = [bind_form(item, data) for item in schema]
+        return schema if all(a is b for a, b in zip(items, schema)) else items
+    if not isinstance(schema, Mapping):
+        return schema
+    out: dict[str, Any] | None = None
+    for key, value in schema.items():
+        bound = bind_form(value, data) if key != BIND_KEY else value
+        if bound is not value:
+            out = out if out is not None else dict(schema)
+            out[key] = bound
+    bindings = schema.get(BIND_KEY)
+    if isinstance(bindings, Mapping):
+        for keyword, path in bindings.items():
+            value = _lookup(data, path) if isinstance(path, str) and keyword in BINDABLE else _MISSING
+            if value is not _MISSING and BINDABLE[keyword](value):
+                out = out if out is not None else dict(schema)
+                out[keyword] = value
+    return schema if out is None else out
+
+
+def bind_problems(schema: Any, path: str = "") -> list[str]:
+    """What is wrong with the ``x-bind`` annotations of a form (for definition checks), in Chinese."""
+    problems: list[str] = []
+    if isinstance(schema, list):
+        for i, item in enumerate(schema):
+            problems.extend(bind_problems(item, f"{path}[{i}]"))
+        return problems
+    if not isinstance(schema, Mapping):
+        return problems
+    bindings = schema.get(BIND_KEY, {})
+    where = path or "表单"
+    if not isinstance(bindings, Mapping):
+        problems.append(f"{where} 的 {BIND_KEY} 应为 关键字→变量名 的对象")
+        bindings = {}
+    for keyword, variable in bindings.items():
+        if keyword not in BINDABLE:
+            problems.append(f"{where} 的 {BIND_KEY} 不能绑定 '{keyword}'；可绑定：{'、'.join(BINDABLE)}")
+        if not isinstance(variable, str) or not all(part.isidentifier() for part in variable.split(".")):
+            problems.append(f"{where} 的 {BIND_KEY}.{keyword} 应为变量名（可用 . 进入下一层），不是 {variable!r}")
+    for key, value in schema.items():
+        if key != BIND_KEY:
+            problems.extend(bind_problems(value, f"{path}.{key}" if path else key))
+    return problems
 
 
 class Forms:

@@ -23,6 +23,7 @@ from ..sandbox.templates import render_instructions
 from ..store.models import AuditEvent, DefinitionVersion, Instance, MessageSubscription, TaskCandidate, TaskRow
 from . import audit
 from ..spiff.snapshot import snapshot
+from .forms import bind_form
 from .views import InstanceView, Page, TaskView
 
 __all__ = ["variables", "Changes", "changes", "visible_task", "task_view", "task_detail", "tasks", "instances",
@@ -143,7 +144,8 @@ def task_detail(row: TaskRow, bundle: ProcessBundle, workflow: Any, masking: Cal
         instructions = render_instructions(meta.instructions, data, limits_of(workflow))
         if masker is not None:
             instructions = masker.text(instructions)
-    return replace(view, form=meta.form if meta else None, instructions=instructions, data=data)
+    form = bind_form(meta.form, task.data) if meta and meta.form is not None else None  # x-bind: limits from the case
+    return replace(view, form=form, instructions=instructions, data=data)
 
 
 def masked_instance(view: InstanceView, masker: Masker) -> InstanceView:

@@ -352,9 +352,10 @@ def message_buffered(world: World) -> None:
 
 @词('已向 {部门} 发出 "{种类}" 通知')
 def notice_sent(world: World, department: str, kind: str) -> None:
-    name = world.glossary.directory.department(world.glossary.department_code(department)).name
+    groups = world.glossary.groups_of([department])  # a department, or a role such as 街道工作人员
     sent = [(n["kind"], n["to_name"]) for n in world.outbox.items]
-    assert (kind, name) in sent, f"没有向 {name} 发出“{kind}”通知；已发出：{sent or '无'}"
+    assert any(n["kind"] == kind and n["to"] in groups for n in world.outbox.items), \
+        f"没有向 {department} 发出“{kind}”通知；已发出：{sent or '无'}"
 
 
 @词('没有发出 "{种类}" 通知')

@@ -2,19 +2,24 @@
 
 - ``whistle.locate``: where a grid lies (street, community) from the directory;
 - ``whistle.link_duplicate``: link a duplicate case to the case it repeats;
-- ``whistle.notify``: urging notices (催签、催报到、催办) through a pluggable notifier.
+- ``whistle.notify``: urging notices (催签、催报到、催办) through a pluggable notifier, to one
+  group or to several (``to`` a list: the department and the street, say);
+- ``whistle.extend_deadline``: a handling deadline moved on by granted working days, counted
+  from the current deadline (not from now), and the escalation moment after it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from datetime import datetime
+from typing import Any, Callable, Mapping
 
-from gongzhi import Notifier, Outbox, ServiceCall, ServiceTask
+from gongzhi import InvalidInput, Notifier, Outbox, ServiceCall, ServiceTask
+from gongzhi.calendar import add_working_days
 from gongzhi.humanize import sentence
 
 from .directory import Directory
 
-__all__ = ["Outbox", "Notifier", "service_tasks"]
+__all__ = ["Outbox", "Notifier", "service_tasks", "extended"]
 
 def service_tasks(directory: Callable[[], Directory], notifier: Notifier) -> list[ServiceTask]:
     def locate(call: ServiceCall) -> dict[str, Any]:
@@ -24,23 +29,55 @@ def service_tasks(directory: Callable[[], Directory], notifier: Notifier) -> lis
         return {"linked_to": call.params.get("duplicate_of"), "linked_at": call.now.isoformat(),
                 "instance_id": call.instance_id}
 
-    def notify(call: ServiceCall) -> dict[str, Any]:
-        to = str(call.params.get("to") or "")
-        dept = directory().department_of_group(to)
-        notice = {
+    def notice(call: ServiceCall, to: str) -> dict[str, Any]:
+        names = directory()
+        dept = names.department_of_group(to)
+        about = names.department(str(call.params.get("about") or ""))
+        text = str(call.params.get("text") or "")
+        return {
             "kind": call.params.get("kind") or "通知",
             "to": to,
-            "to_name": dept.name if dept else to,
-            "text": sentence(str(call.params.get("text") or "")),  # no ISO time in what people read
+            "to_name": dept.name if dept else names.display_name(to) or to,
+            "text": sentence(f"【{about.name}】{text}" if about else text),  # no ISO time in what people read
             "at": call.now.isoformat(),
             "instance_id": call.instance_id,
             "element_id": call.element_id,
         }
-        notifier(notice)
-        return notice
+
+    def notify(call: ServiceCall) -> dict[str, Any] | list[dict[str, Any]]:
+        to = call.params.get("to")
+        notices = [notice(call, str(g)) for g in (to if isinstance(to, list) else [to or ""])]
+        for item in notices:
+            notifier(item)
+        return notices if isinstance(to, list) else notices[0]
+
+    def extend_deadline(call: ServiceCall) -> dict[str, Any]:
+        if call.engine is None:
+            raise RuntimeError("whistle.extend_deadline 需要引擎的工作日历，但调用方没有提供引擎")
+        return extended(call.engine.calendar, call.params)
 
     return [
         ServiceTask("whistle.locate", locate, "按网格编码查询所属街道、社区"),
         ServiceTask("whistle.link_duplicate", link_duplicate, "关联重复件"),
         ServiceTask("whistle.notify", notify, "发送催签、催报到、催办通知"),
+        ServiceTask("whistle.extend_deadline", extend_deadline, "从原办理期限起顺延核准的工作日"),
     ]
+
+
+def extended(calendar: Any, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``deadline`` moved on by ``days`` working days, and ``escalate_after_days`` more for escalation.
+
+    Counting from the deadline, not from the approval, is the rule: five days granted on day 5 of
+    10 give a deadline on day 15. Bad parameters are the process designer's error (InvalidInput)."""
+    try:
+        deadline = datetime.fromisoformat(str(params["deadline"]))
+        days, escalate = int(params["days"]), int(params.get("escalate_after_days") or 0)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput("顺延办理期限需要原期限（deadline）和顺延工作日数（days）",
+                           errors=[{"field": "deadline", "message": str(exc)}]) from exc
+    if deadline.tzinfo is None or days < 0 or escalate < 0:
+        raise InvalidInput("原期限须带时区，顺延和升级的工作日数不能为负",
+                           errors=[{"field": "days", "message": "≥ 0"}])
+    new_deadline = add_working_days(calendar, deadline, days)
+    return {"handle_deadline": new_deadline.isoformat(),
+            "escalate_at": add_working_days(calendar, new_deadline, escalate).isoformat()}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from gongzhi import FormValidationError, NotAllowed
 
+START = datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 China time, as in conftest
 FOUR = {"accepted_at": "2025-03-03T10:00:00+08:00", "contacted": "物业经理", "measures": "协调物业清理楼道杂物",
         "resolve_by": "2025-03-05"}
 
@@ -129,12 +130,102 @@ def test_extension_request_and_approval(world):
         world.do(inst.id, "approve_extension", {"extension_approved": True, "extension_opinion": "同意"})
     world.do(inst.id, "approve_extension", {"extension_approved": True, "granted_days": 5, "extension_opinion": "同意"})
     second = world.find(inst.id, "handle_feedback", "shichang")
-    assert second.due_at == world.clock.now() + timedelta(days=7)  # 5 working days from the approval
+    assert second.due_at == first.due_at + timedelta(days=7)  # 5 working days after the old deadline, not after now
     world.feedback(inst.id, "shichang")
     world.rate(inst.id)
     world.follow_up(inst.id)
     dept = world.variables(inst.id)["case_record"]["departments"][0]
     assert dept["extensions_requested"] == 1 and dept["extension_days_granted"] == 5
+
+
+def test_extensions_are_capped_in_total_by_the_limits_table(world):
+    inst = world.start(category_l1="市场监管", category_l2="无证经营", category_l3="无照摊点")
+    world.whistle(inst.id, "shichang", [])
+    world.do(inst.id, "sign_in", {"sign_decision": "签收"}, "shichang")
+    world.do(inst.id, "onsite_report", {"arrived_at": "2025-03-03T15:00:00+08:00", "onsite_staff": "两名",
+                                        "onsite_situation": "现场核实"}, "shichang")
+    dept = world.actors["dept_shichang"]
+    feedback = world.engine.task(world.find(inst.id, "handle_feedback", "shichang").id, dept)
+    assert feedback.form["properties"]["extension_days"]["maximum"] == 10  # extension_max_days, from the DMN
+    assert "尚可延期 10 个工作日" in feedback.instructions
+    world.do(inst.id, "handle_feedback", {"handle_outcome": "申请延期", "extension_days": 7,
+                                          "extension_reason": "需等待检测报告"}, "shichang")
+    approval = world.engine.task(world.find(inst.id, "approve_extension").id, world.actors["street"])
+    assert approval.form["properties"]["granted_days"]["maximum"] == 10
+    world.do(inst.id, "approve_extension", {"extension_approved": True, "granted_days": 7, "extension_opinion": "同意"})
+    again = world.engine.task(world.find(inst.id, "handle_feedback", "shichang").id, dept)
+    assert again.form["properties"]["extension_days"]["maximum"] == 3  # 10 in total per department and case
+    assert "尚可延期 3 个工作日" in again.instructions
+    with pytest.raises(FormValidationError) as err:  # the served maximum is enforced by the engine too
+        world.do(inst.id, "handle_feedback", {"handle_outcome": "申请延期", "extension_days": 4,
+                                              "extension_reason": "检测机构排期"}, "shichang")
+    assert err.value.errors[0]["field"] == "extension_days"
+    world.do(inst.id, "handle_feedback", {"handle_outcome": "申请延期", "extension_days": 3,
+                                          "extension_reason": "检测机构排期"}, "shichang")
+    with pytest.raises(FormValidationError):  # the street cannot grant beyond the cap either
+        world.do(inst.id, "approve_extension", {"extension_approved": True, "granted_days": 5,
+                                                "extension_opinion": "同意"})
+    world.do(inst.id, "approve_extension", {"extension_approved": True, "granted_days": 3, "extension_opinion": "同意"})
+    last = world.engine.task(world.find(inst.id, "handle_feedback", "shichang").id, dept)
+    assert last.due_at == START + timedelta(days=14 + 14)  # 10 + 7 + 3 working days from Monday 3 March
+    assert "延期已用完" in last.instructions
+    with pytest.raises(FormValidationError):
+        world.do(inst.id, "handle_feedback", {"handle_outcome": "申请延期", "extension_days": 1,
+                                              "extension_reason": "仍需等待"}, "shichang")
+    world.feedback(inst.id, "shichang")
+    world.rate(inst.id)
+    world.follow_up(inst.id)
+    record = world.variables(inst.id)["case_record"]["departments"][0]
+    assert record["extensions_requested"] == 2 and record["extension_days_granted"] == 10
+
+
+def test_no_show_is_urged_reported_to_the_street_then_escalated_to_the_district(world):
+    inst = world.start(category_l1="市场监管", category_l2="无证经营", category_l3="无照摊点")
+    world.whistle(inst.id, "shichang", [])
+    world.do(inst.id, "sign_in", {"sign_decision": "签收"}, "shichang")
+    onsite = world.find(inst.id, "onsite_report", "shichang")
+    assert onsite.due_at == START + timedelta(days=3)  # 3 working days
+    world.advance(days=3)  # Thursday: the on-site deadline has passed
+    assert [(n["kind"], n["to_name"]) for n in world.outbox.items] == [("催报到", "市场监管局"),
+                                                                     ("催报到", "街道吹哨报到中心")]
+    assert all(n["text"].startswith("【市场监管局】") for n in world.outbox.items)
+    world.advance(days=2)  # Saturday: the weekend does not count
+    assert [t.element_id for t in world.open_tasks(inst.id)] == ["onsite_report"]
+    world.advance(days=3)  # Tuesday: 3 working days overdue
+    assert [t.element_id for t in world.open_tasks(inst.id)] == ["report_supervise"]
+    supervise = world.find(inst.id, "report_supervise")
+    assert supervise.candidate_groups == ["district"]
+    text = world.engine.task(supervise.id, world.actors["district"]).instructions
+    assert "市场监管局" in text and "逾期 3 个工作日仍未到场" in text and "T0" not in text
+    world.do(inst.id, "report_supervise", {"report_supervise_instruction": "限 1 个工作日内到场",
+                                           "report_supervise_days": 1})
+    again = world.find(inst.id, "onsite_report", "shichang")
+    assert again.due_at == world.clock.now() + timedelta(days=1)
+    world.handle(inst.id, "shichang", sign=False)
+    world.rate(inst.id)
+    world.follow_up(inst.id)
+    record = world.variables(inst.id)["case_record"]["departments"][0]
+    assert record["report_escalations"] == 1 and record["escalations"] == 0
+
+
+def test_sign_in_counts_office_hours_unless_the_table_says_natural_time(world):
+    world.clock.set(START + timedelta(hours=8))  # Monday 17:00
+    inst = world.start(category_l1="市场监管", category_l2="无证经营", category_l3="无照摊点")
+    world.whistle(inst.id, "shichang", [])
+    sign = world.find(inst.id, "sign_in", "shichang")
+    assert sign.due_at == START + timedelta(days=1)  # 17:00–17:30, then 08:30–09:00 on Tuesday
+    text = world.engine.task(sign.id, world.actors["dept_shichang"]).instructions
+    assert "请在 1 个工作小时内（" in text and "3月4日 09:00 前）签收" in text
+    assert world.advance(hours=2) == 0 and world.outbox.items == []  # no reminder at night
+    world.clock.set(START + timedelta(days=1, minutes=1))
+    world.engine.fire_due_timers()
+    assert [n["kind"] for n in world.outbox.items] == ["催签"]
+
+    urgent = world.start(category_l1="市场监管", category_l2="价格欺诈", category_l3="明码标价", urgency="紧急")
+    world.clock.set(START + timedelta(days=1, hours=8, minutes=20))  # Tuesday 17:20
+    world.whistle(urgent.id, "shichang", [])
+    sign = world.find(urgent.id, "sign_in", "shichang")
+    assert sign.due_at == world.clock.now() + timedelta(minutes=30)  # an emergency counts every minute
 
 
 def test_extension_requested_after_expiry_is_refused(world):

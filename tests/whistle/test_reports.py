@@ -64,8 +64,9 @@ class Month:
             else:
                 self.w.do(iid, "sign_in", {"sign_decision": "签收"}, dept)
                 self.dispatch(iid, dept)
-        if late:
-            self.w.clock.advance(minutes=61)
+        if late:  # a minute past the sign-in limit, which counts office hours (lunch and nights do not count)
+            due = max(self.w.find(iid, "sign_in", dept).due_at for dept in late)
+            self.w.clock.set(max(self.w.clock.now(), due) + timedelta(minutes=1))
             for dept in late:
                 self.w.do(iid, "sign_in", {"sign_decision": "签收"}, dept)
                 self.dispatch(iid, dept, signed_on_time=False)
