@@ -12,7 +12,7 @@ import pytest
 from gongzhi import DefinitionInvalid, Engine, FormValidationError, InvalidInput
 from gongzhi.calendar import WeekdayCalendar
 from gongzhi.plugins.whistle.services import extended
-from gongzhi.runtime.forms import bind_form, bind_problems, validate_form
+from gongzhi.runtime.forms import Forms, bind_form, bind_problems
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -30,9 +30,9 @@ def test_bound_keywords_take_the_case_value() -> None:
     assert bound["properties"]["days"]["maximum"] == 3
     assert bound["properties"]["kind"]["enum"] == ["甲", "乙"]
     assert "maximum" not in FORM["properties"]["days"]  # the definition itself is not changed
-    validate_form(bound, {"days": 3, "kind": "乙"})
+    Forms().validate(bound, {"days": 3, "kind": "乙"})
     with pytest.raises(FormValidationError) as err:
-        validate_form(bound, {"days": 4})
+        Forms().validate(bound, {"days": 4})
     assert err.value.errors[0]["field"] == "days"
 
 
