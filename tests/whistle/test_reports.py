@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from chinese_calendar import is_workday
 
+from gongzhi import SYSTEM
 from gongzhi.calendar import CST
 from gongzhi.plugins.whistle import Directory, ReportConfig, annual_ratings, department_report, street_report
 
@@ -317,7 +318,7 @@ def test_reports_are_registered_and_export_csv(month):
     registered = {r.name: r for hook in month.w.engine.pm.hook.gongzhi_register_reports() for r in hook}
     whistle = {name for name in registered if name.startswith("whistle-")}
     assert whistle == {"whistle-departments", "whistle-streets", "whistle-annual"}
-    rows = registered["whistle-departments"].run(month.w.engine, month="2025-03")
+    rows = registered["whistle-departments"].run(month.w.engine, SYSTEM, month="2025-03")
     assert {r["department_name"] for r in rows} >= {"城管执法局", "市场监管局"}
     text = registered["whistle-departments"].to_csv(rows)
     # People open the export: Chinese headings, names instead of codes, rates as percentages.
@@ -327,8 +328,8 @@ def test_reports_are_registered_and_export_csv(month):
     rate = header.split(",").index("响应率")
     assert all(line.split(",")[rate].endswith("%") or not line.split(",")[rate] for line in lines)
     assert "chengguan" not in text and "城管执法局" in text
-    assert registered["whistle-annual"].run(month.w.engine, year=2025)[0]["rank"] == 1
-    streets = registered["whistle-streets"].run(month.w.engine, month="2025-03")
+    assert registered["whistle-annual"].run(month.w.engine, SYSTEM, year=2025)[0]["rank"] == 1
+    streets = registered["whistle-streets"].run(month.w.engine, SYSTEM, month="2025-03")
     assert {r["street"]: r["street_name"] for r in streets} == {"990101/001": "东湖街道", "990101/002": "西山街道"}
 
 
@@ -340,7 +341,7 @@ def test_department_report_is_scoped_to_the_actors_street(month):
     east = Actor.of("s-east", "东湖街道", ["street"], "990101/001")
     district = Actor.of("d", "区督查室", ["district"], "990101")
     mine = report.run(engine, east, month="2025-03")
-    assert mine == report.run(engine, None, month="2025-03", street="990101/001")  # what an admin asks for that street
+    assert mine == report.run(engine, SYSTEM, month="2025-03", street="990101/001")  # what an admin asks for that street
     assert mine != report.run(engine, district, month="2025-03")  # the district sees both streets
     with pytest.raises(NotAllowed):
         report.run(engine, east, month="2025-03", street="990101/002")
