@@ -41,7 +41,9 @@ def test_cases_are_summaries_the_reader_may_see(engine: Engine, people: Any, sta
     mine = engine.read.cases(people.clerk, "approval")
     assert {c.id for c in mine.items} == set(first)  # the sibling community's cases are not the clerk's
     assert {c.id for c in engine.read.cases(SYSTEM, "approval", region="110105/002").items} == set(second)
-    assert engine.read.cases(SYSTEM, "approval", status="completed").items == ()
+    [closed] = engine.read.cases(SYSTEM, "approval", status="completed").items  # the refused application ended
+    assert closed.id == first[0] and closed.ended_at == engine.clock.now()
+    assert all(c.ended_at is None for c in engine.read.cases(SYSTEM, "approval", status="running").items)
     later = engine.clock.now() + timedelta(seconds=1)
     assert engine.read.cases(SYSTEM, "approval", created_from=later).items == ()
     assert len(engine.read.cases(SYSTEM, "approval", created_before=later).items) == 5
