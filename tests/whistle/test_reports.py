@@ -348,3 +348,26 @@ def test_department_report_is_scoped_to_the_actors_street(month):
     [streets] = [r for hook in engine.pm.hook.gongzhi_register_reports() for r in hook if r.name == "whistle-streets"]
     with pytest.raises(NotAllowed):
         streets.run(engine, east, month="2025-03")  # not scoped: admins only
+
+
+def test_department_report_exports_one_sheet_with_chinese_headings(month):
+    import io
+
+    from openpyxl import load_workbook
+
+    registered = {r.name: r for hook in month.w.engine.pm.hook.gongzhi_register_reports() for r in hook}
+    report = registered["whistle-departments"]
+    rows = report.run(month.w.engine, SYSTEM, month="2025-03")
+    sheet = load_workbook(io.BytesIO(report.to_xlsx(rows))).active
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == ["部门", "派单", "响应", "响应率", "按时签收", "按时签收率"] and "response_rate" not in header
+    assert sheet.max_row == 1 + len(rows)
+    rate = header.index("响应率") + 1
+    for r, row in enumerate(rows, start=2):
+        assert sheet.cell(row=r, column=1).value == row["department_name"]  # names, not codes
+        cell = sheet.cell(row=r, column=rate)
+        if row["response_rate"] is None:
+            assert cell.value is None
+        else:  # a number the sheet can sum, shown as a person writes it (100%, 87.5%)
+            assert cell.value == row["response_rate"]
+            assert cell.number_format == ("0%" if round(row["response_rate"] * 100, 1) % 1 == 0 else "0.0%")

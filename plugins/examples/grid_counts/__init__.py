@@ -19,8 +19,9 @@ __all__ = ["plugin", "GridCountsPlugin", "cases_per_grid"]
 
 PARAMS = {"process": "流程键，如 whistle_dispatch", "month": "月份 YYYY-MM（按立案时间，北京时间）",
           "region": "只统计某区域（路径）之下的网格"}
-COLUMNS = ("grid", "grid_name", "cases", "open", "closed", "cancelled")
-HEADINGS = {"grid_name": "网格", "cases": "案件数", "open": "办理中", "closed": "已办结", "cancelled": "已撤销"}
+COLUMNS = ("grid", "grid_name", "cases", "open", "closed", "cancelled", "closure_rate")
+HEADINGS = {"grid_name": "网格", "cases": "案件数", "open": "办理中", "closed": "已办结", "cancelled": "已撤销",
+            "closure_rate": "办结率"}
 
 
 def _month(value: Any) -> tuple[datetime, datetime]:
@@ -36,7 +37,8 @@ def _month(value: Any) -> tuple[datetime, datetime]:
 
 def cases_per_grid(engine: Any, actor: Actor, process: str = "", month: str = "",
                    region: str | None = None) -> list[dict[str, Any]]:
-    """One row per grid with cases of ``process`` filed in ``month``, as ``actor`` may see them."""
+    """One row per grid with cases of ``process`` filed in ``month``, as ``actor`` may see them
+    (``closure_rate``: completed / all, cancelled included)."""
     if not process:
         raise InvalidInput("参数 process 必填（流程键）", errors=[{"field": "process", "message": "required"}])
     begin, end = _month(month)
@@ -45,7 +47,8 @@ def cases_per_grid(engine: Any, actor: Actor, process: str = "", month: str = ""
         for case in batch.items:
             counts.setdefault(case.region, Counter())[case.status] += 1
     return [{"grid": grid, "grid_name": grid, "cases": sum(c.values()), "open": c["running"],
-             "closed": c["completed"], "cancelled": c["cancelled"]} for grid, c in sorted(counts.items())]
+             "closed": c["completed"], "cancelled": c["cancelled"],
+             "closure_rate": round(c["completed"] / sum(c.values()), 4)} for grid, c in sorted(counts.items())]
 
 
 def own_region(actor: Actor, params: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +67,7 @@ class GridCountsPlugin:
     def gongzhi_register_reports(self) -> list[Report]:
         return [Report("grid-counts", "各网格案件数", "某流程某月立案的案件，按网格统计办理中、已办结与已撤销的件数",
                        PARAMS, COLUMNS, cases_per_grid, scope=own_region, headings=HEADINGS,
-                       named=frozenset({"grid_name"}))]
+                       percents=frozenset({"closure_rate"}), named=frozenset({"grid_name"}))]
 
 
 plugin = GridCountsPlugin()
