@@ -100,15 +100,17 @@ def main() -> None:
         seed(engine, args.cases)
         print(f"seeded {args.cases} cases in {time.perf_counter() - began:.1f} s")
     module = reports_module(args.reports_module)
-    timings, rows = [], []
+    timings, cpu, rows = [], [], []
     for _ in range(args.repeat):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         rows = module.department_report(engine, month="2025-03")
         timings.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
     dispatched = sum(r["dispatched"] for r in rows)
-    print(f"department report: {len(rows)} departments, {dispatched} dispatches; "
-          f"median {statistics.median(timings) * 1000:.0f} ms over {args.repeat} runs "
-          f"(min {min(timings) * 1000:.0f} ms)")
+    # CPU time as well: on a shared machine the wall clock also counts other processes' turns.
+    print(f"department report: {len(rows)} departments, {dispatched} dispatches; over {args.repeat} runs "
+          f"wall median {statistics.median(timings) * 1000:.0f} ms (min {min(timings) * 1000:.0f}), "
+          f"CPU median {statistics.median(cpu) * 1000:.0f} ms (min {min(cpu) * 1000:.0f})")
     engine.close()
 
 

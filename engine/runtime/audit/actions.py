@@ -28,6 +28,7 @@ An action not listed here (a newer engine's, or a plugin's) reads as a plain
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Mapping
@@ -61,8 +62,7 @@ class AuditRecord:
     @classmethod
     def _extra(cls, body: Mapping[str, Any]) -> dict[str, Any]:
         """The action's own fields, from the body (subclasses name theirs as dataclass fields)."""
-        base = {f.name for f in fields(AuditRecord)}
-        return {f.name: body.get(f.name) for f in fields(cls) if f.name not in base and f.name in body}
+        return {name: body[name] for name in _own_fields(cls) if name in body}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,6 +134,12 @@ class ErasureRecord(AuditRecord):
     erased: int | None = None
 
 
+@functools.cache
+def _own_fields(cls: type[AuditRecord]) -> tuple[str, ...]:
+    base = {f.name for f in fields(AuditRecord)}
+    return tuple(f.name for f in fields(cls) if f.name not in base)
+
+
 RECORD_TYPES: Mapping[str, type[AuditRecord]] = {
     "start": StartRecord, "complete": CompleteRecord, "message": MessageRecord, "cancel": CancelRecord,
     "timer": CommandRecord, "service": CommandRecord, "deliver": CommandRecord, "claim": ClaimRecord,
@@ -143,18 +149,20 @@ RECORD_TYPES: Mapping[str, type[AuditRecord]] = {
 
 
 def parse_record(body: Mapping[str, Any], at: datetime | None = None) -> AuditRecord:
-    """The typed record of an event body (as ``event_body`` returns it); unknown actions stay generic."""
+    """The typed record of an event body (as ``event_body`` returns it, and kept as the record's
+    ``body``); unknown actions stay generic. ``at``: the event's indexed time, else the body's."""
     action = str(body.get("action") or "")
     cls = RECORD_TYPES.get(action, AuditRecord)
     actor = _mapping(body.get("actor"))
-    extra = cls._extra(body)
+    extra = {name: body[name] for name in _own_fields(cls) if name in body}
     for name in ("data", "variables"):
-        if name in extra:
+        if name in extra and type(extra[name]) is not dict:
             extra[name] = dict(_mapping(extra[name]))
-    if extra.get("removed") is not None:
-        extra["removed"] = tuple(str(n) for n in extra["removed"]) if isinstance(extra["removed"], list) else None
+    if "removed" in extra:
+        removed = extra["removed"]
+        extra["removed"] = tuple(str(n) for n in removed) if isinstance(removed, list) else None
     when = at if at is not None else datetime.fromisoformat(str(body["at"]))
     return cls(instance_id=str(body.get("instance_id") or body.get("chain") or ""), seq=int(body.get("seq") or 0),
                action=action, actor_id=str(actor.get("id") or ""), actor_name=str(actor.get("name") or ""),
                at=utc(when), process_key=body.get("process_key"), element_id=body.get("element_id"),
-               task_id=body.get("task_id"), body=dict(body), **extra)
+               task_id=body.get("task_id"), body=body, **extra)
