@@ -50,6 +50,21 @@ from .security.identity import ADMIN_GROUP, SYSTEM, Actor
 from .runtime.engine import Engine
 from .runtime.views import InstanceView, Page, TaskView
 from .runtime.messages import MessageReceipt
+from .runtime.readmodel import MAX_BATCH, Batch, CaseSummary, ReadModel, TaskRecord
+from .runtime.audit.actions import (
+    AuditRecord,
+    CancelRecord,
+    ClaimRecord,
+    CommandRecord,
+    CompleteRecord,
+    DecisionRecord,
+    EndRecord,
+    ErasureRecord,
+    IncidentRetryRecord,
+    MessageRecord,
+    ServiceCallRecord,
+    StartRecord,
+)
 from .hooks.objects import (
     Channel,
     Delivery,
@@ -109,6 +124,24 @@ __all__ = [
     "InstanceView",
     "TaskView",
     "Page",
+    # the read model (engine.read)
+    "ReadModel",
+    "Batch",
+    "MAX_BATCH",
+    "CaseSummary",
+    "TaskRecord",
+    "AuditRecord",
+    "CommandRecord",
+    "StartRecord",
+    "CompleteRecord",
+    "MessageRecord",
+    "CancelRecord",
+    "ClaimRecord",
+    "DecisionRecord",
+    "ServiceCallRecord",
+    "EndRecord",
+    "IncidentRetryRecord",
+    "ErasureRecord",
     # errors
     "GongzhiError",
     "ConfigurationError",

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from gongzhi import Actor, Engine, MovableClock
+from gongzhi import SYSTEM, Actor, Engine, MovableClock
 from gongzhi.demo import narrate
 from gongzhi.humanize import looks_like_machine_text
 from gongzhi.hooks.manager import Registry
@@ -98,7 +98,7 @@ def report_exports(engine: Engine) -> Iterator[tuple[str, str]]:
     for found in engine.pm.hook.gongzhi_register_reports():
         for report in found or ():
             if isinstance(report, Report) and report.name in params:
-                rows = report.run(engine, **params[report.name])
+                rows = report.run(engine, SYSTEM, **params[report.name])
                 assert rows, f"report {report.name} has no rows to read"
                 yield f"报表导出 {report.name}", report.to_csv(rows)
 

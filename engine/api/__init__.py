@@ -10,6 +10,6 @@ from __future__ import annotations
 
 from .app import DEFAULT_MAX_CONTENT_LENGTH, URL_PREFIX, create_app, init_app
 from .blueprint import blueprint
-from .reports import Report
+from ..hooks.objects import Report  # the one report contract, also importable from gongzhi
 
 __all__ = ["create_app", "init_app", "blueprint", "Report", "URL_PREFIX", "DEFAULT_MAX_CONTENT_LENGTH"]

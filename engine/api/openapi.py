@@ -72,6 +72,8 @@ def _responses(op: Operation) -> dict[str, Any]:
             content[media] = {"schema": op.response}
         elif media == JSON:
             content[media] = {"schema": {}}
+        elif not media.startswith("text/"):  # a file (the XLSX export of a report)
+            content[media] = {"schema": {"type": "string", "format": "binary"}}
         else:
             content[media] = {"schema": {"type": "string"}}
     responses: dict[str, Any] = {str(op.status): {"description": op.summary, "content": content}}

@@ -1,33 +1,29 @@
 """Domain reports contributed by plugins through ``gongzhi_register_reports``.
 
-A plugin returns ``Report`` objects (or anything with the same attributes):
+A plugin returns :class:`gongzhi.Report` objects — the one report contract (see
+``gongzhi.hooks.objects.Report``)::
 
     @hookimpl
     def gongzhi_register_reports():
-        return [Report("overdue_by_street", "各街道超期工单", run=overdue_by_street)]
+        return [Report("cases-per-grid", "各网格案件数", "...", {"month": "月份 YYYY-MM"},
+                       ("grid", "cases"), compute=per_grid, scope=own_street, headings={...})]
 
-``run(engine, actor, params)`` gets the query-string parameters (strings) and
-returns JSON: a list of flat rows (also served as CSV with ``?format=csv``) or
-an object. It must scope what it reads to ``actor`` (``actor.can_see``).
+Anything else fails at start-up with a ConfigurationError. Here the HTTP layer
+drops undeclared query parameters and turns a report's refusal of its parameters
+into a 422 ``report-parameter-error``; the exports are the Report's own.
 """
 
 from __future__ import annotations
 
-import csv
-import inspect
-import io
 import logging
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-import orjson
-
-from ..errors import GongzhiError, InvalidInput, NotAllowed
-from ..security.identity import Actor
+from ..errors import ConfigurationError, GongzhiError, InvalidInput
 from ..hooks.manager import Registry
-from ..hooks.objects import Report as CoreReport
+from ..hooks.objects import Report
+from ..security.identity import Actor
 
-__all__ = ["Report", "ReportParameterError", "collect_reports", "run_report", "to_csv"]
+__all__ = ["ReportParameterError", "collect_reports", "run_report"]
 
 logger = logging.getLogger("gongzhi.api")
 
@@ -40,38 +36,22 @@ class ReportParameterError(InvalidInput):
     """
 
 
-@dataclass(frozen=True)
-class Report:
-    name: str
-    title: str
-    run: Callable[[Any, Actor, Mapping[str, str]], Any]
-    description: str = ""
+def collect_reports(pm: Any) -> Registry[Report]:
+    """Reports from every plugin, keyed by name (a duplicate name, or something not a Report, fails at start-up)."""
+    registry = Registry.collect(pm, "gongzhi_register_reports", "report")
+    for name, item in registry.items():
+        if not isinstance(item, Report):
+            raise ConfigurationError(
+                f"report '{name}' registered by '{registry.owners[name]}' is a {type(item).__name__}, not a "
+                "gongzhi.Report: build it as Report(name, title, description, params, columns, compute, ...)")
+    return registry
 
 
-def collect_reports(pm: Any) -> Registry[Any]:
-    """Reports from every plugin, keyed by name (a duplicate name fails at start-up)."""
-    return Registry.collect(pm, "gongzhi_register_reports", "report")
-
-
-def run_report(report: Any, engine: Any, actor: Actor, params: Mapping[str, str]) -> Any:
-    """Run ``report`` for ``actor``; bad parameters are a 422, not a 500.
-
-    Reports whose ``run`` takes no ``actor`` (``run(engine, **params)``) cannot
-    scope their figures to a region, so only admins may see them. When a report
-    declares ``params`` (name -> description), other query parameters are dropped.
-    """
-    declared = getattr(report, "params", None)
-    if declared:
-        params = {k: v for k, v in params.items() if k in declared}
+def run_report(report: Report, engine: Any, actor: Actor, params: Mapping[str, str]) -> Any:
+    """Run ``report`` for ``actor`` with the parameters it declares; bad parameters are a 422, not a 500."""
+    params = {k: v for k, v in params.items() if k in report.params}
     try:
-        if isinstance(report, CoreReport):
-            return report.run(engine, actor, **params)
-        if "actor" in inspect.signature(report.run).parameters:
-            return report.run(engine, actor, dict(params))
-        if not actor.is_admin:
-            raise NotAllowed(f"报表“{getattr(report, 'title', report.name)}”不按区域限定，只有管理员可以查看",
-                             report=report.name)
-        return report.run(engine, **params)
+        return report.run(engine, actor, **params)
     except ReportParameterError:
         raise
     except InvalidInput as exc:  # the report checked its own parameters
@@ -84,29 +64,3 @@ def run_report(report: Any, engine: Any, actor: Actor, params: Mapping[str, str]
         logger.info("report %s refused params %r: %s: %r", report.name, dict(params), type(exc).__name__, message)
         raise ReportParameterError(f"报表参数无效：{message}", errors=[{"field": "query", "message": message}],
                                    report=report.name) from exc
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        return orjson.dumps(value).decode()
-    return str(value)
-
-
-def to_csv(data: Any) -> str:
-    """Rows (a list of objects) as CSV with a header; an object becomes one row.
-
-    Starts with a UTF-8 BOM so spreadsheet software shows Chinese correctly.
-    """
-    rows = data if isinstance(data, list) else [data]
-    rows = [r if isinstance(r, Mapping) else {"value": r} for r in rows]
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(k for k in row if k not in columns)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return "\ufeff" + out.getvalue()

@@ -178,7 +178,8 @@ class VersionQuerySchema(Query):
 
 
 class ReportQuerySchema(Query):
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]),
+                           metadata={"description": "json（默认）、csv（UTF-8 带 BOM）或 xlsx（单个工作表，中文表头）"})
 
 
 # --- responses ----------------------------------------------------------------------

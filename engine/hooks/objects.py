@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 if TYPE_CHECKING:  # pragma: no cover - the web layer's types; this module never imports Flask
     from flask import Blueprint
 
-from ..errors import NotAllowed
+from ..errors import InvalidInput, NotAllowed
+from ..security.identity import Actor
 
 __all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult", "Report", "PortalAdapter", "FormFormat"]
 
@@ -125,16 +126,22 @@ class Demo:
 
 @dataclass(frozen=True)
 class Report:
-    """A domain report, served under ``/api/v1/reports/{name}``: ``run(engine, actor, **params)`` returns rows.
+    """A domain report, served under ``/api/v1/reports/{name}`` (JSON, ``?format=csv``, ``?format=xlsx``).
 
-    ``params`` documents the accepted parameters (name -> description); ``columns``
-    fixes the column order. ``headings`` names columns in Chinese for the CSV export,
-    which people open: when given, the export has exactly the headed columns (codes
-    stay in the JSON), ratios in ``percents`` read "100%", codes in ``named`` read
-    as their names, and every cell reads as a
-    person writes it (see ``gongzhi.humanize.cell``). ``scope(actor, params)``
-    narrows the parameters to what a non-admin actor may see (e.g. their own street)
-    or raises NotAllowed; a report without one is for admins only.
+    ``compute(engine, actor, **params)`` returns the figures: a list of flat rows, or
+    one object (a summary; its ``rows``, when it has a list of them, are what the
+    exports show). It reads through ``engine.read`` with the ``actor`` it is given,
+    so what it counts is what that actor may see. ``params`` documents the accepted
+    parameters (name -> description); ``columns`` fixes the column order.
+
+    ``scope(actor, params)`` narrows the parameters for a non-admin actor (e.g. to
+    their own street) or raises NotAllowed; a report without one is for admins
+    only. ``run`` always needs an actor: internal callers pass ``SYSTEM``.
+
+    ``headings`` names columns in Chinese for the exports, which people open: when
+    given, an export has exactly the headed columns (codes stay in the JSON);
+    ratios in ``percents`` read "100%", codes in ``named`` read as their names, and
+    every cell reads as a person writes it (see ``gongzhi.humanize.cell``).
     """
 
     name: str
@@ -142,31 +149,62 @@ class Report:
     description: str
     params: Mapping[str, str]
     columns: tuple[str, ...]
-    compute: Callable[..., list[dict[str, Any]]]
+    compute: Callable[..., Any]
     scope: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
     headings: Mapping[str, str] = field(default_factory=dict)
     percents: frozenset[str] = frozenset()
     named: frozenset[str] = frozenset()  # columns of codes shown by their Chinese names (humanize.name_of)
 
-    def run(self, engine: Any, actor: Any = None, **params: Any) -> list[dict[str, Any]]:
-        if actor is not None and not actor.is_admin:
+    def run(self, engine: Any, actor: Actor, **params: Any) -> Any:
+        """The figures as ``actor`` may see them (scoped by ``scope``; NotAllowed without one)."""
+        if not isinstance(actor, Actor):
+            raise InvalidInput(f"报表“{self.title}”需要读者（内部调用请传 SYSTEM）", report=self.name)
+        if not actor.is_admin:
             if self.scope is None:
                 raise NotAllowed(f"报表“{self.title}”不按区域限定，只有管理员可以查看", report=self.name)
             params = self.scope(actor, dict(params))
-        return self.compute(engine, **params)
+        return self.compute(engine, actor, **params)
 
-    def to_csv(self, rows: Iterable[Mapping[str, Any]]) -> str:
+    # --- exports ----------------------------------------------------------------------
+
+    def export_columns(self, rows: list[Mapping[str, Any]]) -> list[str]:
+        """The exported columns: the headed ones in ``columns`` order, else every column."""
+        columns = list(self.columns)
+        for row in rows:
+            columns.extend(k for k in row if k not in columns)
+        return [c for c in columns if c in self.headings] if self.headings else columns
+
+    def export_rows(self, data: Any) -> list[Mapping[str, Any]]:
+        """What an export shows of ``data``: its rows, the ``rows`` of a summary, or the summary itself."""
+        if isinstance(data, Mapping):
+            inner = data.get("rows")
+            return list(inner) if isinstance(inner, list) else [data]
+        return [r if isinstance(r, Mapping) else {"value": r} for r in data or ()]
+
+    def cell(self, column: str, value: Any) -> str:
+        """One exported cell as a person reads it."""
         from ..humanize import cell, name_of
 
-        columns = [c for c in self.columns if c in self.headings] if self.headings else list(self.columns)
+        if column in self.named and value is not None:
+            return name_of(value)
+        return cell(value, column in self.percents)
+
+    def to_csv(self, data: Any) -> str:
+        """The figures as CSV with Chinese headings (no BOM: the HTTP layer adds it for spreadsheets)."""
+        rows = self.export_rows(data)
+        columns = self.export_columns(rows)
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([self.headings.get(c, c) for c in columns])
         for row in rows:
-            writer.writerow([name_of(row.get(c)) if c in self.named and row.get(c) is not None
-                             else cell(row.get(c), c in self.percents) for c in columns])
+            writer.writerow([self.cell(c, row.get(c)) for c in columns])
         return out.getvalue()
 
+    def to_xlsx(self, data: Any) -> bytes:
+        """The figures as a single-sheet workbook with Chinese headings (see ``hooks.xlsx``)."""
+        from .xlsx import workbook
+
+        return workbook(self, data)
 
 class PortalAdapter(Protocol):
     """A portal adapter (``gongzhi_register_adapters``): the web app mounts ``blueprint(engine)`` under

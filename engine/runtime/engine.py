@@ -59,6 +59,7 @@ from ..store.models import Incident, Instance, Message, TaskRow
 from . import audit, catalog, jobs, messages, migration, queries
 from .access import Access
 from .forms import Forms, bind_form, check_variable_names
+from .readmodel import ReadModel
 from .cases import Case, CaseRow
 from .commands import NOTIFY_CHANNEL, Command, CommandRunner, Loader
 from .watchdog import Watchdog
@@ -113,6 +114,7 @@ class Engine:
             db=self.db, repository=self.repository, access=self.access, script_engine=self.script_engine,
             channels=self.channels, clock=self.clock, watchdog=self.watchdog, limits=self.limits, plugins=self.pm,
             cache_size=self.config.cache_size)
+        self.read = ReadModel(self)  # the public read model (cases, tasks, variables, audit records)
         self.pm.hook.gongzhi_engine_ready(engine=self)  # last: plugins may keep the finished engine
 
     # --- set-up ------------------------------------------------------------------

@@ -135,14 +135,14 @@ class _Story:
         params = {"variant": "consultation_community"}
         figures = []
         if "consultation_topics" in registered:
-            topics = registered["consultation_topics"].run(self.engine, admin, params)
+            topics = registered["consultation_topics"].run(self.engine, admin, **params)
             rows = [{"协商形式": VENUES.get(r["variant"], r["variant"]), "三会分类": TIERS.get(r["tier"], r["tier"] or "—"),
                      "议题状态": r["status"], "议题数": r["count"]} for r in topics["rows"]]
             figures.append((registered["consultation_topics"].title, rows))
         summary: dict[str, Any] = {}
         for name, keys in SUMMARY:
             if name in registered:
-                found = registered[name].run(self.engine, admin, params)
+                found = registered[name].run(self.engine, admin, **params)
                 summary.update({heading: percent(found[key]) if key.endswith("_rate") else found[key]
                                 for key, heading in keys})
         if summary:

@@ -2,8 +2,9 @@
 
 Every figure is computed from the consultation instances the actor may see
 (``consultation_courtyard``, ``consultation_community``,
-``consultation_enterprise``), read through the runtime API — so region scoping
-is the engine's. Each instance contributes one :class:`TopicFacts`:
+``consultation_enterprise``), read through the engine's read model
+(``engine.read``: case summaries, then their variables, a batch at a time) — so
+region scoping and masking are the engine's. Each instance contributes one :class:`TopicFacts`:
 
 - **variant** is the process key, **venue** the form of consultation
   (院坝协商, 社区协商, 厂区协商/政企协商/银企协商), **tier** the three-meeting
@@ -36,34 +37,20 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping
 
+from gongzhi import Actor, CaseSummary, InvalidInput, Report
 from gongzhi.calendar import CST
-from gongzhi.errors import InvalidInput
+from gongzhi.humanize import register_names
 
 __all__ = ["Report", "TopicFacts", "VARIANTS", "collect_topics", "reports", "topics_report", "resolution_report",
            "implementation_report", "satisfaction_report"]
 
 VARIANTS = ("consultation_courtyard", "consultation_community", "consultation_enterprise")
-PAGE = 200
 SATISFIED_FROM = 4
 PARAMS = {"variant": "流程键（consultation_courtyard / consultation_community / consultation_enterprise）",
           "from": "征集日期起（YYYY-MM-DD，含）", "to": "征集日期止（YYYY-MM-DD，含）"}
-
-
-@dataclass(frozen=True)
-class Report:
-    """A report: ``run(engine, actor, params)`` returns a JSON-ready dict."""
-
-    name: str
-    title: str
-    description: str
-    compute: Callable[[Any, Any, Mapping[str, Any]], dict[str, Any]]
-    params: Mapping[str, str] = field(default_factory=lambda: dict(PARAMS))
-
-    def run(self, engine: Any, actor: Any, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return self.compute(engine, actor, dict(params or {}))
 
 
 @dataclass(frozen=True)
@@ -109,14 +96,22 @@ def _variants(params: Mapping[str, Any]) -> tuple[str, ...]:
     return (variant,)
 
 
-def _instances(engine: Any, actor: Any, key: str) -> Iterator[Any]:
-    page = 1
-    while True:
-        listed = engine.instances(actor, process_key=key, page=page, per_page=PAGE)
-        yield from listed.items
-        if page * PAGE >= listed.total:
-            return
-        page += 1
+def _bounds(since: date | None, until: date | None) -> dict[str, datetime]:
+    """Intake days (China time, both inclusive) as the read model's [created_from, created_before) in UTC."""
+    bounds = {}
+    if since:
+        bounds["created_from"] = datetime.combine(since, time(), CST).astimezone(timezone.utc)
+    if until:
+        bounds["created_before"] = datetime.combine(until + timedelta(days=1), time(), CST).astimezone(timezone.utc)
+    return bounds
+
+
+def _batches(engine: Any, actor: Actor, key: str, **bounds: Any) -> Iterator[tuple[list[CaseSummary], dict[str, Any]]]:
+    """The variant's cases the actor may see, with their variables, a batch at a time."""
+    for batch in engine.read.iter_cases(actor, key, **bounds):
+        cases = list(batch.items)
+        if cases:
+            yield cases, engine.read.variables(actor, [c.id for c in cases])
 
 
 def _time(value: Any) -> datetime | None:
@@ -134,19 +129,17 @@ def collect_topics(engine: Any, actor: Any, params: Mapping[str, Any] | None = N
     since, until = _date(params, "from"), _date(params, "to")
     facts = []
     for key in _variants(params):
-        for listed in _instances(engine, actor, key):
-            intake_day = listed.created_at.astimezone(CST).date()
-            if (since and intake_day < since) or (until and intake_day > until):
-                continue
-            variables = engine.instance(listed.id, actor).variables
-            status = "已撤销" if listed.status == "cancelled" else str(variables.get("topic_status") or "待审核")
-            rating = variables.get("satisfaction")
-            facts.append(TopicFacts(
-                instance_id=listed.id, variant=key, venue=variables.get("venue"), tier=variables.get("tier"),
-                status=status, intake_at=listed.created_at, resolved_at=_time(variables.get("resolved_at")),
-                implementation=tuple(r for r in variables.get("impl_results") or () if isinstance(r, Mapping)),
-                satisfaction=rating if isinstance(rating, int) and not isinstance(rating, bool) else None,
-            ))
+        for cases, values in _batches(engine, actor, key, **_bounds(since, until)):
+            for listed in cases:
+                variables = values.get(listed.id, {})
+                status = "已撤销" if listed.status == "cancelled" else str(variables.get("topic_status") or "待审核")
+                rating = variables.get("satisfaction")
+                facts.append(TopicFacts(
+                    instance_id=listed.id, variant=key, venue=variables.get("venue"), tier=variables.get("tier"),
+                    status=status, intake_at=listed.created_at, resolved_at=_time(variables.get("resolved_at")),
+                    implementation=tuple(r for r in variables.get("impl_results") or () if isinstance(r, Mapping)),
+                    satisfaction=rating if isinstance(rating, int) and not isinstance(rating, bool) else None,
+                ))
     return facts
 
 
@@ -197,11 +190,40 @@ def satisfaction_report(engine: Any, actor: Any, params: Mapping[str, Any]) -> d
     }
 
 
+VENUES = {"consultation_courtyard": "院坝协商", "consultation_community": "社区协商", "consultation_enterprise": "厂区协商"}
+TIERS = {"small_talk": "小微事务恳谈会", "council": "社区党群议事会", "hearing": "重大事项论证会"}
+HEADINGS = {
+    "variant": "协商形式", "tier": "三会分类", "status": "议题状态", "count": "议题数",
+    "resolved": "已形成协商意见", "median_days": "办理天数中位数",
+    "tasks": "实施任务", "on_time": "按期完成", "on_time_rate": "实施按时率", "department_tasks": "部门任务",
+    "department_on_time_rate": "部门任务按时率",
+    "responses": "评议数", "average": "平均分", "satisfied_rate": "满意率", "distribution": "各分值人数（1–5 分）",
+}
+RATES = frozenset({"on_time_rate", "department_on_time_rate", "satisfied_rate"})
+
+
+def _scoped(actor: Actor, params: dict[str, Any]) -> dict[str, Any]:
+    """Any reader: the reads themselves keep to the cases the actor may see."""
+    return params
+
+
+def _report(name: str, title: str, description: str, columns: tuple[str, ...],
+            compute: Callable[[Any, Any, Mapping[str, Any]], dict[str, Any]]) -> Report:
+    return Report(name, title, description, dict(PARAMS), columns,
+                  lambda engine, actor, **params: compute(engine, actor, params), scope=_scoped,
+                  headings=HEADINGS, percents=RATES, named=frozenset({"variant", "tier"}))
+
+
 def reports() -> list[Report]:
+    # The exports name the variants and tiers, not their codes.
+    register_names("consultation-codes", lambda code: VENUES.get(code) or TIERS.get(code))
     return [
-        Report("consultation_topics", "协商议题统计", "按协商形式、三会分类和状态统计议题数", topics_report),
-        Report("consultation_resolution", "议题办理时长", "从议题征集到形成协商意见的天数中位数", resolution_report),
-        Report("consultation_implementation", "实施按时率", "实施任务按期完成的比例（含转吹哨报到的任务）",
-               implementation_report),
-        Report("consultation_satisfaction", "居民满意度", "办结议题的居民满意度评议", satisfaction_report),
+        _report("consultation_topics", "协商议题统计", "按协商形式、三会分类和状态统计议题数",
+                ("variant", "tier", "status", "count"), topics_report),
+        _report("consultation_resolution", "议题办理时长", "从议题征集到形成协商意见的天数中位数",
+                ("resolved", "median_days"), resolution_report),
+        _report("consultation_implementation", "实施按时率", "实施任务按期完成的比例（含转吹哨报到的任务）",
+                ("tasks", "on_time", "on_time_rate", "department_tasks", "department_on_time_rate"), implementation_report),
+        _report("consultation_satisfaction", "居民满意度", "办结议题的居民满意度评议",
+                ("responses", "average", "satisfied_rate", "distribution"), satisfaction_report),
     ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from gongzhi import Actor, Demo, DemoResult, Engine, MovableClock
+from gongzhi import SYSTEM, Actor, Demo, DemoResult, Engine, MovableClock
 from gongzhi.calendar import CST
 
 from .periods import parse_period
@@ -170,7 +170,7 @@ class _Story:
     def _lists(self, period: str) -> tuple[str, list[dict[str, Any]]]:
         registered = {r.name: r for found in self.engine.pm.hook.gongzhi_register_reports() for r in found or ()}
         report = registered["property-lists"]
-        rows = [{heading: row[key] for key, heading in HEADINGS.items()} for row in report.run(self.engine, period=period)]
+        rows = [{heading: row[key] for key, heading in HEADINGS.items()} for row in report.run(self.engine, SYSTEM, period=period)]
         return f"{report.title}（{parse_period(period).label}）", rows
 
 

@@ -1,8 +1,11 @@
-"""What the review reads from the engine's own tables — nothing is typed in twice.
+"""What the review reads through the engine's public read model (``engine.read``) — nothing is typed in twice.
+
+Every function reads as ``actor`` (default ``SYSTEM``: the review's service tasks
+run as the engine; a report passes its reader). Nothing restores a workflow.
 
 - **whistle cases** (process ``whistle_dispatch``) taken in during a period: the
-  instance rows give status and intake time, the ``start`` audit events give
-  the intake form (grid, address, case type);
+  case summaries give status and intake time, the typed ``start`` audit records
+  give the intake form (grid, address, case type);
 - **published periods**: each completed ``property_review`` instance ends with
   the variable ``period_record`` (the final list with scores, reasons and
   consequences);
@@ -15,11 +18,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from datetime import datetime
+from typing import Any, Iterable, Iterator
 
-
+from gongzhi import SYSTEM, Actor, CaseSummary
 from gongzhi.clock import utc
-from sqlalchemy import select
 
 from .periods import Period, parse_period
 from .roster import Roster
@@ -44,49 +47,45 @@ class PropertyConfig:
     survey_columns: tuple[str, ...] = ("满意度", "satisfaction", "score", "得分")
 
 
-def _instances(session: Any, process_key: str, statuses: Iterable[str] | None = None) -> list[Any]:
-    from gongzhi.store.models import Instance
-
-    query = select(Instance.id, Instance.status, Instance.region, Instance.created_at, Instance.updated_at,
-                   Instance.business_key).where(Instance.process_key == process_key)
-    if statuses is not None:
-        query = query.where(Instance.status.in_(tuple(statuses)))
-    return list(session.execute(query).all())
+def _cases(engine: Any, actor: Actor, process_key: str, statuses: Iterable[str] | None = None,
+           **filters: Any) -> Iterator[list[CaseSummary]]:
+    """The process's cases the actor may see, a batch at a time."""
+    for batch in engine.read.iter_cases(actor, process_key, status=tuple(statuses) if statuses else None, **filters):
+        if batch.items:
+            yield list(batch.items)
 
 
-def _variables(engine: Any, instance_id: str) -> dict[str, Any]:
-    from gongzhi import SYSTEM
-
-    return engine.instance(instance_id, SYSTEM).variables
+def _with_variable(engine: Any, actor: Actor, process_key: str, name: str) -> list[tuple[CaseSummary, Any]]:
+    """(case, value of variable ``name``) of the process's completed cases, oldest ending first."""
+    found = []
+    for cases in _cases(engine, actor, process_key, ("completed",)):
+        values = engine.read.variables(actor, [c.id for c in cases], names=name)
+        found.extend((c, values.get(c.id, {}).get(name)) for c in cases)
+    return sorted(found, key=lambda pair: pair[0].ended_at or pair[0].created_at)
 
 
 # --- whistle cases ------------------------------------------------------------------------
 
 
 def whistle_stats(engine: Any, roster: Roster, period: str | Period, compounds: Iterable[str] | None = None,
-                  config: PropertyConfig | None = None) -> dict[str, dict[str, Any]]:
+                  config: PropertyConfig | None = None, actor: Actor = SYSTEM) -> dict[str, dict[str, Any]]:
     """Per compound: whistle cases about it taken in during ``period``, complaints among them, closed, closure rate.
 
     A case is about a compound when its intake names the compound (variable
     ``compound``), its address mentions one of the compound's address keywords,
     or its grid lies in the compound's grids. Cancelled cases do not count.
     """
-    from gongzhi.runtime.audit import event_body
-    from gongzhi.store.models import AuditEvent
-
     config = config or PropertyConfig()
     begin, end = parse_period(period).bounds()
     wanted = set(compounds) if compounds is not None else set(roster.compounds)
     stats = {code: {"cases": 0, "complaints": 0, "closed": 0, "closure_rate": None, "case_ids": []} for code in wanted}
-    with engine.db.read() as session:
-        rows = [r for r in _instances(session, WHISTLE_KEY)
-                if r.status != "cancelled" and begin <= utc(r.created_at) < end]
-        intake: dict[str, dict[str, Any]] = {}
-        ids = [r.id for r in rows]
-        for chunk in (ids[i:i + 400] for i in range(0, len(ids), 400)):
-            for event in session.scalars(select(AuditEvent).where(
-                    AuditEvent.instance_id.in_(chunk), AuditEvent.action == "start")):
-                intake[event.instance_id] = event_body(event).get("variables") or {}
+    rows: list[CaseSummary] = []
+    intake: dict[str, dict[str, Any]] = {}
+    for cases in _cases(engine, actor, WHISTLE_KEY, ("running", "completed"), created_from=begin, created_before=end):
+        rows.extend(cases)
+        for events in engine.read.iter_events(actor, WHISTLE_KEY, since=begin, actions="start",
+                                              instance_ids=[c.id for c in cases]):
+            intake.update({e.instance_id: dict(e.variables) for e in events.items})
     for row in rows:
         data = intake.get(row.id, {})
         compound = roster.match(str(data.get("grid") or row.region), str(data.get("address") or ""),
@@ -107,55 +106,46 @@ def whistle_stats(engine: Any, roster: Roster, period: str | Period, compounds: 
 # --- the review's own history ---------------------------------------------------------------
 
 
-def period_records(engine: Any) -> dict[str, dict[str, Any]]:
+def period_records(engine: Any, actor: Actor = SYSTEM) -> dict[str, dict[str, Any]]:
     """Published periods: code -> ``period_record`` of the latest completed review of that period."""
-    with engine.db.read() as session:
-        rows = sorted(_instances(session, REVIEW_KEY, ("completed",)), key=lambda r: utc(r.updated_at))
     records: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        record = _variables(engine, row.id).get("period_record")
+    for case, record in _with_variable(engine, actor, REVIEW_KEY, "period_record"):
         if record:
-            records[str(record["period"])] = {**record, "instance_id": row.id}
+            records[str(record["period"])] = {**record, "instance_id": case.id}
     return records
 
 
-def replacements(engine: Any) -> list[dict[str, Any]]:
+def replacements(engine: Any, actor: Actor = SYSTEM) -> list[dict[str, Any]]:
     """Completed expulsions, oldest first: who replaced whom at which compound."""
-    with engine.db.read() as session:
-        rows = sorted(_instances(session, EXPULSION_KEY, ("completed",)), key=lambda r: utc(r.updated_at))
-    found = []
-    for row in rows:
-        replacement = _variables(engine, row.id).get("replacement")
-        if replacement:
-            found.append({**replacement, "instance_id": row.id})
-    return found
+    return [{**replacement, "instance_id": case.id}
+            for case, replacement in _with_variable(engine, actor, EXPULSION_KEY, "replacement") if replacement]
 
 
-def probations(engine: Any) -> list[dict[str, Any]]:
+def probations(engine: Any, actor: Actor = SYSTEM) -> list[dict[str, Any]]:
     """Every probation: company, compound, status (running/completed) and, when finished, its record."""
-    with engine.db.read() as session:
-        rows = _instances(session, PROBATION_KEY, ("running", "completed"))
     found = []
-    for row in rows:
-        data = _variables(engine, row.id)
-        found.append({"instance_id": row.id, "status": row.status, "company": data.get("company"),
-                      "compound": data.get("compound"), "since": data.get("probation_from") or data.get("since"),
-                      "record": data.get("probation_record")})
+    for cases in _cases(engine, actor, PROBATION_KEY, ("running", "completed")):
+        values = engine.read.variables(actor, [c.id for c in cases])
+        for case in cases:
+            data = values.get(case.id, {})
+            found.append({"instance_id": case.id, "status": case.status, "company": data.get("company"),
+                          "compound": data.get("compound"), "since": data.get("probation_from") or data.get("since"),
+                          "record": data.get("probation_record")})
     return found
 
 
-def review_entries(engine: Any, roster: Roster, period: str | Period) -> dict[str, Any]:
+def review_entries(engine: Any, roster: Roster, period: str | Period, actor: Actor = SYSTEM) -> dict[str, Any]:
     """Who is reviewed for ``period``: each compound with the company managing it, its previous listing and probation."""
     period = parse_period(period)
     end = period.bounds()[1]
-    records = period_records(engine)
+    records = period_records(engine, actor)
     previous = records.get(str(period.previous()))
     previous_by_compound = {e["compound"]: e for e in (previous or {}).get("entries") or ()}
     managers = {code: (c.company, roster.company_name(c.company)) for code, c in roster.compounds.items()}
-    for r in replacements(engine):
+    for r in replacements(engine, actor):
         if r["compound"] in managers and utc_date_before(r.get("since") or r.get("recorded_at"), end):
             managers[r["compound"]] = (r["new_company"], r["new_company_name"])
-    on_probation = {(p["company"], p["compound"]) for p in probations(engine) if p["status"] == "running"}
+    on_probation = {(p["company"], p["compound"]) for p in probations(engine, actor) if p["status"] == "running"}
     entries = []
     for code, compound in roster.compounds.items():
         company, company_name = managers[code]
@@ -172,7 +162,7 @@ def review_entries(engine: Any, roster: Roster, period: str | Period) -> dict[st
 
 def utc_date_before(value: Any, end: Any) -> bool:
     """Whether a date or time (ISO text, China time for bare dates) lies before ``end``."""
-    from datetime import date, datetime, time
+    from datetime import date, time
 
     from gongzhi.calendar import CST
 
@@ -184,10 +174,11 @@ def utc_date_before(value: Any, end: Any) -> bool:
     return utc(moment) < end
 
 
-def company_history(engine: Any, company: str, compound: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+def company_history(engine: Any, company: str, compound: str | None = None, since: str | None = None,
+                    actor: Actor = SYSTEM) -> list[dict[str, Any]]:
     """One row per published period and compound where ``company`` was reviewed, oldest first."""
     rows = []
-    for code, record in sorted(period_records(engine).items(), key=lambda kv: parse_period(kv[0]).first_day):
+    for code, record in sorted(period_records(engine, actor).items(), key=lambda kv: parse_period(kv[0]).first_day):
         if since and not utc_date_before(since, parse_period(code).bounds()[1]):
             continue  # the period ended before ``since``
         for entry in sorted(record.get("entries") or (), key=lambda e: str(e.get("compound"))):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gongzhi import Report
+from gongzhi import Actor, Report
 
 from .periods import parse_period
 from .records import company_history, period_records
@@ -43,10 +43,10 @@ def _row(entry: dict[str, Any], period: str, published_at: Any) -> dict[str, Any
     return row
 
 
-def period_lists(engine: Any, period: str, **params: Any) -> list[dict[str, Any]]:
+def period_lists(engine: Any, actor: Actor, period: str, **params: Any) -> list[dict[str, Any]]:
     """The published lists of ``period`` (empty when it has not been published); ``all=1`` adds the rest."""
     code = str(parse_period(period))
-    record = period_records(engine).get(code)
+    record = period_records(engine, actor).get(code)
     if record is None:
         return []
     everything = str(params.get("all") or "").lower() in ("1", "true")
@@ -61,9 +61,9 @@ def period_lists(engine: Any, period: str, **params: Any) -> list[dict[str, Any]
     return rows
 
 
-def history(engine: Any, company: str, **_: Any) -> list[dict[str, Any]]:
+def history(engine: Any, actor: Actor, company: str, **_: Any) -> list[dict[str, Any]]:
     return [{k: row.get(k) for k in HISTORY_COLUMNS} | {"priority_purchase": bool(row.get("priority_purchase"))}
-            for row in company_history(engine, str(company))]
+            for row in company_history(engine, str(company), actor=actor)]
 
 
 def reports() -> list[Report]:

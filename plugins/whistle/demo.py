@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from gongzhi import Actor, Demo, DemoResult, Engine, MovableClock
+from gongzhi import SYSTEM, Actor, Demo, DemoResult, Engine, MovableClock
 from gongzhi.calendar import CST
 from gongzhi.humanize import percent
 
@@ -89,7 +89,7 @@ class _Story:
         figures = []
         for name, first in (("whistle-departments", "department_name"), ("whistle-streets", "street_name")):
             if name in registered:
-                rows = registered[name].run(self.engine, month=month)
+                rows = registered[name].run(self.engine, SYSTEM, month=month)
                 shown = [{HEADINGS[first]: r[first], **{HEADINGS[k]: percent(r[k]) if k in RATIOS else r[k]
                                                         for k in FIGURES}} for r in rows]
                 local = self.clock.now().astimezone(CST)

@@ -1,14 +1,14 @@
 """Reports on whistle dispatch (吹哨报到): per department, per street, and the annual 以下评上 view.
 
-Everything is computed from the engine's own tables for the cases (process
-``whistle_dispatch``) taken in during the period (instance ``created_at``, in
-China time):
+Everything is computed from the engine's public read model (``engine.read``) for
+the cases (process ``whistle_dispatch``) taken in during the period (instance
+``created_at``, in China time) that the reader may see:
 
 - **task rows** give each dispatch and its timing. A dispatch is one
   ``sign_in`` task offered to ``dept_<code>``; the department's later
   ``handle_feedback`` tasks in the same instance belong to it until its next
-  dispatch. The submitted form data comes from the audit trail (``complete``
-  events), so nothing is read from serialized state for these figures;
+  dispatch. The submitted form data comes from the audit trail (typed
+  ``complete`` records), so nothing is read from serialized state;
 - **closed cases' records** (the ``case_record`` variable written by 办结归档)
   give what only the process knows: the street's verdict on each return, the
   street's and the community's ratings, and the resident's final follow-up.
@@ -39,9 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import select
-
-from gongzhi import NotAllowed, Report
+from gongzhi import SYSTEM, Actor, NotAllowed, Report
 from gongzhi.calendar import CST
 from gongzhi.clock import utc
 
@@ -107,35 +105,31 @@ def street_of(region: str) -> str:
     return "/".join(region.split("/")[:2])
 
 
-def collect(engine: Any, begin: datetime, end: datetime, street: str | None = None) -> Facts:
-    """Read the cases of the period and their dispatches from the engine's tables."""
-    from gongzhi import SYSTEM
-    from gongzhi.runtime.audit import event_body
-    from gongzhi.store.models import AuditEvent, Instance, TaskRow
+def collect(engine: Any, begin: datetime, end: datetime, street: str | None = None, actor: Actor = SYSTEM) -> Facts:
+    """Read the cases of the period that ``actor`` may see, their dispatches and records, through ``engine.read``.
 
-    with engine.db.read() as session:
-        rows = session.execute(select(Instance.id, Instance.region, Instance.status, Instance.created_at)
-                               .where(Instance.process_key == PROCESS_KEY)).all()
-        cases = {
-            r.id: {"street": street_of(r.region), "status": r.status, "record": None}
-            for r in rows
-            if begin <= utc(r.created_at) < end and r.status != "cancelled"
-            and (not street or street_of(r.region) == street.strip("/"))
-        }
-        ids = list(cases)
-        tasks: list[Any] = []
-        forms: dict[str, dict[str, Any]] = {}
-        for chunk in (ids[i:i + 400] for i in range(0, len(ids), 400)):
-            tasks.extend(session.scalars(select(TaskRow).where(
-                TaskRow.instance_id.in_(chunk), TaskRow.element_id.in_(("sign_in", "handle_feedback")))))
-            for event in session.scalars(select(AuditEvent).where(
-                    AuditEvent.instance_id.in_(chunk), AuditEvent.action == "complete")):
-                body = event_body(event)
-                if body.get("task_id"):
-                    forms[body["task_id"]] = body.get("data") or {}
-    for iid, case in cases.items():
-        if case["status"] == "completed":
-            case["record"] = engine.instance(iid, SYSTEM).variables.get("case_record")
+    A batch of cases at a time: their sign-in and handling tasks, the form data of
+    their ``complete`` events and the closed cases' ``case_record``, one query each.
+    """
+    read = engine.read
+    street = street.strip("/") if street else None
+    cases: dict[str, dict[str, Any]] = {}
+    tasks: list[Any] = []
+    forms: dict[str, Mapping[str, Any]] = {}
+    for batch in read.iter_cases(actor, PROCESS_KEY, created_from=begin, created_before=end, region=street,
+                                 status=("running", "completed")):
+        found = {c.id: {"street": street_of(c.region), "status": c.status, "record": None}
+                 for c in batch.items if not street or street_of(c.region) == street}
+        ids = list(found)
+        if not ids:
+            continue
+        cases.update(found)
+        tasks.extend(read.tasks(actor, ids, element_ids=("sign_in", "handle_feedback")))
+        for events in read.iter_events(actor, PROCESS_KEY, since=begin, actions="complete", instance_ids=ids):
+            forms.update({e.task_id: e.data for e in events.items if e.task_id})
+        closed = [iid for iid in ids if found[iid]["status"] == "completed"]
+        for iid, values in read.variables(actor, closed, names="case_record").items():
+            found[iid]["record"] = values.get("case_record")
 
     dispatches: list[Dispatch] = []
     lanes: dict[tuple[str, str], list[Any]] = defaultdict(list)
@@ -217,10 +211,11 @@ def _entries(record: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def department_report(engine: Any, *, config: ReportConfig | None = None, street: str | None = None,
-                      names: Mapping[str, str] | None = None, **period: Any) -> list[dict[str, Any]]:
-    """One row per department (optionally only the cases of one street)."""
+                      names: Mapping[str, str] | None = None, actor: Actor = SYSTEM,
+                      **period: Any) -> list[dict[str, Any]]:
+    """One row per department (optionally only the cases of one street), over the cases ``actor`` may see."""
     config = config or ReportConfig()
-    facts = collect(engine, *period_bounds(**period), street=street)
+    facts = collect(engine, *period_bounds(**period), street=street, actor=actor)
     by_dept: dict[str, list[Dispatch]] = defaultdict(list)
     for d in facts.dispatches:
         by_dept[d.dept].append(d)
@@ -250,10 +245,10 @@ def department_report(engine: Any, *, config: ReportConfig | None = None, street
 
 
 def street_report(engine: Any, *, config: ReportConfig | None = None, names: Mapping[str, str] | None = None,
-                  **period: Any) -> list[dict[str, Any]]:
+                  actor: Actor = SYSTEM, **period: Any) -> list[dict[str, Any]]:
     """One row per street: its cases, the dispatches they caused and the residents' answers."""
     config = config or ReportConfig()
-    facts = collect(engine, *period_bounds(**period))
+    facts = collect(engine, *period_bounds(**period), actor=actor)
     streets: dict[str, dict[str, Any]] = defaultdict(lambda: {"cases": [], "dispatches": []})
     for iid, case in facts.cases.items():
         streets[case["street"]]["cases"].append(case)
@@ -277,14 +272,14 @@ def street_report(engine: Any, *, config: ReportConfig | None = None, names: Map
 
 
 def annual_ratings(engine: Any, *, year: int | str, config: ReportConfig | None = None,
-                   names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+                   names: Mapping[str, str] | None = None, actor: Actor = SYSTEM) -> list[dict[str, Any]]:
     """以下评上: each department's yearly score from the street's and the communities' ratings (100 points).
 
     A response rated as a refusal to report (拒不报到) counts 0 points from the
     street (a veto). Ranked best first.
     """
     config = config or ReportConfig()
-    facts = collect(engine, *period_bounds(year=year))
+    facts = collect(engine, *period_bounds(year=year), actor=actor)
     street_pts: dict[str, list[int]] = defaultdict(list)
     community_pts: dict[str, list[int]] = defaultdict(list)
     vetoes: dict[str, int] = defaultdict(int)
@@ -366,14 +361,14 @@ def reports(config: ReportConfig, directory: Callable[[], Any] | None = None) ->
         d = directory()
         return {**{code: dept.name for code, dept in d.departments.items()}, **{u.path: u.name for u in d.streets()}}
 
-    def departments(engine: Any, **params: Any) -> list[dict[str, Any]]:
-        return department_report(engine, config=config, names=names(), **params)
+    def departments(engine: Any, actor: Actor, **params: Any) -> list[dict[str, Any]]:
+        return department_report(engine, config=config, names=names(), actor=actor, **params)
 
-    def streets(engine: Any, **params: Any) -> list[dict[str, Any]]:
-        return street_report(engine, config=config, names=names(), **params)
+    def streets(engine: Any, actor: Actor, **params: Any) -> list[dict[str, Any]]:
+        return street_report(engine, config=config, names=names(), actor=actor, **params)
 
-    def annual(engine: Any, year: int | str, **_: Any) -> list[dict[str, Any]]:
-        return annual_ratings(engine, year=year, config=config, names=names())
+    def annual(engine: Any, actor: Actor, year: int | str, **_: Any) -> list[dict[str, Any]]:
+        return annual_ratings(engine, year=year, config=config, names=names(), actor=actor)
 
     return [
         Report("whistle-departments", "吹哨报到·部门考核", "各职能部门的响应率、解决率、满意率、综合得分、办结率、按时签收率、按时办结率、退单与升级",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from flask import Flask
 
-from gongzhi import Actor, Engine, hookimpl
-from gongzhi.api import Report, create_app, init_app
+import pytest
+
+from gongzhi import Actor, ConfigurationError, Engine, Report, hookimpl
+from gongzhi.api import create_app, init_app
 from gongzhi.security.tokens import mint, mint_admin
 
 SECRET = "integration-secret-with-enough-length-0123456789"
@@ -42,9 +44,13 @@ def test_mount_into_integrator_app(engine: Engine, people: Any) -> None:
     assert client.get("/gongzhi/api/openapi.json").get_json()["servers"] == [{"url": "/gongzhi/api"}]
 
 
-def overdue_count(engine: Engine, actor: Actor, params: Mapping[str, str]) -> list[dict[str, Any]]:
-    page = engine.tasks(actor, overdue=params.get("overdue", "true") == "true", per_page=200)
+def overdue_count(engine: Engine, actor: Actor, overdue: str = "true") -> list[dict[str, Any]]:
+    page = engine.tasks(actor, overdue=overdue == "true", per_page=200)
     return [{"task": t.name, "region": t.region, "reporter": "王小明"} for t in page.items]
+
+
+def anyone(actor: Actor, params: dict[str, Any]) -> dict[str, Any]:
+    return params  # engine.tasks keeps to the actor's own work
 
 
 class ReportsPlugin:
@@ -52,7 +58,8 @@ class ReportsPlugin:
 
     @hookimpl
     def gongzhi_register_reports(self) -> list[Report]:
-        return [Report("overdue", "超期任务", overdue_count, "按区域列出超期任务")]
+        return [Report("overdue", "超期任务", "按区域列出超期任务", {"overdue": "true 或 false"},
+                       ("task", "region", "reporter"), overdue_count, scope=anyone)]
 
 
 def test_plugin_reports_json_and_csv(make_engine: Callable[..., Engine], people: Any, start_vars: dict) -> None:
@@ -64,7 +71,8 @@ def test_plugin_reports_json_and_csv(make_engine: Callable[..., Engine], people:
     headers = {"Authorization": f"Bearer {mint(engine.config.secret_key, 'c', groups=['clerk'], region='110105/001')}"}
     listed = client.get("/api/v1/reports", headers=headers).get_json()
     # Installed plugins (entry points) may add their own reports next to this one.
-    assert {"name": "overdue", "title": "超期任务", "description": "按区域列出超期任务", "params": {}} in listed["items"]
+    assert {"name": "overdue", "title": "超期任务", "description": "按区域列出超期任务",
+            "params": {"overdue": "true 或 false"}} in listed["items"]
     result = client.get("/api/v1/reports/overdue", headers=headers).get_json()
     assert result["data"] == [{"task": "审核申请", "region": "110105/001", "reporter": "王**"}]
     csv = client.get("/api/v1/reports/overdue?format=csv", headers=headers)
@@ -73,8 +81,32 @@ def test_plugin_reports_json_and_csv(make_engine: Callable[..., Engine], people:
     assert client.get("/api/v1/reports/overdue?format=xls", headers=headers).status_code == 422
 
 
+def totals(engine: Engine, actor: Actor, year: str) -> list[dict[str, Any]]:
+    return [{"year": int(year), "cases": 3}]
+
+
+class UnscopedPlugin:
+    __name__ = "unscoped"
+
+    @hookimpl
+    def gongzhi_register_reports(self) -> list[Report]:
+        return [Report("totals", "合计", "全区合计", {"year": "年份"}, ("year", "cases"), totals)]
+
+
+def test_reports_without_scope_are_admin_only(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(plugins=[UnscopedPlugin()])
+    client = create_app(engine=engine).test_client()
+    admin = {"Authorization": f"Bearer {mint_admin(engine.config.secret_key)}"}
+    clerk = {"Authorization": f"Bearer {mint(engine.config.secret_key, 'c', groups=['clerk'], region='110105/001')}"}
+    assert client.get("/api/v1/reports/totals?year=2026&junk=1", headers=admin).get_json()["data"] == [
+        {"year": 2026, "cases": 3}]
+    assert client.get("/api/v1/reports/totals?year=2026", headers=clerk).status_code == 403
+    bad = client.get("/api/v1/reports/totals?year=abc", headers=admin)
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+
+
 class LegacyReport:
-    """A report in the ``run(engine, **params)`` style: no actor, so it cannot scope to a region."""
+    """A report in the old duck-typed ``run(engine, **params)`` style: not a ``gongzhi.Report``."""
 
     name, title, description, params = "totals", "合计", "全区合计", {"year": "年份"}
 
@@ -90,13 +122,7 @@ class LegacyPlugin:
         return [LegacyReport()]
 
 
-def test_reports_without_actor_are_admin_only(make_engine: Callable[..., Engine]) -> None:
+def test_a_report_that_is_not_a_report_stops_the_start_up(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine(plugins=[LegacyPlugin()])
-    client = create_app(engine=engine).test_client()
-    admin = {"Authorization": f"Bearer {mint_admin(engine.config.secret_key)}"}
-    clerk = {"Authorization": f"Bearer {mint(engine.config.secret_key, 'c', groups=['clerk'], region='110105/001')}"}
-    assert client.get("/api/v1/reports/totals?year=2026&junk=1", headers=admin).get_json()["data"] == [
-        {"year": 2026, "cases": 3}]
-    assert client.get("/api/v1/reports/totals?year=2026", headers=clerk).status_code == 403
-    bad = client.get("/api/v1/reports/totals?year=abc", headers=admin)
-    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    with pytest.raises(ConfigurationError, match="report 'totals' registered by 'legacy' is a LegacyReport"):
+        create_app(engine=engine)

@@ -113,13 +113,14 @@ class Reports:
 
     @hookimpl
     def gongzhi_register_reports(self) -> list[Report]:
-        def strict(engine: Engine, actor: Any, params: dict[str, str]) -> list[dict[str, int]]:
-            return [{"year": int(params.get("year", "2026"))}]
+        def strict(engine: Engine, actor: Any, year: str = "2026") -> list[dict[str, int]]:
+            return [{"year": int(year)}]
 
-        def broken(engine: Engine, actor: Any, params: dict[str, str]) -> None:
+        def broken(engine: Engine, actor: Any, **_: str) -> None:
             raise RuntimeError("the report's own bug")
 
-        return [Report("strict", "按年份", strict), Report("broken", "坏报表", broken)]
+        return [Report("strict", "按年份", "", {"year": "年份"}, ("year",), strict),
+                Report("broken", "坏报表", "", {}, (), broken)]
 
 
 def test_client_errors_are_logged_as_one_line(make_engine: Callable[..., Engine], people: Any,

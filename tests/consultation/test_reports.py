@@ -84,7 +84,7 @@ def test_reports_are_registered_through_the_hook(consult) -> None:
 
 def test_topics_by_variant_tier_and_status(topics) -> None:
     c, _, _ = topics
-    out = by_name("consultation_topics").run(c.engine, c.admin, {})
+    out = by_name("consultation_topics").run(c.engine, c.admin)
     expected = [
         {"variant": "consultation_community", "tier": "council", "status": "已办结", "count": 1},
         {"variant": "consultation_community", "tier": "small_talk", "status": "不予受理", "count": 1},
@@ -95,13 +95,13 @@ def test_topics_by_variant_tier_and_status(topics) -> None:
     assert out["total"] == 5 and out["rows"] == expected
     assert out["by_variant"] == {"consultation_community": 2, "consultation_courtyard": 2, "consultation_enterprise": 1}
     assert out["by_tier"] == {"council": 1, "hearing": 1, "small_talk": 3}
-    filtered = by_name("consultation_topics").run(c.engine, c.admin, {"variant": "consultation_courtyard"})
+    filtered = by_name("consultation_topics").run(c.engine, c.admin, variant="consultation_courtyard")
     assert filtered["total"] == 2
 
 
 def test_median_days_from_intake_to_resolution(topics) -> None:
     c, ledger, _ = topics
-    out = by_name("consultation_resolution").run(c.engine, c.admin, {})
+    out = by_name("consultation_resolution").run(c.engine, c.admin)
     days = sorted(ledger.days)
     assert len(days) == 3
     assert out == {"resolved": 3, "median_days": round(days[1], 2)}
@@ -110,7 +110,7 @@ def test_median_days_from_intake_to_resolution(topics) -> None:
 
 def test_implementation_on_time_rate(topics) -> None:
     c, ledger, _ = topics
-    out = by_name("consultation_implementation").run(c.engine, c.admin, {})
+    out = by_name("consultation_implementation").run(c.engine, c.admin)
     assert ledger.tasks == [True, True, False]
     assert out == {"tasks": 3, "on_time": 2, "on_time_rate": round(2 / 3, 4), "department_tasks": 0,
                    "department_on_time_rate": None}
@@ -118,7 +118,7 @@ def test_implementation_on_time_rate(topics) -> None:
 
 def test_satisfaction(topics) -> None:
     c, ledger, _ = topics
-    out = by_name("consultation_satisfaction").run(c.engine, c.admin, {})
+    out = by_name("consultation_satisfaction").run(c.engine, c.admin)
     assert out == {"responses": 2, "average": sum(ledger.ratings) / 2, "satisfied_rate": 0.5,
                    "distribution": {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1}}
 
@@ -126,14 +126,14 @@ def test_satisfaction(topics) -> None:
 def test_reports_respect_region_and_period(topics) -> None:
     c, _, ids = topics
     elsewhere = Actor.of("party-2", "别的社区书记", ["party_org"], "110105/002")
-    assert by_name("consultation_topics").run(c.engine, elsewhere, {})["total"] == 0
+    assert by_name("consultation_topics").run(c.engine, elsewhere)["total"] == 0
     intake_a = c.engine.instance(ids["a"], c.admin).created_at.astimezone(c.local(2026, 1, 1).tzinfo).date()
-    only_a = by_name("consultation_topics").run(c.engine, c.admin, {"from": intake_a.isoformat(), "to": intake_a.isoformat()})
+    only_a = by_name("consultation_topics").run(c.engine, c.admin, **{"from": intake_a.isoformat(), "to": intake_a.isoformat()})
     assert only_a["total"] == 1
     with pytest.raises(InvalidInput):
-        by_name("consultation_topics").run(c.engine, c.admin, {"from": "上周"})
+        by_name("consultation_topics").run(c.engine, c.admin, **{"from": "上周"})
     with pytest.raises(InvalidInput):
-        by_name("consultation_topics").run(c.engine, c.admin, {"variant": "whistle_dispatch"})
+        by_name("consultation_topics").run(c.engine, c.admin, variant="whistle_dispatch")
 
 
 def test_reports_run_through_the_http_layer_contract(topics) -> None:

@@ -369,7 +369,7 @@ def test_the_replacement_gets_its_probation_review(scenario: Scenario) -> None:
 def test_published_lists_report(scenario: Scenario) -> None:
     engine = scenario.engine
     report = next(r for r in engine.pm.hook.gongzhi_register_reports() for r in r if r.name == "property-lists")
-    rows = report.run(engine, period="2026Q1")
+    rows = report.run(engine, SYSTEM, period="2026Q1")
     assert [(r["list"], r["rank"], r["compound"]) for r in rows] == [
         ("红榜", 1, "C01"),
         *[("黑榜", i, c) for i, c in enumerate(sorted(("C02", "C06"), key=lambda c: scenario.entries("2026Q1")[c]["score"]), 1)]]
@@ -380,10 +380,10 @@ def test_published_lists_report(scenario: Scenario) -> None:
     assert text.splitlines()[0].startswith("考评期次,榜单,名次,物业企业,小区")
     assert len(text.splitlines()) == 1 + len(rows) and "翠苑一区" in text
     assert "2026年第一季度" in text and "2026Q1" not in text and "C01" not in text
-    every = report.run(engine, period="2026Q1", all="1")
+    every = report.run(engine, SYSTEM, period="2026Q1", all="1")
     assert len(every) == 7 and next(r for r in every if r["compound"] == "C05")["draft_score"] == 67.8
-    assert report.run(engine, period="2025Q4") == []
-    q2 = report.run(engine, period="2026Q2")
+    assert report.run(engine, SYSTEM, period="2025Q4") == []
+    q2 = report.run(engine, SYSTEM, period="2026Q2")
     assert {(r["compound"], r["action"]) for r in q2 if r["list"] == "黑榜"} == {("C02", "清退")}
     stages = [(n["period"], n["stage"]) for n in scenario.office.outbox.items if n["kind"].startswith("红黑榜")]
     assert stages == [(q, s) for q in QUARTERS for s in ("公示", "发布")]
@@ -392,11 +392,11 @@ def test_published_lists_report(scenario: Scenario) -> None:
 def test_company_history_report(scenario: Scenario) -> None:
     engine = scenario.engine
     report = next(r for r in engine.pm.hook.gongzhi_register_reports() for r in r if r.name == "property-history")
-    p2 = report.run(engine, company=P2)
+    p2 = report.run(engine, SYSTEM, company=P2)
     assert [(r["period"], r["compound"], r["list"]) for r in p2] == [("2026Q1", "C02", "黑榜"), ("2026Q2", "C02", "黑榜")]
-    p3 = report.run(engine, company=P3)
+    p3 = report.run(engine, SYSTEM, company=P3)
     assert [(r["period"], r["compound"]) for r in p3] == [(q, c) for q in QUARTERS for c in ("C03", "C04")]
-    p7 = report.run(engine, company=P7)
+    p7 = report.run(engine, SYSTEM, company=P7)
     assert [(r["period"], r["on_probation"]) for r in p7] == [("2026Q3", True)]
     assert "考评期次,物业企业,小区" in report.to_csv(p7)
 

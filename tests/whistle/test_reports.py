@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from chinese_calendar import is_workday
 
+from gongzhi import SYSTEM
 from gongzhi.calendar import CST
 from gongzhi.plugins.whistle import Directory, ReportConfig, annual_ratings, department_report, street_report
 
@@ -318,7 +319,7 @@ def test_reports_are_registered_and_export_csv(month):
     registered = {r.name: r for hook in month.w.engine.pm.hook.gongzhi_register_reports() for r in hook}
     whistle = {name for name in registered if name.startswith("whistle-")}
     assert whistle == {"whistle-departments", "whistle-streets", "whistle-annual"}
-    rows = registered["whistle-departments"].run(month.w.engine, month="2025-03")
+    rows = registered["whistle-departments"].run(month.w.engine, SYSTEM, month="2025-03")
     assert {r["department_name"] for r in rows} >= {"城管执法局", "市场监管局"}
     text = registered["whistle-departments"].to_csv(rows)
     # People open the export: Chinese headings, names instead of codes, rates as percentages.
@@ -328,8 +329,8 @@ def test_reports_are_registered_and_export_csv(month):
     rate = header.split(",").index("响应率")
     assert all(line.split(",")[rate].endswith("%") or not line.split(",")[rate] for line in lines)
     assert "chengguan" not in text and "城管执法局" in text
-    assert registered["whistle-annual"].run(month.w.engine, year=2025)[0]["rank"] == 1
-    streets = registered["whistle-streets"].run(month.w.engine, month="2025-03")
+    assert registered["whistle-annual"].run(month.w.engine, SYSTEM, year=2025)[0]["rank"] == 1
+    streets = registered["whistle-streets"].run(month.w.engine, SYSTEM, month="2025-03")
     assert {r["street"]: r["street_name"] for r in streets} == {"990101/001": "东湖街道", "990101/002": "西山街道"}
 
 
@@ -341,10 +342,33 @@ def test_department_report_is_scoped_to_the_actors_street(month):
     east = Actor.of("s-east", "东湖街道", ["street"], "990101/001")
     district = Actor.of("d", "区督查室", ["district"], "990101")
     mine = report.run(engine, east, month="2025-03")
-    assert mine == report.run(engine, None, month="2025-03", street="990101/001")  # what an admin asks for that street
+    assert mine == report.run(engine, SYSTEM, month="2025-03", street="990101/001")  # what an admin asks for that street
     assert mine != report.run(engine, district, month="2025-03")  # the district sees both streets
     with pytest.raises(NotAllowed):
         report.run(engine, east, month="2025-03", street="990101/002")
     [streets] = [r for hook in engine.pm.hook.gongzhi_register_reports() for r in hook if r.name == "whistle-streets"]
     with pytest.raises(NotAllowed):
         streets.run(engine, east, month="2025-03")  # not scoped: admins only
+
+
+def test_department_report_exports_one_sheet_with_chinese_headings(month):
+    import io
+
+    from openpyxl import load_workbook
+
+    registered = {r.name: r for hook in month.w.engine.pm.hook.gongzhi_register_reports() for r in hook}
+    report = registered["whistle-departments"]
+    rows = report.run(month.w.engine, SYSTEM, month="2025-03")
+    sheet = load_workbook(io.BytesIO(report.to_xlsx(rows))).active
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == ["部门", "派单", "响应", "响应率", "按时签收", "按时签收率"] and "response_rate" not in header
+    assert sheet.max_row == 1 + len(rows)
+    rate = header.index("响应率") + 1
+    for r, row in enumerate(rows, start=2):
+        assert sheet.cell(row=r, column=1).value == row["department_name"]  # names, not codes
+        cell = sheet.cell(row=r, column=rate)
+        if row["response_rate"] is None:
+            assert cell.value is None
+        else:  # a number the sheet can sum, shown as a person writes it (100%, 87.5%)
+            assert cell.value == row["response_rate"]
+            assert cell.number_format == ("0%" if round(row["response_rate"] * 100, 1) % 1 == 0 else "0.0%")

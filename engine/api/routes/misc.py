@@ -16,7 +16,8 @@ from ..context import mask_for, state
 from ...checks import max_json_depth
 from ..openapi import DocContext, build_spec
 from ..operations import json_response, link
-from ..reports import run_report, to_csv
+from ...hooks.xlsx import XLSX_MEDIA_TYPE
+from ..reports import run_report
 from ..schemas import (
     DecisionListSchema,
     DecisionResultSchema,
@@ -89,8 +90,7 @@ def evaluate(actor: Actor, decision_id: str, body: dict[str, Any], **_: Any) -> 
 @api.route("GET", "/reports", summary="插件提供的报表", tag="报表", response=ReportListSchema,
            links={"RunReport": link("get_report", "运行第一个报表", name="$response.body#/items/0/name")})
 def list_reports(**_: Any) -> dict[str, Any]:
-    return {"items": [{"name": r.name, "title": getattr(r, "title", r.name), "description": getattr(r, "description", ""),
-                       "params": dict(getattr(r, "params", None) or {})}
+    return {"items": [{"name": r.name, "title": r.title, "description": r.description, "params": dict(r.params)}
                       for r in state().reports.values()]}
 
 
@@ -101,7 +101,7 @@ def _document_reports(entry: dict[str, Any], context: DocContext) -> None:
             param["schema"]["enum"] = sorted(context.reports)
     uses: dict[str, list[str]] = {}
     for name, report in sorted(context.reports.items()):
-        for key, text in (getattr(report, "params", None) or {}).items():
+        for key, text in report.params.items():
             uses.setdefault(key, []).append(f"{name}：{text}")
     for key, described in uses.items():
         if key != "format":
@@ -109,11 +109,12 @@ def _document_reports(entry: dict[str, Any], context: DocContext) -> None:
                                         "description": "；".join(described)})
 
 
-@api.route("GET", "/reports/<name>", summary="运行报表（?format=csv 导出 CSV）", tag="报表", query=ReportQuerySchema,
-           response=ReportResultSchema, produces=("application/json", "text/csv"), errors=(403,),
-           document=_document_reports,
+@api.route("GET", "/reports/<name>", summary="运行报表（?format=csv 导出 CSV，?format=xlsx 导出 Excel）", tag="报表",
+           query=ReportQuerySchema, response=ReportResultSchema, produces=("application/json", "text/csv", XLSX_MEDIA_TYPE),
+           errors=(403,), document=_document_reports,
            description="报表声明的参数（见 GET /reports 的 params；每个参数的说明列出用到它的报表）从查询字符串传入，"
-                       "其他参数忽略。报表不能使用所给的参数时返回 422 `report-parameter-error`。")
+                       "其他参数忽略。报表不能使用所给的参数时返回 422 `report-parameter-error`。"
+                       "CSV 与 XLSX 导出用中文表头，比率写作百分数，代码写作名称。")
 def get_report(actor: Actor, name: str, query: dict[str, Any], **_: Any) -> Any:
     report = state().reports.get(name)
     if report is None:
@@ -124,9 +125,13 @@ def get_report(actor: Actor, name: str, query: dict[str, Any], **_: Any) -> Any:
     if masker is not None:
         data = masker.value(data)
     if query["format"] == "csv":
-        own = getattr(report, "to_csv", None)  # a report may fix its column order
-        text = "\ufeff" + own(data) if callable(own) and isinstance(data, list) else to_csv(data)
-        response = Response(text, mimetype="text/csv")
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    return {"name": name, "title": getattr(report, "title", name), "data": data}
+        return _attachment("\ufeff" + report.to_csv(data), "text/csv", f"{name}.csv")
+    if query["format"] == "xlsx":
+        return _attachment(report.to_xlsx(data), XLSX_MEDIA_TYPE, f"{name}.xlsx")
+    return {"name": name, "title": report.title, "data": data}
+
+
+def _attachment(body: str | bytes, media_type: str, filename: str) -> Response:
+    response = Response(body, mimetype=media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

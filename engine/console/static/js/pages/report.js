@@ -1,4 +1,4 @@
-// One report: period and region pickers, the table, an ECharts chart, CSV download.
+// One report: period and region pickers, the table, an ECharts chart, CSV and Excel downloads.
 import { download, get } from "../api.js";
 import { clear, field, h, select, table } from "../dom.js";
 import { regionOptions, value } from "../format.js";
@@ -58,7 +58,9 @@ export async function render(main, name, query) {
   const form = h("form", { class: "filters card", "aria-label": "报表条件" },
     controls.map(([p, c]) => field(PARAMS[p] || info.params[p], c)), h("button", { type: "submit" }, "查询"),
     h("button", { type: "button", class: "secondary", onclick: () => download(`/reports/${encodeURIComponent(name)}`,
-      { ...params, format: "csv" }, `${info.title}.csv`) }, "下载 CSV"));
+      { ...params, format: "csv" }, `${info.title}.csv`) }, "下载 CSV"),
+    h("button", { type: "button", class: "secondary", onclick: () => download(`/reports/${encodeURIComponent(name)}`,
+      { ...params, format: "xlsx" }, `${info.title}.xlsx`) }, "下载 Excel"));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     setQuery(`/reports/${name}`, Object.fromEntries(controls.map(([p, c]) => [p, c.value])));
