@@ -63,7 +63,7 @@ def test_rule3_built_wheel_contains_every_folder(tmp_path: Path) -> None:
     assert packages == set(_package_folders())
     # Definition files travel as package data, and nothing from the repo root leaks in as a top-level package.
     data = (".bpmn", ".dmn", ".json", ".yaml")
-    for folder, package in (("bpmn", "gongzhi/bpmn"), ("plugins", "gongzhi/plugins")):
+    for folder, package in (("bpmn", "gongzhi/bpmn"), ("plugins", "gongzhi/plugins"), ("adapters", "gongzhi/adapters")):
         shipped = {f"{package}/{p.relative_to(ROOT / folder).as_posix()}" for p in (ROOT / folder).rglob("*")
                    if p.suffix in data and "__pycache__" not in p.parts}
         assert shipped and shipped <= set(names), shipped - set(names)
