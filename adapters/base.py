@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from gongzhi import Actor, ConfigurationError, hookimpl
 
 from .cases import CaseProfile
+from .intake import Intake
 from .loading import load_config, load_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -128,6 +129,10 @@ class AdapterPlugin:
     @property
     def actor(self) -> Actor:
         return service_actor(self.name, self.title)
+
+    def intake(self) -> Intake:
+        """De-duplicating intake of this adapter's reports (source: its name) into its process."""
+        return Intake(self.engine, self.name, self.actor, process_key=self.process_key)
 
     def owns(self, business_key: str | None) -> bool:
         """Whether a case came in through this adapter (its business key is ``<name>:<external id>``)."""

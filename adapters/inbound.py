@@ -9,7 +9,7 @@ reply); everything that decides *whether* to refuse lives here.
 from __future__ import annotations
 
 import hmac
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from gongzhi import FormValidationError, GongzhiError, InstanceView
 
@@ -47,10 +47,10 @@ def secret_matches(given: str | None, accepted: Iterable[str]) -> bool:
 def bearer_token(header: str | None) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header, or None."""
     scheme, _, token = (header or "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def admit(intake: Intake, external_id: str, report: dict[str, Any],
+def admit(intake: Intake, external_id: str, report: Mapping[str, Any],
           start: Callable[[str, dict[str, Any]], InstanceView]) -> IntakeResult:
     """``intake.submit`` with every way it can fail turned into a ``Refused``."""
     try:

@@ -17,7 +17,7 @@ from gongzhi import Channel, ConfigurationError, Delivery, GongzhiError, Instanc
 from ..base import AdapterPlugin
 from ..cases import group_unit, summarize, task_data
 from ..inbound import Refused, admit
-from ..intake import Intake, IntakeResult
+from ..intake import IntakeResult
 from ..signing import signature_headers
 from ..transport import DeliveryFailed, Sender
 
@@ -162,9 +162,6 @@ class HotlineAdapter(AdapterPlugin):
 
     # --- inbound: taking work orders in ---------------------------------------------------
 
-    def intake(self) -> Intake:
-        return Intake(self.engine, SOURCE, self.actor, process_key=self.process_key)
-
     def receive(self, order: Mapping[str, Any]) -> tuple[IntakeResult, dict[str, Any]]:
         """Take a dispatched work order in once: the result, and the answer's data (order, case, when)."""
         variables, order_no = self._intake_variables(order)
@@ -173,7 +170,7 @@ class HotlineAdapter(AdapterPlugin):
             return self.engine.start(self.process_key, self.actor, {**variables, "intake_ref": ref},
                                      business_key=business_key, region=variables["grid"])
 
-        result = admit(self.intake(), order_no, dict(order), start)
+        result = admit(self.intake(), order_no, order, start)
         view = self.engine.instance(result.instance_id, self.actor)
         return result, {"order_no": order_no, "case_id": view.id, "received_at": self._time(view.created_at)}
 

@@ -18,7 +18,7 @@ from gongzhi import Actor, ConfigurationError, InstanceView, UnknownInstance
 from ..base import AdapterPlugin
 from ..cases import summarize
 from ..inbound import Refused, admit
-from ..intake import Intake, IntakeResult
+from ..intake import IntakeResult
 from ..loading import catalogue
 
 __all__ = ["Open311Adapter", "Service", "Open311Error", "load_services", "plugin"]
@@ -184,9 +184,6 @@ class Open311Adapter(AdapterPlugin):
     def reader(self) -> Actor:
         """Who reads for the public feed: every case in the tree, no personal data."""
         return Actor.of("adapter:open311:public", "Open311 公共查询", ["admin"], "")
-
-    def intake(self) -> Intake:
-        return Intake(self.engine, SOURCE, self.actor, process_key=self.process_key)
 
     def service(self, code: str | None) -> Service:
         if not code:

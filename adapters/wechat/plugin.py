@@ -22,7 +22,7 @@ from gongzhi import Channel, ConfigurationError, Delivery, InstanceEvent, Instan
 from ..base import AdapterPlugin
 from ..cases import summarize, task_data
 from ..inbound import Refused, admit
-from ..intake import Intake
+from ..intake import IntakeResult
 from ..loading import catalogue
 
 __all__ = ["WeChatAdapter", "Topic", "parse_report", "plugin"]
@@ -187,9 +187,6 @@ class WeChatAdapter(AdapterPlugin):
 
     # --- inbound: a resident's message -------------------------------------------------------
 
-    def intake(self) -> Intake:
-        return Intake(self.engine, SOURCE, self.actor, process_key=self.process_key)
-
     def reply_to(self, message: Any) -> str | None:
         """The text answered to a message from the callback (wechatpy's parsed message), or None."""
         if message.type != "text":
@@ -210,7 +207,7 @@ class WeChatAdapter(AdapterPlugin):
             return REFUSAL_REPLIES.get(exc.kind, f"暂无法受理：{exc.message}")
         return f"已受理，编号 {result.instance_id[:8].upper()}。办理进展将通过订阅消息通知您。"
 
-    def _take_in(self, message: Any, report: Mapping[str, Any]) -> Any:
+    def _take_in(self, message: Any, report: Mapping[str, Any]) -> IntakeResult:
         topic = next((t for t in self.topics if any(k in report["description"] for k in t.keywords)), None)
         category = topic.category if topic else UNSORTED
         variables = {

@@ -84,20 +84,15 @@ class Claims:
                 return Claim(ClaimState.OWNED)
             with self.db.read() as session:
                 record = session.get(IdempotencyRecord, (owner, key))
-                seen = None if record is None else (record.operation, record.request_hash, record.status,
-                                                    record.response_status, record.response_body,
-                                                    _aware(record.updated_at))
-            if seen is None:
-                vanished += 1
-                if vanished < _VANISHED_RETRIES or time.monotonic() < deadline:
-                    continue  # the owner failed and released the key: try to claim it ourselves
-                return Claim(ClaimState.PENDING)
-            seen_operation, seen_hash, status, answer_status, answer_body, touched = seen
-            if seen_operation != operation or seen_hash != fingerprint:
-                return Claim(ClaimState.CONFLICT, answer_status, answer_body)
-            if status == DONE:
-                return Claim(ClaimState.DONE, answer_status, answer_body)
-            if touched < now - self.stale_after and self._take_over(owner, key, now):
+                answer = None if record is None else self._answer(record, operation, fingerprint)
+                stale = record is not None and _aware(record.updated_at) < now - self.stale_after
+            if record is None:
+                vanished += 1  # the owner failed and released the key: try to claim it ourselves
+                if vanished < _VANISHED_RETRIES:
+                    continue
+            elif answer is not None:
+                return answer
+            elif stale and self._take_over(owner, key, now):
                 return Claim(ClaimState.OWNED)  # its owner died mid-way: this caller takes over
             if time.monotonic() >= deadline:
                 return Claim(ClaimState.PENDING)
@@ -128,6 +123,15 @@ class Claims:
             return True
         except IntegrityError:
             return False
+
+    @staticmethod
+    def _answer(record: IdempotencyRecord, operation: str, fingerprint: str) -> Claim | None:
+        """What another's row answers at once: a conflict, or its stored answer; None while it is pending."""
+        if record.operation != operation or record.request_hash != fingerprint:
+            return Claim(ClaimState.CONFLICT, record.response_status, record.response_body)
+        if record.status == DONE:
+            return Claim(ClaimState.DONE, record.response_status, record.response_body)
+        return None
 
     def _take_over(self, owner: str, key: str, now: datetime) -> bool:
         """Touch a stale pending row, atomically: of several retries only one updates it."""

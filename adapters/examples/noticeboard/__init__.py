@@ -5,8 +5,8 @@ report once or several times (it retries on a bad connection) and polls for the
 status it shows on the screen. This adapter:
 
 - receives ``POST /adapters/noticeboard/reports`` (JSON), de-duplicated on the
-  kiosk's report number with ``gongzhi.adapters.intake.Intake`` (through
-  ``gongzhi.adapters.inbound.admit``), and starts a case of the adapter's process
+  kiosk's report number by the adapter's ``intake()`` (``gongzhi.adapters.intake.Intake``,
+  through ``gongzhi.adapters.inbound.admit``), and starts a case of the adapter's process
   (``self.process_key``: the bundled profile's, whistle dispatch);
 - answers ``GET /adapters/noticeboard/reports/<report_no>`` with the case status,
   described by ``gongzhi.adapters.cases.summarize``;
@@ -32,7 +32,6 @@ from gongzhi import Channel, Delivery, InstanceEvent, InstanceView, hookimpl
 from gongzhi.adapters.base import AdapterPlugin
 from gongzhi.adapters.cases import summarize
 from gongzhi.adapters.inbound import Refused, admit, secret_matches
-from gongzhi.adapters.intake import Intake
 
 __all__ = ["NoticeBoardAdapter", "plugin"]
 
@@ -78,11 +77,8 @@ class NoticeBoardAdapter(AdapterPlugin):
                 "urgency": "一般", "emergency": "无", "intake_ref": ref,
             }, business_key=business_key, region=self.grid)
 
-        result = admit(self.intake(), body["report_no"], dict(body), start)
+        result = admit(self.intake(), body["report_no"], body, start)
         return {"report_no": body["report_no"], "case_id": result.instance_id}
-
-    def intake(self) -> Intake:
-        return Intake(self.engine, self.name, self.actor, process_key=self.process_key)
 
     # Inbound over HTTP: the blueprint, built once per Flask app with the engine it serves.
     def blueprint(self, engine: Any) -> Any:
