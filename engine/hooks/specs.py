@@ -50,11 +50,7 @@ def gongzhi_register_reports() -> list[Any]:
 
 @hookspec
 def gongzhi_register_adapters() -> list[Any]:
-    """Portal adapters, keyed by name, mounted under /adapters/{name}/.
-
-    Each has ``name`` and ``blueprint(engine)``, a factory only the web app calls (see
-    ``gongzhi.adapters.base.Adapter``): import Flask inside it, never where the plugin is
-    loaded, so that an engine or a worker does not load the web stack."""
+    """Portal adapters, keyed by name, mounted under /adapters/{name}/; only the web app builds their blueprints."""
 
 
 @hookspec
