@@ -4,28 +4,26 @@ Every inbound adapter hands its reports to ``Intake.submit``. Two records keep i
 
 - the case itself: business key ``"<source>:<external id>"`` and, in the variable
   ``intake_ref``, the SHA-256 of the normalised report — the durable record;
-- a claim row in the idempotency table (``gz_idempotency_key``, actor
-  ``intake:<source>``), inserted *before* the case starts. Its primary key lets
-  exactly one of several concurrent deliveries (threads or processes, SQLite or
-  PostgreSQL) start the case; the others wait for it and answer with the same case.
+- a claim on ``engine.claims`` (owner ``intake:<source>``, the engine's one claim
+  primitive, the same the API's ``Idempotency-Key`` uses), taken *before* the case
+  starts. It lets exactly one of several concurrent deliveries (threads or processes,
+  SQLite or PostgreSQL) start the case; the others wait for it and answer with the same case.
 
-The same id with a different report is an ``IntakeConflict``. No migration is
-needed; purging old idempotency rows is safe because the case keeps its key and hash.
+The same id with a different report is an ``IntakeConflict``. Forgetting old claims
+(the worker does, after ``GONGZHI_IDEMPOTENCY_TTL_SECONDS``) is safe because the case
+keeps its key and hash.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import orjson
 from gongzhi import Actor, InstanceView
-from gongzhi.store.models import IdempotencyRecord
-from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
+
+from .cases import CaseProfile
 
 if TYPE_CHECKING:  # pragma: no cover
     from gongzhi import Engine
@@ -33,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Intake", "IntakeResult", "IntakeConflict", "IntakeBusy", "content_hash"]
 
 OPERATION = "adapter-intake"
-STALE_AFTER = timedelta(minutes=5)
+CREATED = 201  # the claim's stored status: the case was made, its id is the stored body
 MAX_EXTERNAL_ID = 100
 
 
@@ -56,21 +54,22 @@ class IntakeResult:
     created: bool  # False: an earlier delivery of the same report made the case
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
 def content_hash(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 class Intake:
-    """De-duplicating case creation for one inbound source (``open311``, ``hotline12345``, ``wechat``...)."""
+    """De-duplicating case creation for one inbound source (``open311``, ``hotline12345``, ``wechat``...).
 
-    def __init__(self, engine: Engine, source: str, actor: Actor, *, process_key: str = "whistle_dispatch",
+    ``process_key``: the process its cases belong to (default: the bundled profile's, ``process.yaml``).
+    """
+
+    def __init__(self, engine: Engine, source: str, actor: Actor, *, process_key: str | None = None,
                  wait_seconds: float = 15.0) -> None:
-        self.engine, self.source, self.actor, self.process_key = engine, source, actor, process_key
+        self.engine, self.source, self.actor = engine, source, actor
+        self.process_key = process_key or CaseProfile.bundled().process_key
         self.wait_seconds = wait_seconds
+        self.owner = f"intake:{source}"
 
     def business_key(self, external_id: str) -> str:
         return f"{self.source}:{external_id}"
@@ -98,17 +97,17 @@ class Intake:
         answered = self._claim(external_id, digest)  # None once this call owns the id
         if answered is not None:
             return answered
+        claims = self.engine.claims
         try:
-            existing = self._replay(external_id, digest)  # a case made before the claim row was purged
+            existing = self._replay(external_id, digest)  # a case made before its claim was forgotten
             if existing is not None:
-                self._finish(external_id, existing.instance_id)
+                claims.finish(self.owner, external_id, CREATED, existing.instance_id)
                 return existing
-            ref = {"source": self.source, "external_id": external_id, "content_hash": digest}
-            view = start(key, ref)
+            view = start(key, {"source": self.source, "external_id": external_id, "content_hash": digest})
         except BaseException:
-            self._release(external_id)
+            claims.release(self.owner, external_id)
             raise
-        self._finish(external_id, view.id)
+        claims.finish(self.owner, external_id, CREATED, view.id)
         return IntakeResult(view.id, key, True)
 
     # --- internals -------------------------------------------------------------------
@@ -123,55 +122,12 @@ class Intake:
         return IntakeResult(view.id, view.business_key or self.business_key(external_id), False)
 
     def _claim(self, external_id: str, digest: str) -> IntakeResult | None:
-        """Insert the claim row (None: this call owns the id); on a duplicate, wait for the owner's answer."""
-        actor_id = f"intake:{self.source}"
-        deadline = time.monotonic() + self.wait_seconds
-        delay = 0.01
-        while True:
-            now = self.engine.clock.now()
-            try:
-                with self.engine.db.write() as session:
-                    session.add(IdempotencyRecord(actor_id=actor_id, key=external_id, operation=OPERATION,
-                                                  request_hash=digest, status="pending", created_at=now, updated_at=now))
-                return None
-            except IntegrityError:
-                pass
-            with self.engine.db.read() as session:
-                record = session.get(IdempotencyRecord, (actor_id, external_id))
-                if record is not None:
-                    record_hash, status, answer = record.request_hash, record.status, record.response_body
-                    stale = record.status == "pending" and _aware(record.updated_at) < now - STALE_AFTER
-            if record is None:
-                continue  # the owner failed and released the id: try to claim it ourselves
-            if record_hash != digest:
-                raise IntakeConflict(self.source, external_id, answer or None)
-            if status == "done" and answer:
-                return IntakeResult(answer, self.business_key(external_id), False)
-            if stale:
-                with self.engine.db.write() as session:
-                    taken = session.execute(
-                        update(IdempotencyRecord)
-                        .where(IdempotencyRecord.actor_id == actor_id, IdempotencyRecord.key == external_id,
-                               IdempotencyRecord.status == "pending",
-                               IdempotencyRecord.updated_at < now - STALE_AFTER)
-                        .values(updated_at=now).execution_options(synchronize_session=False)
-                    ).rowcount
-                if taken:
-                    return None  # its owner died mid-way: this call takes over
-            if time.monotonic() > deadline:
-                raise IntakeBusy(f"{self.source} 编号 {external_id} 正在受理中，请稍后重试")
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
-
-    def _finish(self, external_id: str, instance_id: str) -> None:
-        with self.engine.db.write() as session:
-            session.execute(
-                update(IdempotencyRecord)
-                .where(IdempotencyRecord.actor_id == f"intake:{self.source}", IdempotencyRecord.key == external_id)
-                .values(status="done", response_status=201, response_body=instance_id, updated_at=self.engine.clock.now())
-                .execution_options(synchronize_session=False))
-
-    def _release(self, external_id: str) -> None:
-        with self.engine.db.write() as session:
-            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.actor_id == f"intake:{self.source}",
-                                                            IdempotencyRecord.key == external_id))
+        """Claim the id (None: this call owns it); otherwise the owner's answer, after waiting for it."""
+        claim = self.engine.claims.claim(self.owner, external_id, OPERATION, digest, wait_seconds=self.wait_seconds)
+        if claim.owned:
+            return None
+        if claim.state == "conflict":
+            raise IntakeConflict(self.source, external_id, claim.body or None)
+        if claim.state == "done" and claim.body:
+            return IntakeResult(claim.body, self.business_key(external_id), False)
+        raise IntakeBusy(f"{self.source} 编号 {external_id} 正在受理中，请稍后重试")

@@ -48,6 +48,7 @@ def _split(value: str | list[str] | tuple[str, ...] | None, sep: str) -> tuple[s
 
 _NUMBERS = {"cache_size": int, "job_max_attempts": int, "job_backoff_seconds": float, "job_lease_seconds": float,
             "worker_poll_seconds": float, "message_ttl_seconds": float, "idempotency_ttl_seconds": float,
+            "idempotency_stale_seconds": float,
             "retention_days": float}
 RETENTION_MODES = ("pseudonymise", "erase")
 
@@ -66,6 +67,7 @@ class Config:
     worker_poll_seconds: float = 5.0
     message_ttl_seconds: float = 7 * 24 * 3600
     idempotency_ttl_seconds: float = 24 * 3600
+    idempotency_stale_seconds: float = 300.0  # a pending claim untouched this long: its owner died
     resident_groups: tuple[str, ...] = ("resident",)
     retention_days: float = 3 * 365
     retention_mode: str = "pseudonymise"

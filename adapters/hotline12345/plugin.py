@@ -1,60 +1,36 @@
-"""12345 hotline exchange: dispatched work orders (工单) in, sign-in/return/extension/feedback/closure out."""
+"""12345 hotline exchange: dispatched work orders (工单) in, sign-in/return/extension/feedback/closure out.
+
+This module is the adapter without the web (the outbound channel and taking orders in);
+``web.py`` is the blueprint. httpx is loaded by the first push (``transport.Sender``).
+"""
 
 from __future__ import annotations
 
-import hmac
-import logging
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
-import httpx
 import orjson
-from flask import Blueprint, Response, request
-from gongzhi import (
-    Channel,
-    ConfigurationError,
-    Delivery,
-    FormValidationError,
-    GongzhiError,
-    InstanceEvent,
-    InstanceView,
-    hookimpl,
-)
+from gongzhi import Channel, ConfigurationError, Delivery, GongzhiError, InstanceEvent, InstanceView, hookimpl
 
 from ..base import AdapterPlugin
 from ..cases import group_unit, summarize, task_data
-from ..intake import Intake, IntakeBusy, IntakeConflict
+from ..inbound import Refused, admit
+from ..intake import IntakeResult
 from ..signing import signature_headers
 from ..transport import DeliveryFailed, Sender
 
 if TYPE_CHECKING:  # pragma: no cover
-    from gongzhi import Engine
+    import httpx
 
 __all__ = ["HotlineAdapter", "ACTIONS", "plugin"]
 
-logger = logging.getLogger("gongzhi.adapters.hotline12345")
-
 SOURCE = "hotline12345"
-PROCESS_KEY = "whistle_dispatch"
 CHANNEL = "12345热线"
 ORDER_NO = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 ACTIONS = {"sign": "签收", "return": "退单", "extension": "延期申请", "feedback": "办理反馈", "close": "办结"}
 CASE_TYPES = ("诉求", "投诉", "咨询", "求助", "建议")
-
-
-class HotlineError(Exception):
-    def __init__(self, status: int, code: int, message: str, errors: list[Any] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.errors = status, code, message, errors
-
-
-def _json(body: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    response = Response(orjson.dumps(body), status=status, content_type="application/json; charset=utf-8")
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
 
 
 class HotlineAdapter(AdapterPlugin):
@@ -66,8 +42,9 @@ class HotlineAdapter(AdapterPlugin):
     a grid), ``timezone`` (Asia/Shanghai). Payloads are documented in this folder's README.
     """
 
-    name = "hotline12345"
+    name = SOURCE
     title = "12345 热线工单交换"
+    web_module = "gongzhi.adapters.hotline12345.web"
 
     def __init__(self, config: Mapping[str, Any] | str | None = None, *, transport: httpx.BaseTransport | None = None,
                  clock: Callable[[], float] | None = None) -> None:
@@ -99,14 +76,14 @@ class HotlineAdapter(AdapterPlugin):
     def accepts(self, event: InstanceEvent) -> bool:
         # Without the engine the business key is unknown here: every whistle event is queued once the
         # adapter is configured, and ``deliver`` drops those of cases that did not come from the hotline.
-        return self.bound and bool(self.callback_url) and event.process_key == PROCESS_KEY
+        return self.bound and bool(self.callback_url) and event.process_key == self.process_key
 
     def pushes(self, event: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         """The (action, data) pairs an instance event means for the hotline platform."""
         engine, actor = self.engine, self.actor
         instance_id, kind, element = event["instance_id"], event.get("kind"), event.get("element_id")
         view = engine.instance(instance_id, actor)
-        if not (view.business_key or "").startswith(SOURCE + ":"):
+        if not self.owns(view.business_key):
             return []
         variables = view.variables
         location = variables.get("location") or {}
@@ -136,13 +113,13 @@ class HotlineAdapter(AdapterPlugin):
         if event.get("status") == "completed" and not variables.get("diverted_to"):
             record = variables.get("case_record") or {}
             out.append(("close", {"result": record.get("resolved"), "satisfaction": record.get("satisfaction"),
-                                  "closed_at": self._time(event["at"]), "summary": summarize(engine, view).stage}))
+                                  "closed_at": self._time(event["at"]), "summary": summarize(engine, view, self.profile).stage}))
         return out
 
     def _unit_of_task(self, event: Mapping[str, Any], variables: dict[str, Any]) -> str:
         """The unit that completed the event's task: its candidate group (``dept_huanjing`` -> 生态环境分局)."""
         group = self._task_group(event)
-        return group_unit(self.engine, group, variables) if group else ""
+        return group_unit(self.engine, group, variables, self.profile) if group else ""
 
     def _task_group(self, event: Mapping[str, Any]) -> str | None:
         task_id = event.get("task_id")
@@ -183,66 +160,28 @@ class HotlineAdapter(AdapterPlugin):
         when = datetime.fromisoformat(value) if isinstance(value, str) else value
         return when.astimezone(self.tz).isoformat(timespec="seconds")
 
-    # --- inbound: the blueprint ----------------------------------------------------------
+    # --- inbound: taking work orders in ---------------------------------------------------
 
-    def blueprint(self, engine: Engine) -> Blueprint:
-        bp = Blueprint("hotline12345", __name__)
-        intake = Intake(engine, SOURCE, self.actor)
+    def receive(self, order: Mapping[str, Any]) -> tuple[IntakeResult, dict[str, Any]]:
+        """Take a dispatched work order in once: the result, and the answer's data (order, case, when)."""
+        variables, order_no = self._intake_variables(order)
 
-        @bp.errorhandler(HotlineError)
-        def _error(exc: HotlineError):  # type: ignore[no-untyped-def]
-            body: dict[str, Any] = {"code": exc.code, "message": exc.message}
-            if exc.errors:
-                body["errors"] = exc.errors
-            return _json(body, exc.status)
+        def start(business_key: str, ref: dict[str, Any]) -> InstanceView:
+            return self.engine.start(self.process_key, self.actor, {**variables, "intake_ref": ref},
+                                     business_key=business_key, region=variables["grid"])
 
-        @bp.before_request
-        def _authenticate() -> None:
-            if not self.token:
-                raise HotlineError(503, 50300, "热线接口未配置令牌（adapter_hotline12345.token）")
-            header = request.headers.get("Authorization", "")
-            scheme, _, given = header.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), str(self.token).encode()):
-                raise HotlineError(401, 40100, "令牌无效")
+        result = admit(self.intake(), order_no, order, start)
+        view = self.engine.instance(result.instance_id, self.actor)
+        return result, {"order_no": order_no, "case_id": view.id, "received_at": self._time(view.created_at)}
 
-        @bp.post("/work-orders")
-        def receive():  # type: ignore[no-untyped-def]
-            order = request.get_json(silent=True)
-            if not isinstance(order, dict):
-                raise HotlineError(400, 40000, "请求体须为 JSON 对象")
-            variables, order_no = self._intake_variables(order)
-
-            def start(business_key: str, ref: dict[str, Any]) -> InstanceView:
-                return engine.start(PROCESS_KEY, self.actor, {**variables, "intake_ref": ref},
-                                    business_key=business_key, region=variables["grid"])
-
-            try:
-                result = intake.submit(order_no, order, start)
-            except IntakeConflict as exc:
-                raise HotlineError(409, 40900, f"工单 {order_no} 已以不同内容派发过") from exc
-            except IntakeBusy as exc:
-                raise HotlineError(409, 40901, str(exc)) from exc
-            except FormValidationError as exc:
-                raise HotlineError(422, 42200, exc.message, errors=list(getattr(exc, "errors", None) or [])) from exc
-            except GongzhiError as exc:
-                raise HotlineError(exc.http_status if exc.http_status < 500 else 500, exc.http_status * 100,
-                                   exc.message) from exc
-            view = engine.instance(result.instance_id, self.actor)
-            body = {"code": 0, "message": "已接收", "data": {
-                "order_no": order_no, "case_id": view.id, "received_at": self._time(view.created_at)}}
-            return _json(body, 200, {} if result.created else {"Idempotent-Replayed": "true"})
-
-        @bp.get("/work-orders/<order_no>")
-        def status(order_no: str):  # type: ignore[no-untyped-def]
-            view = intake.find(order_no) if ORDER_NO.match(order_no) else None
-            if view is None:
-                raise HotlineError(404, 40400, f"工单 {order_no} 不存在")
-            case = summarize(engine, view)
-            return _json({"code": 0, "message": "ok", "data": {
-                "order_no": order_no, "case_id": view.id, "status": "open" if case.open else "closed",
-                "stage": case.stage, "unit": case.agency, "updated_at": self._time(view.updated_at)}})
-
-        return bp
+    def status(self, order_no: str) -> dict[str, Any]:
+        """What the platform asks about an order: open or closed, its stage and the unit that has it."""
+        view = self.intake().find(order_no) if ORDER_NO.match(order_no) else None
+        if view is None:
+            raise Refused(404, f"工单 {order_no} 不存在", kind="not-found")
+        case = summarize(self.engine, view, self.profile)
+        return {"order_no": order_no, "case_id": view.id, "status": "open" if case.open else "closed",
+                "stage": case.stage, "unit": case.agency, "updated_at": self._time(view.updated_at)}
 
     def _intake_variables(self, order: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         errors = []
@@ -262,7 +201,7 @@ class HotlineAdapter(AdapterPlugin):
             if not isinstance(order.get(name), str) or not order.get(name).strip():
                 errors.append({"field": name, "message": "必填"})
         if errors:
-            raise HotlineError(400, 40000, "工单字段有误", errors=errors)
+            raise Refused(400, "工单字段有误", kind="bad-request", errors=errors)
         case_type = order.get("case_type") if order.get("case_type") in CASE_TYPES else "诉求"
         variables: dict[str, Any] = {
             "channel": CHANNEL, "category_l1": category["l1"], "category_l2": category["l2"],

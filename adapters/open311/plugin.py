@@ -1,51 +1,49 @@
-"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2/) over whistle-dispatch cases."""
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2/) over the cases of a process (whistle dispatch).
+
+This module is the adapter without the web: the service catalogue, checking and taking in
+a service request, and describing cases as GeoReport rows. ``web.py`` is the blueprint.
+"""
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-import yaml
-from flask import Blueprint, request
-from gongzhi import Actor, ConfigurationError, FormValidationError, GongzhiError, InstanceView, UnknownInstance
-from werkzeug.exceptions import HTTPException
+from gongzhi import Actor, ConfigurationError, InstanceView, UnknownInstance
 
 from ..base import AdapterPlugin
 from ..cases import summarize
-from ..intake import Intake, IntakeBusy, IntakeConflict
-from .formats import render, render_errors
+from ..inbound import Refused, admit
+from ..intake import IntakeResult
+from ..loading import catalogue
 
-if TYPE_CHECKING:  # pragma: no cover
-    from gongzhi import Engine
-
-__all__ = ["Open311Adapter", "Service", "Open311Error", "plugin"]
-
-logger = logging.getLogger("gongzhi.adapters.open311")
+__all__ = ["Open311Adapter", "Service", "Open311Error", "load_services", "plugin"]
 
 SOURCE = "open311"
-PROCESS_KEY = "whistle_dispatch"
-BUNDLED_SERVICES = Path(__file__).with_name("services.yaml")
 GRID = re.compile(r"^[0-9]{6}(/[0-9]{3}){2}/[0-9]{2}$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
-ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
-FORMAT = "<any(json, xml):fmt>"
+EXTERNAL_ID = re.compile(r"[\x21-\x7e]{1,100}")
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 PAGE = 200
+# The GeoReport fields of a request, in the order the specification lists them.
+FIELDS = ("service_code", "lat", "long", "address_string", "address_id", "email", "device_id", "account_id",
+          "first_name", "last_name", "phone", "description", "media_url")
 
 
-class Open311Error(Exception):
-    """An error answered in the GeoReport error format."""
+class Open311Error(Refused):
+    """An error answered in the GeoReport error format (``code`` defaults to the HTTP status)."""
 
     def __init__(self, status: int, description: str, code: int | None = None) -> None:
-        super().__init__(description)
-        self.status, self.description, self.code = status, description, code or status
+        super().__init__(status, description, code=code)
+
+    @property
+    def description(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -91,18 +89,27 @@ class Service:
             })
         return {"service_code": self.code, "attributes": attributes}
 
+    def check(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The service's attributes as given (``attribute[code]`` values), required and allowed values checked."""
+        for attr in self.attributes:
+            code, value = attr["code"], given.get(attr["code"])
+            if attr.get("required") and value in (None, [], ""):
+                raise Open311Error(400, f"attribute[{code}] is required for service {self.code}")
+            keys = {str(v.get("key")) for v in attr.get("values") or ()}
+            chosen = value if isinstance(value, list) else [value] if value is not None else []
+            if keys and any(str(v) not in keys for v in chosen):
+                raise Open311Error(400, f"attribute[{code}] must be one of: {', '.join(sorted(keys))}")
+        return {k: v for k, v in given.items() if v not in (None, [])}
 
-def load_services(config: Mapping[str, Any]) -> dict[str, Service]:
-    if config.get("services"):
-        raw = config["services"]
-    else:
-        path = Path(config.get("services_file") or BUNDLED_SERVICES)
-        raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("services") or []
+
+def load_services(config: Mapping[str, Any], what: str = "adapter_open311") -> dict[str, Service]:
+    """The service catalogue (``services`` or ``services_file``; default: the bundled ``services.yaml``)."""
+    raw = catalogue(config, what)
     services = {}
     for item in raw:
         service = Service.from_dict(item)
         if service.code in services:
-            raise ConfigurationError(f"open311 service_code '{service.code}' is defined twice")
+            raise ConfigurationError(f"{what} service_code '{service.code}' is defined twice")
         services[service.code] = service
     return services
 
@@ -128,7 +135,7 @@ def _float(name: str, value: str | None) -> float | None:
         raise Open311Error(400, f"{name} must be a number") from exc
 
 
-def _date(name: str, value: str | None) -> datetime | None:
+def parse_date(name: str, value: str | None) -> datetime | None:
     if not value:
         return None
     try:
@@ -148,8 +155,8 @@ class Open311Adapter(AdapterPlugin):
     requests needs an ``api_key`` too; default false, the feed is public), ``publish_media``
     (true: publish ``media_url``; default false, a photo may show a person), ``default_grid``
     (the grid of requests without ``attribute[grid]``), ``services`` or ``services_file`` (the
-    service catalogue; default: ``services.yaml`` next to this module), ``timezone`` (of the
-    datetimes; Asia/Shanghai).
+    service catalogue; default: the bundled ``adapters/services.yaml``), ``timezone`` (of the
+    datetimes; Asia/Shanghai), ``process`` (the process profile; default the bundled one).
 
     The feed is public, so it is read as an actor without ``pii``: descriptions come with phone
     numbers, ID numbers and the reporter's name masked, addresses shortened and coordinates
@@ -157,8 +164,9 @@ class Open311Adapter(AdapterPlugin):
     GeoReport standard does not ask for is published.
     """
 
-    name = "open311"
+    name = SOURCE
     title = "Open311 GeoReport v2"
+    web_module = "gongzhi.adapters.open311.web"
 
     def configure(self, config: Mapping[str, Any]) -> None:
         self.jurisdiction_id = config.get("jurisdiction_id")
@@ -177,93 +185,7 @@ class Open311Adapter(AdapterPlugin):
         """Who reads for the public feed: every case in the tree, no personal data."""
         return Actor.of("adapter:open311:public", "Open311 公共查询", ["admin"], "")
 
-    # --- the blueprint ------------------------------------------------------------------
-
-    def blueprint(self, engine: Engine) -> Blueprint:
-        bp = Blueprint("open311", __name__)
-        intake = Intake(engine, SOURCE, self.actor)
-
-        def _refused(status: int, code: int, description: str):  # type: ignore[no-untyped-def]
-            # The client's mistake: one line (repr escapes newlines), no stack trace.
-            logger.info("open311 %s %r -> %d: %r", request.method, request.path, status, description[:300])
-            return render_errors(self._fmt(), status, [(code, description)])
-
-        @bp.errorhandler(Open311Error)
-        def _error(exc: Open311Error):  # type: ignore[no-untyped-def]
-            if exc.status >= 500:  # a server fault wrapped for the GeoReport format: keep its traceback
-                logger.error("open311 request failed: %s", exc.description, exc_info=exc)
-                return render_errors(self._fmt(), exc.status, [(exc.code, exc.description)])
-            return _refused(exc.status, exc.code, exc.description)
-
-        @bp.errorhandler(Exception)
-        def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
-            if isinstance(exc, HTTPException):
-                status = exc.code or 500
-                if status < 500:
-                    return _refused(status, status, exc.description or exc.name)
-                return render_errors(self._fmt(), status, [(status, exc.description or exc.name)])
-            if isinstance(exc, GongzhiError) and exc.http_status < 500:
-                return _refused(exc.http_status, exc.http_status, exc.message)
-            logger.exception("open311 request failed")
-            return render_errors(self._fmt(), 500, [(500, "internal error")])
-
-        @bp.before_request
-        def _reads_need_a_key():  # type: ignore[no-untyped-def]
-            if request.method == "GET" and self.require_key_for_reads:
-                self._client()
-
-        @bp.get(f"/services.{FORMAT}")
-        def services(fmt: str):  # type: ignore[no-untyped-def]
-            self._jurisdiction()
-            return render(fmt, "services", "service", [s.listing() for s in self.services.values()])
-
-        @bp.get(f"/services/<code>.{FORMAT}")
-        def service_definition(code: str, fmt: str):  # type: ignore[no-untyped-def]
-            self._jurisdiction()
-            return render(fmt, "service_definition", None, self._service(code).definition())
-
-        @bp.post(f"/requests.{FORMAT}")
-        def create(fmt: str):  # type: ignore[no-untyped-def]
-            return self._create(engine, intake, fmt)
-
-        @bp.get(f"/requests.{FORMAT}")
-        def query(fmt: str):  # type: ignore[no-untyped-def]
-            self._jurisdiction()
-            return render(fmt, "service_requests", "request", self._query(engine))
-
-        @bp.get(f"/requests/<request_id>.{FORMAT}")
-        def one(request_id: str, fmt: str):  # type: ignore[no-untyped-def]
-            self._jurisdiction()
-            return render(fmt, "service_requests", "request", [self._row(engine, self._case(engine, request_id))])
-
-        @bp.get(f"/tokens/<token>.{FORMAT}")
-        def token(token: str, fmt: str):  # type: ignore[no-untyped-def]
-            self._jurisdiction()
-            view = intake.find(token)
-            if view is None:
-                raise Open311Error(404, f"token {token} not found")
-            return render(fmt, "service_requests", "request", [{"service_request_id": view.id, "token": token}])
-
-        return bp
-
-    # --- helpers ----------------------------------------------------------------------------
-
-    @staticmethod
-    def _fmt() -> str:
-        return "xml" if request.path.endswith(".xml") else "json"
-
-    def _param(self, name: str) -> str | None:
-        value = request.form.get(name) if request.method == "POST" else None
-        if value is None:
-            value = request.args.get(name)
-        return value.strip() if isinstance(value, str) and value.strip() else None
-
-    def _jurisdiction(self) -> None:
-        given = self._param("jurisdiction_id")
-        if given is not None and self.jurisdiction_id and given != self.jurisdiction_id:
-            raise Open311Error(404, f"jurisdiction_id {given} not found")
-
-    def _service(self, code: str | None) -> Service:
+    def service(self, code: str | None) -> Service:
         if not code:
             raise Open311Error(400, "service_code not provided")
         service = self.services.get(code)
@@ -271,110 +193,84 @@ class Open311Adapter(AdapterPlugin):
             raise Open311Error(404, f"service_code {code} not found")
         return service
 
-    def _attributes(self, service: Service) -> dict[str, Any]:
-        given: dict[str, Any] = {}
-        for key in request.form:
-            match = ATTRIBUTE.match(key)
-            if match:
-                values = [v for v in request.form.getlist(key) if v != ""]
-                given[match.group(1)] = values if match.group(2) else (values[0] if values else None)
-        for attr in service.attributes:
-            code, value = attr["code"], given.get(attr["code"])
-            if attr.get("required") and value in (None, [], ""):
-                raise Open311Error(400, f"attribute[{code}] is required for service {service.code}")
-            keys = {str(v.get("key")) for v in attr.get("values") or ()}
-            chosen = value if isinstance(value, list) else [value] if value is not None else []
-            if keys and any(str(v) not in keys for v in chosen):
-                raise Open311Error(400, f"attribute[{code}] must be one of: {', '.join(sorted(keys))}")
-        return {k: v for k, v in given.items() if v not in (None, [])}
-
-    def _client(self) -> str:
+    def client_of(self, api_key: str | None) -> str:
         """The client name of a valid ``api_key``; 403 without one."""
-        api_key = self._param("api_key")
         if not api_key or api_key not in self.api_keys:
             raise Open311Error(403, "api_key was not provided or invalid")
         return self.api_keys[api_key]
 
-    def _create(self, engine: Engine, intake: Intake, fmt: str) -> Any:
-        self._jurisdiction()
-        client = self._client()
-        service = self._service(self._param("service_code"))
-        lat, long = _float("lat", self._param("lat")), _float("long", self._param("long"))
-        address, address_id = self._param("address_string"), self._param("address_id")
+    # --- taking a request in -------------------------------------------------------------
+
+    def submit(self, client: str, service: Service, params: Mapping[str, str | None], attributes: dict[str, Any],
+               external_id: str | None) -> IntakeResult:
+        """Check a posted request (``params``: the GeoReport fields, ``attributes``: checked) and take it in once."""
+        lat, long = _float("lat", params.get("lat")), _float("long", params.get("long"))
+        address, address_id = params.get("address_string"), params.get("address_id")
         if (lat is None or long is None) and not address and not address_id:
             raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
-        attributes = self._attributes(service)
         grid = attributes.get("grid") or self.default_grid
         if not grid or not GRID.match(str(grid)):
             raise Open311Error(400, "attribute[grid] is required (a grid code such as 990101/001/001/01)")
-        mobile = _mobile(self._param("phone"))
+        mobile = _mobile(params.get("phone"))
         if mobile is None:
             raise Open311Error(400, "phone is required: a mainland China mobile number")
-        description = self._param("description") or ""
+        description = params.get("description") or ""
         if len(description) > 4000:
             raise Open311Error(400, "description is longer than 4000 characters")
-        report = {name: self._param(name) for name in (
-            "service_code", "lat", "long", "address_string", "address_id", "email", "device_id", "account_id",
-            "first_name", "last_name", "phone", "description", "media_url")}
-        report["attributes"] = attributes
-        external_id = request.headers.get("Idempotency-Key") or self._param("external_id")
-        if external_id is not None and not re.fullmatch(r"[\x21-\x7e]{1,100}", external_id):
+        if external_id is not None and not EXTERNAL_ID.fullmatch(external_id):
             raise Open311Error(400, "Idempotency-Key / external_id must be 1-100 visible ASCII characters")
-        token = external_id or uuid.uuid4().hex
-        account = self._param("account_id")
-        name = ((self._param("last_name") or "") + (self._param("first_name") or "")) or "匿名居民"
+        report = {name: params.get(name) for name in FIELDS}
+        report["attributes"] = attributes
+        variables = self._variables(client, service, params, attributes, str(grid), mobile, (lat, long))
+        account = params.get("account_id")
+
+        def start(business_key: str, ref: dict[str, Any]) -> InstanceView:
+            # A resident with an account on the client's portal owns the case ("open311:<client>:<account_id>").
+            owner = f"open311:{client}:{account}"[:128] if account else None
+            return self.engine.start(self.process_key, self.actor, {**variables, "intake_ref": ref},
+                                     business_key=business_key, region=str(grid), owner=owner)
+
+        return admit(self.intake(), external_id or uuid.uuid4().hex, report, start)
+
+    def _variables(self, client: str, service: Service, params: Mapping[str, str | None], attributes: dict[str, Any],
+                   grid: str, mobile: str, point: tuple[float | None, float | None]) -> dict[str, Any]:
+        description = params.get("description") or ""
+        address, address_id, lat, long = params.get("address_string"), params.get("address_id"), *point
+        name = ((params.get("last_name") or "") + (params.get("first_name") or "")) or "匿名居民"
         text = description if len(description) >= 5 else f"{service.name}（Open311 上报）{description}".strip()
         location = address or (f"坐标 {lat},{long}" if lat is not None and long is not None else f"地址编号 {address_id}")
         urgency = attributes.get("urgency") if attributes.get("urgency") in ("一般", "紧急") else "一般"
+        variables: dict[str, Any] = {
+            "channel": "Open311", "category_l1": service.category["l1"], "category_l2": service.category["l2"],
+            "category_l3": service.category["l3"], "case_type": service.case_type, "description": text[:2000],
+            "address": location[:200], "grid": grid, "reporter_name": name[:50], "reporter_mobile": mobile,
+            "urgency": urgency, "emergency": "无",
+            "open311": {"service_code": service.code, "service_name": service.name, "client": client,
+                        "description": description or None, "address_string": address, "address_id": address_id,
+                        "lat": lat, "long": long, "email": params.get("email"), "device_id": params.get("device_id"),
+                        "account_id": params.get("account_id"), "media_url": params.get("media_url"),
+                        "attributes": attributes},
+        }
+        if params.get("media_url"):
+            variables["attachments"] = [{"name": "media_url", "url": params.get("media_url")}]
+        return variables
 
-        def start(business_key: str, ref: dict[str, Any]) -> InstanceView:
-            variables: dict[str, Any] = {
-                "channel": "Open311", "category_l1": service.category["l1"], "category_l2": service.category["l2"],
-                "category_l3": service.category["l3"], "case_type": service.case_type, "description": text[:2000],
-                "address": location[:200], "grid": grid, "reporter_name": name[:50], "reporter_mobile": mobile,
-                "urgency": urgency, "emergency": "无",
-                "open311": {"service_code": service.code, "service_name": service.name, "client": client,
-                            "description": description or None, "address_string": address, "address_id": address_id,
-                            "lat": lat, "long": long, "email": self._param("email"),
-                            "device_id": self._param("device_id"), "account_id": self._param("account_id"),
-                            "media_url": self._param("media_url"), "attributes": attributes},
-                "intake_ref": ref,
-            }
-            if self._param("media_url"):
-                variables["attachments"] = [{"name": "media_url", "url": self._param("media_url")}]
-            # A resident with an account on the client's portal owns the case ("open311:<client>:<account_id>").
-            owner = f"open311:{client}:{account}"[:128] if account else None
-            return engine.start(PROCESS_KEY, self.actor, variables, business_key=business_key, region=grid, owner=owner)
+    # --- reading requests back ---------------------------------------------------------------
 
+    def case(self, request_id: str) -> InstanceView:
         try:
-            result = intake.submit(token, report, start)
-        except IntakeConflict as exc:
-            raise Open311Error(409, f"a different request was already submitted as {exc.external_id}") from exc
-        except IntakeBusy as exc:
-            raise Open311Error(409, str(exc)) from exc
-        except FormValidationError as exc:
-            raise Open311Error(400, exc.message) from exc
-        except GongzhiError as exc:
-            raise Open311Error(exc.http_status if exc.http_status < 500 else 500, exc.message) from exc
-        body = [{"service_request_id": result.instance_id, "service_notice": service.notice,
-                 "account_id": self._param("account_id")}]
-        return render(fmt, "service_requests", "request", body, 201,
-                      headers={} if result.created else {"Idempotent-Replayed": "true"})
-
-    def _case(self, engine: Engine, request_id: str) -> InstanceView:
-        try:
-            view = engine.instance(request_id, self.reader)
+            view = self.engine.instance(request_id, self.reader)
         except UnknownInstance:
             view = None
-        if view is None or view.process_key != PROCESS_KEY or not (view.business_key or "").startswith(SOURCE + ":"):
+        if view is None or view.process_key != self.process_key or not self.owns(view.business_key):
             raise Open311Error(404, f"service_request_id {request_id} not found")
         return view
 
     def _time(self, value: datetime | None) -> str | None:
         return value.astimezone(self.tz).isoformat(timespec="seconds") if value else None
 
-    def _row(self, engine: Engine, view: InstanceView) -> dict[str, Any]:
-        case = summarize(engine, view)
+    def row(self, view: InstanceView) -> dict[str, Any]:
+        case = summarize(self.engine, view, self.profile)
         data = case.variables.get("open311") or {}
         service = self.services.get(data.get("service_code"))
         return {
@@ -397,39 +293,39 @@ class Open311Adapter(AdapterPlugin):
             "media_url": data.get("media_url") if self.publish_media else None,
         }
 
-    def _query(self, engine: Engine) -> list[dict[str, Any]]:
-        ids = self._param("service_request_id")
-        if ids:  # the specification: this overrides every other parameter
-            rows = []
-            for request_id in [i.strip() for i in ids.split(",") if i.strip()][:MAX_RESULTS]:
-                try:
-                    rows.append(self._row(engine, self._case(engine, request_id)))
-                except Open311Error:
-                    continue
-            return rows
-        codes = {c.strip() for c in (self._param("service_code") or "").split(",") if c.strip()}
-        statuses = {s.strip() for s in (self._param("status") or "").split(",") if s.strip()}
+    def rows(self, ids: list[str]) -> list[dict[str, Any]]:
+        """The rows of the requests named (unknown ones left out), as ``service_request_id=a,b`` asks."""
+        rows = []
+        for request_id in ids[:MAX_RESULTS]:
+            try:
+                rows.append(self.row(self.case(request_id)))
+            except Open311Error:
+                continue
+        return rows
+
+    def query(self, codes: set[str], statuses: set[str], start: datetime | None,
+              end: datetime | None) -> list[dict[str, Any]]:
+        """The requests of a period (default: the last 90 days), filtered by service code and open/closed."""
         if statuses - {"open", "closed"}:
             raise Open311Error(400, "status must be open or closed")
-        start, end = _date("start_date", self._param("start_date")), _date("end_date", self._param("end_date"))
         if start is None and end is None:
-            end = engine.clock.now()
+            end = self.engine.clock.now()
             start = end - DEFAULT_WINDOW
         rows: list[dict[str, Any]] = []
         page = 1
         while len(rows) < MAX_RESULTS:
-            batch = engine.instances(self.reader, process_key=PROCESS_KEY, page=page, per_page=PAGE)
+            batch = self.engine.instances(self.reader, process_key=self.process_key, page=page, per_page=PAGE)
             for item in batch.items:
-                if not (item.business_key or "").startswith(SOURCE + ":"):
+                if not self.owns(item.business_key):
                     continue
                 if (start and item.created_at < start) or (end and item.created_at > end):
                     continue
                 if statuses and ("closed" if item.status in ("completed", "cancelled") else "open") not in statuses:
                     continue
-                view = engine.instance(item.id, self.reader)
+                view = self.engine.instance(item.id, self.reader)
                 if codes and (view.variables.get("open311") or {}).get("service_code") not in codes:
                     continue
-                rows.append(self._row(engine, view))
+                rows.append(self.row(view))
                 if len(rows) >= MAX_RESULTS:
                     break
             if page * PAGE >= batch.total:

@@ -1,4 +1,8 @@
-"""Generic webhooks: instance events to subscribed URLs, signed the Standard Webhooks way, through the outbox."""
+"""Generic webhooks: instance events to subscribed URLs, signed the Standard Webhooks way, through the outbox.
+
+This module is the adapter without the web; ``web.py`` lists the subscriptions to admins.
+httpx is loaded by the first delivery (``transport.Sender``).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,15 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-import httpx
 import orjson
-from flask import Blueprint, jsonify
-from gongzhi import Channel, ConfigurationError, Delivery, InstanceEvent, NotAllowed, hookimpl
+from gongzhi import Channel, ConfigurationError, Delivery, InstanceEvent, hookimpl
 
 from ..base import AdapterPlugin
 from ..signing import ALGORITHMS, signature_headers
 from ..transport import Sender
 
 if TYPE_CHECKING:  # pragma: no cover
-    from gongzhi import Engine
+    import httpx
 
 __all__ = ["WebhookAdapter", "Subscription", "EVENT_TYPES", "event_types", "plugin"]
 
@@ -100,6 +102,7 @@ class WebhookAdapter(AdapterPlugin):
 
     name = "webhook"
     title = "Webhooks"
+    web_module = "gongzhi.adapters.webhook.web"
 
     def __init__(self, config: Mapping[str, Any] | str | None = None, *, transport: httpx.BaseTransport | None = None,
                  clock: Callable[[], float] = time.time) -> None:
@@ -151,20 +154,6 @@ class WebhookAdapter(AdapterPlugin):
         headers = signature_headers(sub.secrets, delivery.event_id, body, algorithm=sub.algorithm,
                                     timestamp=int(self.clock()))
         self.sender.post(sub.url, body, headers)
-
-    def blueprint(self, engine: Engine) -> Blueprint:
-        bp = Blueprint("webhook", __name__)
-
-        @bp.get("/subscriptions")
-        def subscriptions():  # type: ignore[no-untyped-def]
-            from gongzhi.api.context import current_actor
-
-            if not current_actor().is_admin:
-                raise NotAllowed("只有管理员可以查看 webhook 订阅")
-            return jsonify({"event_types": list(EVENT_TYPES),
-                            "subscriptions": [s.public() for s in self.subscriptions.values()]})
-
-        return bp
 
 
 plugin = WebhookAdapter()

@@ -67,7 +67,7 @@ def gongzhi_register_reports() -> list["Report"]:
 
 @hookspec
 def gongzhi_register_adapters() -> list["PortalAdapter"]:
-    """Portal adapters, keyed by name, mounted under /adapters/{name}/."""
+    """Portal adapters, keyed by name, mounted under /adapters/{name}/; only the web app builds their blueprints."""
 
 
 @hookspec

@@ -61,6 +61,7 @@ from .access import Access
 from .forms import Forms, bind_form, check_variable_names
 from .readmodel import ReadModel
 from .cases import Case, CaseRow
+from .claims import Claims
 from .commands import NOTIFY_CHANNEL, Command, CommandRunner, Loader
 from .watchdog import Watchdog
 from ..spiff.snapshot import correlation_key
@@ -97,6 +98,7 @@ class Engine:
         self.forms = Forms(Registry.collect(self.pm, "gongzhi_register_form_formats", "form format").values())
         self.services.add(ServiceTask("gongzhi.start_process", self._start_child, "发起另一个流程并可等待其结果"), "gongzhi.engine")
         self.db = Database(self.config.database_url)
+        self.claims = Claims(self.db, self.clock, timedelta(seconds=self.config.idempotency_stale_seconds))
         audit.bind_engine(self)  # the audit key ring, found again from each session's database
         self.repository = Repository()
         self.calendar = self.pm.hook.gongzhi_calendar()

@@ -87,3 +87,32 @@ def test_unconfigured_adapters_mount_but_accept_and_send_nothing(whistle_engine,
     engine.start("whistle_dispatch", SYSTEM, INTAKE, region="990101/001/001/01")
     with engine.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Job).where(Job.kind == "delivery")) == 0
+
+
+def test_the_process_profile_names_the_process_and_the_variables_that_summarise_a_case(whistle_engine) -> None:
+    from gongzhi.adapters.cases import CaseProfile, pick, summarize
+
+    bundled = CaseProfile.bundled()
+    assert bundled.process_key == "whistle_dispatch" and bundled.summary.resolved == "case_record.resolved"
+    assert pick({"r": {"ds": [{"d": "a"}, {"d": "b"}, "x"]}}, "r.ds[].d") == ["a", "b"] and pick({}, "a.b") is None
+    for bad, message in (({}, "process_key is required"), ({"process_key": "p", "summary": {"colour": "x"}},
+                                                          "unknown keys"),
+                         ({"process_key": "p", "summary": {"resolved": 3}}, "must be variable paths")):
+        with pytest.raises(ConfigurationError, match=message):
+            CaseProfile.from_dict(bad, "adapter_x.process")
+    bare = {"process_key": "whistle_dispatch", "summary": {"places": "location"}}  # no place groups named
+    adapter = Open311Adapter({"process": bare})
+    engine = whistle_engine(adapter)
+    assert adapter.process_key == "whistle_dispatch" and adapter.profile.summary.place_groups == {}
+    view = engine.start("whistle_dispatch", SYSTEM, INTAKE, region="990101/001/001/01")
+    groups = [g for t in view.open_tasks for g in t.candidate_groups[:1]]
+    named, raw = summarize(engine, view), summarize(engine, view, adapter.profile)
+    assert named.agency and named.agency not in groups  # the bundled profile names the unit (翠苑社区 ...)
+    assert raw.agency == "、".join(dict.fromkeys(groups))  # without place groups only the group is known
+
+
+def test_adapters_learn_the_caller_from_the_app_that_mounts_them() -> None:
+    from gongzhi.adapters.web import ACTOR_EXTENSION as adapters_side
+    from gongzhi.api.portal_adapters import ACTOR_EXTENSION as app_side
+
+    assert adapters_side == app_side
