@@ -11,24 +11,9 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-from gongzhi import ConfigurationError
+from gongzhi import ConfigurationError, load_yaml  # the one YAML loader (gongzhi.hooks.kit)
 
 __all__ = ["load_config", "load_yaml"]
-
-
-def load_yaml(path: str | os.PathLike[str], what: str) -> dict[str, Any]:
-    """The mapping in a YAML (or JSON) file; a ``ConfigurationError`` naming ``what`` otherwise."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigurationError(f"{what}: cannot read {path}: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{what}: {path} is not valid YAML: {exc}") from exc
-    if not isinstance(data, Mapping):
-        raise ConfigurationError(f"{what}: {path} must hold a mapping")
-    return dict(data)
 
 
 def load_config(value: Any, what: str) -> dict[str, Any]:

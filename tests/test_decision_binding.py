@@ -121,3 +121,28 @@ def test_over_http_a_street_deploys_its_table_and_its_officers_evaluate_it(engin
     assert (district["result"], district["decision_region"]) == (100, "")
     listed = client.get("/api/v1/decisions", headers=bearer(officer)).get_json()["items"]
     assert sorted((d["id"], d["region"], d["version"]) for d in listed) == [("subsidy", "", 1), ("subsidy", "110105/001", 2)]
+
+
+def two_outputs(amount: int, second: str = "unit") -> SourceFile:
+    text = subsidy(amount).content.decode()
+    text = text.replace('<output id="Output_amount" label="补贴（元）" name="amount" typeRef="number" />',
+                        '<output id="Output_amount" label="补贴（元）" name="amount" typeRef="number" />\n'
+                        f'      <output id="Output_unit" label="单位" name="{second}" typeRef="string" />')
+    text = text.replace(f'<outputEntry id="Entry_amount"><text>{amount}</text></outputEntry>',
+                        f'<outputEntry id="Entry_amount"><text>{amount}</text></outputEntry>\n'
+                        '        <outputEntry id="Entry_unit"><text>"元/户"</text></outputEntry>')
+    return SourceFile("subsidy.dmn", text.encode())
+
+
+def test_a_newer_table_that_drops_an_output_the_process_reads_is_not_used_by_it(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine()
+    process = [SourceFile(n, (FIXTURE / n).read_bytes()) for n in ("binding.bpmn", "note.json")]
+    engine.deploy(sources=[*process, two_outputs(100)])
+    case = start(engine)
+    engine.deploy(sources=[two_outputs(200, second="currency")], actor=ADMIN)  # "unit" renamed: another interface
+    variables = accept(engine, case)
+    assert variables["subsidy_now"] == {"amount": 100, "unit": "元/户"}
+    used = decisions(engine, case)["fee_latest"]
+    assert used["decision_binding"] == "deployment" and used.get("decision_version") is None
+    engine.deploy(sources=[two_outputs(300)], actor=ADMIN)  # the same outputs again: a compatible change
+    assert accept(engine, start(engine))["subsidy_now"] == {"amount": 300, "unit": "元/户"}

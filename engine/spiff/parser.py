@@ -41,6 +41,8 @@ class DecisionCall:
         script_engine = my_task.workflow.script_engine
         resolve = getattr(script_engine, "resolve_decision", None)
         bound = resolve(self) if resolve is not None and self.binding == "latest" else None
+        if bound is not None and not self.fits(bound.model):
+            bound = None  # its outputs are not the ones this process reads: keep the table it came with
         model = bound.model if bound is not None else self.model
         # The engine's clock for now()/today() and its configured limits, where the script engine has them.
         clock = getattr(script_engine, "now", None)
@@ -50,6 +52,20 @@ class DecisionCall:
         if recorder is not None:
             recorder(my_task, self, outcome, bound)
         return {self.result_variable: outcome.as_dict()["result"]}
+
+
+    def fits(self, model: "DmnModel") -> bool:
+        """Whether ``model``'s version of the decision gives every output the deployed one gives
+        (a table's output names; other decisions always fit): a newer table may add outputs or
+        change rules, but one that drops or renames an output would break the process's reads."""
+        return _outputs(self.model, self.decision_id) <= _outputs(model, self.decision_id)
+
+
+def _outputs(model: "DmnModel", decision_id: str) -> set[str]:
+    decision = model.decisions.get(decision_id)
+    logic = getattr(decision, "logic", None)
+    outputs = getattr(logic, "outputs", None)
+    return {o.key for o in outputs} if outputs and len(outputs) > 1 else set()
 
 
 class GongzhiParser(SpiffBpmnParser):

@@ -132,7 +132,7 @@ class ScriptEngine(PythonScriptEngine):
                 "decision_id": call.decision_id,
                 "decision_version": bound.version if bound is not None else None,
                 "decision_source": bound.source if bound is not None else call.source,
-                "decision_binding": call.binding,
+                "decision_binding": call.binding if bound is not None else "deployment",
                 "decision_region": bound.region if bound is not None else "",
                 "inputs": entry.get("inputs"),
                 "matched_rules": entry.get("matched_rules"),

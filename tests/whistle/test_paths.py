@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from gongzhi import FormValidationError, NotAllowed
+from gongzhi import FormValidationError, NotAllowed, bpmn_package_path
 
 START = datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 China time, as in conftest
 FOUR = {"accepted_at": "2025-03-03T10:00:00+08:00", "contacted": "物业经理", "measures": "协调物业清理楼道杂物",
@@ -366,6 +366,25 @@ def test_forms_validate_what_a_clerk_expects(world):
 
 
 def test_bundled_definitions_validate(world):
-    from gongzhi import bpmn_package_path
 
     assert world.engine.validate([bpmn_package_path() / "whistle"]) == []
+
+
+def test_a_street_with_its_own_limits_table_gives_its_departments_45_minutes(world):
+    """Issue 17.13's example: one street's sign-in limit is 45 minutes; every other street keeps an hour."""
+    from gongzhi import Actor
+    from gongzhi.definitions.sources import SourceFile
+
+    table = (bpmn_package_path() / "whistle" / "whistle_limits.dmn").read_text(encoding="utf-8")
+    own = table.replace('<outputEntry id="limit_routine_o0">\n          <text>60</text>',
+                        '<outputEntry id="limit_routine_o0">\n          <text>45</text>', 1)
+    assert own != table
+    designer = Actor.of("designer1", "街道规则员", ["designer"], "990101/001", permissions=["deploy"])
+    world.engine.deploy(sources=[SourceFile("whistle_limits.dmn", own.encode())], actor=designer, region="990101/001")
+    inst = world.start(category_l1="市场监管", category_l2="无证经营", category_l3="无照摊点")
+    world.whistle(inst.id, "shichang", [])
+    sign = world.find(inst.id, "sign_in", "shichang")
+    assert sign.due_at == world.clock.now() + timedelta(minutes=45)  # Monday 09:00, in office hours
+    inputs = {"whistle_level": "常规哨", "urgency": "一般"}
+    assert world.engine.evaluate_decision("whistle_limits", inputs, region="990101/002")["result"]["sign_minutes"] == 60
+    assert world.engine.evaluate_decision("whistle_limits", inputs, region="990101/001/001")["result"]["sign_minutes"] == 45
