@@ -27,7 +27,7 @@ from .geometry import outside_share, read_geometry
 from .model import (CHILDREN, DEDICATED_KINDS, GRID_LEVELS, LEVELS, ROLE_BY_NAME, ROLES, Assignment, GridUnit,
                     Member)
 
-__all__ = ["GridSettings", "AddressRule", "DEFAULT_HOUSEHOLD_LIMITS", "parse", "read_files"]
+__all__ = ["GridSettings", "AddressRule", "DEFAULT_HOUSEHOLD_LIMITS", "parse", "read_files", "read_grid_files"]
 
 # Seed 003 (昆山, citing 中组发〔2022〕2号): "每个网格原则上覆盖300~500户" and "按照每个精微网格覆盖100户的标准".
 DEFAULT_HOUSEHOLD_LIMITS = {"grid": 500, "micro_grid": 100}
@@ -62,14 +62,19 @@ class Parsed:
 
 def read_files(path: str | Path) -> tuple[dict[str, Any], Any, dict[str, Any] | None]:
     """The directory YAML, the GeoJSON boundaries (or None) and the people YAML (or None) it names."""
-    path = Path(path)
     data = load_yaml(path, "组织目录")
+    return (data, *read_grid_files(path, data))
+
+
+def read_grid_files(path: str | Path, data: Mapping[str, Any]) -> tuple[Any, dict[str, Any] | None]:
+    """The boundaries and people files the ``grid`` section of ``data`` (read from ``path``) names."""
+    path = Path(path)
     section = data.get("grid") or {}
     if not isinstance(section, Mapping):
         raise GridInvalid([GridProblem("", "", "grid 一节应是映射（键: 值）", "format")], str(path))
     boundaries = _read_json(path.parent / section["boundaries"]) if section.get("boundaries") else None
     people = load_yaml(path.parent / section["people"], "网格人员") if section.get("people") else None
-    return data, boundaries, people
+    return boundaries, people
 
 
 def _read_json(path: Path) -> Any:

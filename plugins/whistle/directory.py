@@ -50,10 +50,13 @@ class Directory:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Directory":
         """Read a directory YAML file (default: the bundled 青禾区) and the boundary and people files it names."""
-        from gongzhi.grid.load import read_files
+        from gongzhi import load_yaml
+        from gongzhi.grid.load import read_grid_files
 
         path = path or DEFAULT_DIRECTORY
-        data, boundaries, people = read_files(path)
+        data = load_yaml(path, "组织目录")
+        _departments(data)  # its own mistakes first: they need no other file
+        boundaries, people = read_grid_files(path, data)
         return cls.from_dict(data, boundaries, people, str(path))
 
     @classmethod
@@ -63,11 +66,7 @@ class Directory:
         directory = cls()
         directory.grid = GridDirectory.from_data(data, boundaries, people, source)
         directory.units = directory.grid.units
-        for dept in data.get("departments") or ():
-            d = Department(str(dept["code"]), dept["name"], dept.get("group") or f"dept_{dept['code']}")
-            if d.code in directory.departments:
-                raise ValueError(f"部门编码重复：{d.code}")
-            directory.departments[d.code] = d
+        directory.departments = _departments(data)
         directory.groups = {str(k): str(v) for k, v in (data.get("groups") or {}).items()}
         directory.groups.update({d.group: d.name for d in directory.departments.values()})
         directory.property_companies = list(data.get("property_companies") or ())
@@ -146,3 +145,13 @@ class Directory:
 
     def walk(self) -> Iterable[OrgUnit]:
         return iter(self.units.values())
+
+
+def _departments(data: Mapping[str, Any]) -> dict[str, Department]:
+    out: dict[str, Department] = {}
+    for dept in data.get("departments") or ():
+        d = Department(str(dept["code"]), dept["name"], dept.get("group") or f"dept_{dept['code']}")
+        if d.code in out:
+            raise ValueError(f"部门编码重复：{d.code}")
+        out[d.code] = d
+    return out
