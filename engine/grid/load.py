@@ -199,7 +199,9 @@ class _Builder:
         return GridSettings(limits, float(tolerance), street, tuple(self._rules(section.get("address_rules") or ())))
 
     def _rules(self, rules: Any) -> list[AddressRule]:
-        out = []
+        out: list[AddressRule] = []
+        if not rules:
+            return out
         for n, rule in enumerate(rules if isinstance(rules, list) else [rules], 1):
             keywords = rule.get("keywords") if isinstance(rule, Mapping) else None
             if isinstance(keywords, str):
@@ -274,7 +276,9 @@ class _Builder:
     # --- people -------------------------------------------------------------------------------
 
     def members(self, data: Mapping[str, Any]) -> None:
-        people = data.get("people") or ()
+        people = data.get("people")
+        if people is None:
+            return
         if not isinstance(people, list):
             self.fail(None, "人员文件的 people 应是列表", "format")
             return
