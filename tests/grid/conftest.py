@@ -114,3 +114,25 @@ def load(district: District) -> Callable[[], Any]:
     from gongzhi.grid import GridDirectory
 
     return lambda: GridDirectory.load(district.write())
+
+
+# --- HTTP: an app over the test engine (bundled plugins, so the bundled 青禾区), real signed tokens ---------------
+
+
+@pytest.fixture
+def client(engine: Any) -> Any:
+    from gongzhi.api import create_app
+
+    return create_app(engine=engine).test_client()
+
+
+@pytest.fixture
+def auth(engine: Any) -> Callable[..., dict[str, str]]:
+    from gongzhi.security.tokens import mint
+
+    def headers(actor: Any) -> dict[str, str]:
+        token = mint(engine.config.secret_key, actor.id, actor.name, actor.groups, actor.region,
+                     permissions=actor.permissions)
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
