@@ -101,12 +101,13 @@ def run(points: int = 20_000, seed: int = 19) -> dict[str, Any]:
         grids.locate(lon, lat)
     located = _timed(grids.locate, sample)
     raw = _timed(grids.grids_at, sample)
-    in_micro = sum(1 for lon, lat in sample[:2000] if grids.locate(lon, lat).region.count("/") == 4)
+    checked = sample[:2000]
+    in_micro = sum(1 for lon, lat in checked if grids.locate(lon, lat).region.count("/") == 4)
     q = statistics.quantiles(located, n=20)
     return {"polygons": polygons, "points": points, "load_s": round(load_s, 2),
             "locate_median_us": round(statistics.median(located), 1), "locate_p95_us": round(q[-1], 1),
             "grids_at_median_us": round(statistics.median(raw), 1),
-            "share_in_micro_grid": round(in_micro / 2000, 2)}
+            "share_in_micro_grid": round(in_micro / len(checked), 2)}
 
 
 if __name__ == "__main__":
