@@ -3,7 +3,9 @@
 The core names regions, groups and departments for people (``gongzhi.humanize``,
 the console's sign-in, ``GET /api/v1/directory``) through this Protocol only; a
 plugin's directory may hold much more (the whistle plugin's holds property
-companies and locates grids). The grid layer extends this contract.
+companies). A directory that also holds the grid layer (micro-grids, dedicated grids,
+boundaries, grid people, locating; ``gongzhi.grid``) is ``GridAware`` as well; the core reaches
+that layer through ``grid_directory_of`` (or ``gongzhi.grid.of``) and works without it.
 """
 
 from __future__ import annotations
