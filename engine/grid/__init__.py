@@ -15,13 +15,14 @@ from typing import Any
 
 from .directory import GridDirectory
 from .errors import AddressUnmatched, GridInvalid, GridProblem, NoGridData, OutsideDistrict
-from .load import DEFAULT_HOUSEHOLD_LIMITS, AddressRule, GridSettings
+from .load import DEFAULT_HOUSEHOLD_LIMITS, AddressRule, GridSettings, read_files, read_grid_files
 from .model import DEDICATED_KINDS, KINDS, LEVELS, ROLES, Assignment, GridUnit, Location, Member
 
 __all__ = [
     "GridDirectory", "GridUnit", "Member", "Assignment", "Location", "GridSettings", "AddressRule",
     "GridInvalid", "GridProblem", "OutsideDistrict", "AddressUnmatched", "NoGridData",
-    "LEVELS", "KINDS", "DEDICATED_KINDS", "ROLES", "DEFAULT_HOUSEHOLD_LIMITS", "of", "locate",
+    "LEVELS", "KINDS", "DEDICATED_KINDS", "ROLES", "DEFAULT_HOUSEHOLD_LIMITS", "of", "locate", "read_files",
+    "read_grid_files",
 ]
 
 

@@ -51,7 +51,7 @@ class Directory:
     def load(cls, path: str | Path | None = None) -> "Directory":
         """Read a directory YAML file (default: the bundled 青禾区) and the boundary and people files it names."""
         from gongzhi import load_yaml
-        from gongzhi.grid.load import read_grid_files
+        from gongzhi.grid import read_grid_files
 
         path = path or DEFAULT_DIRECTORY
         data = load_yaml(path, "组织目录")

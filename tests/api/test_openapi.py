@@ -21,6 +21,7 @@ CONTRACT = {
     ("get", "/reports"), ("get", "/reports/{name}"), ("get", "/incidents"), ("post", "/incidents/{incident_id}/retry"),
     ("get", "/decisions"), ("get", "/process-definitions/{key}/files"), ("get", "/decisions/{decision_id}/xml"),
     ("post", "/deployments/validate"), ("get", "/directory"), ("get", "/plugins"),
+    ("get", "/grids"), ("get", "/grids/locate"), ("get", "/grids/locate-address"),
 }
 
 

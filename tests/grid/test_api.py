@@ -64,20 +64,26 @@ def test_locate_errors_are_problem_details(engine: Engine, client: FlaskClient,
     outside = get(client, auth, ADMIN, "/grids/locate", lon=121.0, lat=30.2)
     assert outside.status_code == 422 and outside.mimetype == "application/problem+json"
     assert "不在青禾区范围内" in outside.get_json()["detail"]
+    assert outside.get_json()["type"] == "urn:gongzhi:problem:outside-district"  # a business rule, documented
     bad = get(client, auth, ADMIN, "/grids/locate", lon="abc", lat=30.2)
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "lon"
-    unknown = get(client, auth, ADMIN, "/grids/locate", address="幸福路 8 号")
+    unknown = get(client, auth, ADMIN, "/grids/locate-address", address="幸福路 8 号")
     assert unknown.status_code == 404 and "幸福路" not in unknown.get_data(as_text=True)
-    assert get(client, auth, ADMIN, "/grids/locate").status_code == 422
+    missing = get(client, auth, ADMIN, "/grids/locate", lon=120.125)
+    assert missing.status_code == 422 and missing.get_json()["errors"][0]["field"] == "lat"
     assert client.get(f"{API}/grids/locate?lon=120.125&lat=30.2165").status_code == 401
 
 
 def test_locate_by_address_and_a_gap_to_its_street(engine: Engine, client: FlaskClient,
                                                    auth: Callable[..., dict[str, str]]) -> None:
-    by_text = get(client, auth, ADMIN, "/grids/locate", address="翠苑路 1 号").get_json()
+    by_text = get(client, auth, ADMIN, "/grids/locate-address", address="翠苑路 1 号").get_json()
     assert (by_text["method"], by_text["region"]) == ("address", "990101/001/001/01")
     lake = get(client, auth, ADMIN, "/grids/locate", lon=120.125, lat=30.2135).get_json()  # 东湖 lakeside: no grid
     assert (lake["method"], lake["region"], lake["street_name"]) == ("street", "990101/001", "东湖街道")
+    lake_with_text = get(client, auth, ADMIN, "/grids/locate", lon=120.125, lat=30.2135, address="湖畔花园 3 幢").get_json()
+    assert (lake_with_text["method"], lake_with_text["region"]) == ("address", "990101/001/002/01")
+    school = get(client, auth, SCHOOL, "/grids/locate-address", address="青禾实验小学南门").get_json()
+    assert school["region"] == "990101/001/002" and school["overlays"][0]["path"] == "990101/001/002/03"
 
 
 def test_the_directory_lists_micro_grids_and_openapi_documents_the_grid_operations(
@@ -87,4 +93,5 @@ def test_the_directory_lists_micro_grids_and_openapi_documents_the_grid_operatio
     spec = client.get(f"{API}/openapi.json").get_json()
     assert {"lon", "lat", "address"} <= {p["name"] for p in spec["paths"]["/grids/locate"]["get"]["parameters"]}
     assert {"403", "404", "422"} <= set(spec["paths"]["/grids/locate"]["get"]["responses"])
-    assert "/grids" in spec["paths"]
+    assert "/grids" in spec["paths"] and "/grids/locate-address" in spec["paths"]
+    assert spec["paths"]["/grids/locate"]["get"]["responses"]["422"]

@@ -32,11 +32,17 @@ class GridTreeQuerySchema(Query):
 
 
 class LocateQuerySchema(Query):
-    lon = fields.Float(allow_nan=False, validate=validate.Range(min=-180, max=180),
+    lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180),
                        metadata={"description": "经度（与边界文件同一坐标系，默认 WGS84）"})
-    lat = fields.Float(allow_nan=False, validate=validate.Range(min=-90, max=90), metadata={"description": "纬度"})
+    lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90),
+                       metadata={"description": "纬度"})
     address = fields.String(validate=validate.Length(min=1, max=500),
-                            metadata={"description": "地址文字：没有坐标、或坐标不在任何网格内时按地址规则定位"})
+                            metadata={"description": "地址文字（可选）：坐标不在任何一般网格内时先按地址规则定位"})
+
+
+class LocateAddressQuerySchema(Query):
+    address = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                            metadata={"description": "地址文字，按地址规则（最长的关键词优先）定位"})
 
 
 class GridRoleSchema(Out):
@@ -119,14 +125,26 @@ def list_grids(actor: Actor, query: dict[str, Any], **_: Any) -> dict[str, Any]:
     return {"version": grids.version, "items": items}
 
 
-@api.route("GET", "/grids/locate", summary="这是哪里：按坐标（或地址）找到所在网格", tag=TAG, query=LocateQuerySchema,
+@api.route("GET", "/grids/locate", summary="这是哪里：按坐标找到所在网格", tag=TAG, query=LocateQuerySchema,
            response=LocationSchema, errors=(403, 404, 422),
-           description="按坐标找到包含该点的网格，最具体的在前；点在区内但不在任何网格内时，给出其所在街道（或默认街道）"
-                       "以便分派。坐标缺失或不在任何一般网格内时，按地址规则定位。坐标在区外为 422；"
-                       "只有地址且不符合任何规则为 404。结果的主区域与专属网格都不在本人管辖范围内时 403。")
+           description="找到包含该点的全部网格，最具体的在前；主区域为最具体的一般网格，专属网格列在 overlays。"
+                       "点在区内但不在任何网格内时，先按地址规则（若给出地址），再给出其所在街道（或默认街道）以便分派。"
+                       "坐标在区外时 422（`outside-district`）。主区域与专属网格都不在本人管辖范围内时 403。")
 def locate_grid(actor: Actor, query: dict[str, Any], **_: Any) -> dict[str, Any]:
     grids = of(state().engine)
-    where = grids.locate(query.get("lon"), query.get("lat"), query.get("address"))
+    return _answer(actor, grids, grids.locate(query["lon"], query["lat"], query.get("address")))
+
+
+@api.route("GET", "/grids/locate-address", summary="这是哪里：按地址文字找到所在网格", tag=TAG,
+           query=LocateAddressQuerySchema, response=LocationSchema, errors=(403, 404),
+           description="没有坐标时使用（如 12345 热线的地址）：按组织目录的地址规则定位，最长的关键词优先。"
+                       "不符合任何规则时 404，答复中不重复地址。")
+def locate_address(actor: Actor, query: dict[str, Any], **_: Any) -> dict[str, Any]:
+    grids = of(state().engine)
+    return _answer(actor, grids, grids.locate_address(query["address"]))
+
+
+def _answer(actor: Actor, grids: Any, where: Location) -> dict[str, Any]:
     if not (actor.can_see(where.region) or any(actor.can_see(u.path) for u in where.overlays)):
         raise NotAllowed("该位置不在您的管辖范围内", region=where.region)
     community, street = grids.ancestor(where.region, "community"), grids.ancestor(where.region, "street")
