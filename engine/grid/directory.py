@@ -31,6 +31,10 @@ class GridDirectory:
         self.has_boundaries = has_boundaries
         self._grids = grid_index(self.units.values())
         self._streets = PointIndex(u for u in self.units.values() if u.level == "street")
+        self._staff: dict[str, list[Member]] = {}
+        for member in self.members.values():
+            for grid in dict.fromkeys(a.grid for a in member.assignments):
+                self._staff.setdefault(grid, []).append(member)
         self._children: dict[str, list[GridUnit]] = {}
         for unit in self.units.values():
             if unit.parent is not None:
@@ -70,7 +74,7 @@ class GridDirectory:
 
     def members_of(self, path: str) -> list[Member]:
         """The people with a role on the grid at ``path``."""
-        return [m for m in self.members.values() if any(a.grid == path for a in m.assignments)]
+        return list(self._staff.get(path.strip("/"), ()))
 
     def walk(self) -> Iterable[GridUnit]:
         return iter(self.units.values())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -239,7 +239,7 @@ class _Builder:
                 self.fail(unit, problem, "geometry")
                 continue
             raw[path] = feature.get("geometry")
-            self.units[path] = _with(unit, boundary=geometry)
+            self.units[path] = replace(unit, boundary=geometry)
         for unit in self.units.values():
             if unit.boundary is None and (unit.level in GRID_LEVELS or unit.level == "district") and unit.path not in raw:
                 if not any(p.region == unit.path for p in self.problems):
@@ -327,12 +327,6 @@ class _Builder:
         else:
             return Assignment(role.code, grid.path)
         return None
-
-
-def _with(unit: GridUnit, **changes: Any) -> GridUnit:
-    from dataclasses import replace
-
-    return replace(unit, **changes)
 
 
 def _version(units: Mapping[str, GridUnit], geometries: Mapping[str, Any], settings: GridSettings) -> str:
