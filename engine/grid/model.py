@@ -134,3 +134,8 @@ class Location:
     @property
     def method_name(self) -> str:
         return self.METHODS[self.method]
+
+    def as_dict(self) -> dict[str, Any]:
+        """What a case records of where it was opened (JSON values, region paths only)."""
+        return {"region": self.region, "method": self.method, "grids": [u.path for u in self.grids],
+                "overlays": [u.path for u in self.overlays], "grid_version": self.version}

@@ -95,3 +95,14 @@ def test_the_directory_lists_micro_grids_and_openapi_documents_the_grid_operatio
     assert {"403", "404", "422"} <= set(spec["paths"]["/grids/locate"]["get"]["responses"])
     assert "/grids" in spec["paths"] and "/grids/locate-address" in spec["paths"]
     assert spec["paths"]["/grids/locate"]["get"]["responses"]["422"]
+
+
+def test_grid_people_never_reach_the_log(engine: Engine, client: FlaskClient, auth: Callable[..., dict[str, str]],
+                                         caplog: Any) -> None:
+    from gongzhi.plugins.whistle.directory import Directory as WhistleDirectory
+
+    with caplog.at_level("DEBUG"):
+        WhistleDirectory.load()
+        assert get(client, auth, ADMIN, "/grids").status_code == 200
+        assert get(client, auth, WORKER, "/grids/locate", lon=121.0, lat=30.2).status_code == 422
+    assert "陈淑芬" not in caplog.text and "1001" not in caplog.text

@@ -27,6 +27,8 @@ def test_a_point_in_a_micro_grid_lists_the_most_specific_first(grids: GridDirect
 
 def test_a_point_in_a_dedicated_grid_keeps_the_general_grid_as_its_region(grids: GridDirectory) -> None:
     where = grids.locate(*at(0.0055, 0.003))
+    assert where.as_dict() == {"region": "990199/01/001/02", "method": "grid", "grid_version": grids.version,
+                               "grids": ["990199/01/001/03", "990199/01/001/02"], "overlays": ["990199/01/001/03"]}
     assert where.region == "990199/01/001/02"  # the community's grid it lies in: what scopes the case
     assert [u.path for u in where.overlays] == ["990199/01/001/03"]
     assert [u.name for u in where.grids] == ["桃园菜市场专属网格", "桃园二网格"]
