@@ -7,10 +7,11 @@ from typing import Any, Iterable, Mapping
 
 import shapely
 
+from ..errors import InvalidInput
 from .errors import AddressUnmatched, NoGridData, OutsideDistrict
 from .load import GridSettings, parse, read_files
 from .locate import PointIndex, check_coordinates, grid_index, match_address
-from .model import GRID_LEVELS, GridUnit, Location, Member
+from .model import GRID_LEVELS, LEVELS, GridUnit, Location, Member
 
 __all__ = ["GridDirectory"]
 
@@ -69,7 +70,7 @@ class GridDirectory:
     def ancestor(self, path: str, level: str) -> GridUnit | None:
         """The unit of ``level`` on the way from the district to ``path`` (itself included)."""
         parts = path.strip("/").split("/")
-        depth = ("district", "street", "community", "grid", "micro_grid").index(level)
+        depth = LEVELS.index(level)
         return self.unit("/".join(parts[: depth + 1])) if len(parts) > depth else None
 
     def members_of(self, path: str) -> list[Member]:
@@ -94,8 +95,6 @@ class GridDirectory:
         """
         if lon is None and lat is None:
             if not address or not address.strip():
-                from ..errors import InvalidInput
-
                 raise InvalidInput("请给出坐标（经度 lon 与纬度 lat）或地址 address",
                                    errors=[{"field": "lon", "message": "缺少坐标或地址"}])
             return self.locate_address(address)
@@ -133,6 +132,7 @@ class GridDirectory:
     def _address_location(self, region: str, overlays: tuple[GridUnit, ...]) -> Location:
         unit = self.units[region]
         if unit.dedicated:  # a rule naming a dedicated grid: the overlay, with its community as primary region
-            return Location("address", unit.parent or region, (unit,), (unit, *overlays), self.version)
+            overlays = tuple(dict.fromkeys((unit, *overlays)))
+            return Location("address", unit.parent or region, overlays, overlays, self.version)
         grids = (unit,) if unit.level in GRID_LEVELS else ()
         return Location("address", region, grids + overlays, overlays, self.version)
