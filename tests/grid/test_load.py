@@ -63,6 +63,12 @@ def test_a_micro_grid_outside_its_grid_is_named(district: District, load: Callab
     assert problem.rule == "containment" and "50%" in problem.message and "桃园一网格" in problem.message
 
 
+def test_every_unit_lies_in_its_nearest_bounded_ancestor(district: District, load: Callable[[], GridDirectory]) -> None:
+    district.boundaries["990199/02/001/01"] = rect(0.006, 0, 0.02, 0.01)  # reaches into 桃园街道
+    [problem] = problems(load)  # 李村社区 has no boundary: the grid is checked against its street
+    assert problem.region == "990199/02/001/01" and "29% 的面积在李村街道（990199/02）之外" in problem.message
+
+
 def test_an_edge_within_the_tolerance_passes_and_the_tolerance_is_configurable(
         district: District, load: Callable[[], GridDirectory]) -> None:
     district.boundaries["990199/01/001/01/01"] = rect(0, 0, 0.00502, 0.005)  # 0.4 % over the edge
