@@ -900,6 +900,7 @@ SIZES = {
         "light": dict(cases=20, repeats=3),
         "light_http": dict(seconds=8.0),
         "steps": dict(steps=100, repeats=3),
+        "grid_locate": dict(points=5_000),
     },
     "full": {
         "overhead": dict(cases=15, repeats=5),
@@ -913,12 +914,14 @@ SIZES = {
         "light": dict(cases=60, repeats=5),
         "light_http": dict(seconds=30.0),
         "steps": dict(steps=300, repeats=5),
+        "grid_locate": dict(points=50_000),
     },
 }
 MEASUREMENTS: dict[str, Callable[..., dict[str, Any]]] = {
     "overhead": measure_overhead, "http": measure_http, "worklists": measure_worklists, "storage": measure_storage,
     "timers": measure_timers, "growth": measure_growth, "scaleout": measure_scaleout, "rules": measure_rules,
     "light": measure_light, "light_http": measure_light_http, "steps": measure_steps,
+    "grid_locate": lambda points=20_000: __import__("grid_locate").run(points),  # bench/grid_locate.py
 }
 NEEDS_PG = {"worklists", "timers", "scaleout"}
 
@@ -982,6 +985,10 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                      f"{_f(r['http_2_server']['cases_per_s'], 2)} cases/s (×{_f(r['http_speedup'], 2)})", ""))
         rows.append(("7 timer jobs, 1 → 2 worker processes", f"{_f(r['timers_1_worker']['jobs_per_s'])} → "
                      f"{_f(r['timers_2_worker']['jobs_per_s'])} jobs/s (×{_f(r['jobs_speedup'], 2)})", ""))
+    r = results.get("grid_locate")
+    if r:
+        rows.append((f"grid: locate a point among {r['polygons']:,} grid polygons", f"median {_f(r['locate_median_us'])} µs "
+                     f"(p95 {_f(r['locate_p95_us'])}; index alone {_f(r['grids_at_median_us'])})", "median < 50 µs"))
     r = results.get("rules")
     if r:
         rows.append(("rules: gongzhi.rules vs SpiffWorkflow DMN", f"{_f(r['gongzhi_per_s'], 0)} vs "

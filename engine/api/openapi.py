@@ -28,11 +28,12 @@ JSON_VALUE = "#/components/schemas/JsonValue"
 
 # 422 answers to requests that match this document but that the rules refuse: the process's form,
 # the definitions' validity, a decision's evaluation, a reused key, a report's own parameters, a
-# process that fails while running. Every other 422 means the request did not match the document.
+# process that fails while running, a point outside the grid directory's district. Every other 422 means
+# the request did not match the document.
 BUSINESS_PROBLEMS = (
     "form-validation-error", "definition-invalid", "decision-error", "hit-policy-violation", "idempotency-conflict",
     "report-parameter-error", "execution-error", "script-error", "service-task-error", "limit-exceeded",
-    "deadline-exceeded",
+    "deadline-exceeded", "outside-district",
 )
 
 DESCRIPTION = """共治 Gongzhi 规则与流程引擎的 HTTP 接口。

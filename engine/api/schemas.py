@@ -478,7 +478,7 @@ class ValidationResultSchema(Out):
 class RegionSchema(Out):
     path = fields.String(required=True)
     name = fields.String(required=True)
-    level = fields.String(required=True, metadata={"enum": ["district", "street", "community", "grid"]})
+    level = fields.String(required=True, metadata={"enum": ["district", "street", "community", "grid", "micro_grid"]})
 
 
 class DepartmentSchema(Out):

@@ -3,14 +3,19 @@
 The core names regions, groups and departments for people (``gongzhi.humanize``,
 the console's sign-in, ``GET /api/v1/directory``) through this Protocol only; a
 plugin's directory may hold much more (the whistle plugin's holds property
-companies and locates grids). The grid layer extends this contract.
+companies). A directory that also holds the grid layer (micro-grids, dedicated grids,
+boundaries, grid people, locating; ``gongzhi.grid``) is ``GridAware`` as well; the core reaches
+that layer through ``grid_directory_of`` (or ``gongzhi.grid.of``) and works without it.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, runtime_checkable
 
-__all__ = ["Directory", "Unit", "Department"]
+if TYPE_CHECKING:
+    from ..grid import GridDirectory
+
+__all__ = ["Directory", "GridAware", "Unit", "Department", "grid_directory_of"]
 
 
 class Unit(Protocol):
@@ -48,6 +53,24 @@ class Directory(Protocol):
 
     def department_of_group(self, group: str) -> Department | None:
         """The department whose staff group is ``group``, or None."""
+
+
+@runtime_checkable
+class GridAware(Protocol):
+    """A directory that also holds the grid layer (``gongzhi.grid``): micro-grids, dedicated grids,
+    boundaries, grid people, "where is this?" and a version. Optional: a ``Directory`` without it
+    still works everywhere, and ``gongzhi.grid.of`` answers NoGridData for it."""
+
+    @property
+    def grid_directory(self) -> "GridDirectory":
+        """The grid directory (``gongzhi.grid.GridDirectory``) behind this directory's regions."""
+
+
+def grid_directory_of(directory: Any) -> "GridDirectory | None":
+    """The grid directory of ``directory``, or None when it has none (not GridAware, or no grid data)."""
+    if directory is None or not isinstance(directory, GridAware):
+        return None
+    return directory.grid_directory
 
 
 def provided(pm: object) -> Directory | None:

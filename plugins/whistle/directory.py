@@ -12,27 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from gongzhi.grid import GridDirectory, GridUnit
+
 __all__ = ["Directory", "OrgUnit", "Department", "DEFAULT_DIRECTORY"]
 
 DEFAULT_DIRECTORY = Path(__file__).with_name("directory.yaml")
-LEVELS = ("district", "street", "community", "grid")
+LEVELS = ("district", "street", "community", "grid", "micro_grid")
 
-
-@dataclass(frozen=True)
-class OrgUnit:
-    """One node of the administrative tree."""
-
-    path: str
-    code: str
-    name: str
-    level: str  # district | street | community | grid
-    parent: str | None
-    households: int | None = None
-    dedicated: bool = False  # 专属网格 (shops, office buildings)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "code": self.code, "name": self.name, "level": self.level,
-                "parent": self.parent, "households": self.households, "dedicated": self.dedicated}
+# One node of the administrative tree (the grid layer's unit: it adds kind and boundary).
+OrgUnit = GridUnit
 
 
 @dataclass(frozen=True)
@@ -55,45 +43,42 @@ class Directory:
     departments: dict[str, Department] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
     property_companies: list[dict[str, Any]] = field(default_factory=list)
+    grid: GridDirectory | None = None
 
     # --- loading -------------------------------------------------------------
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Directory":
-        """Read a directory YAML file (default: the bundled 青禾区)."""
+        """Read a directory YAML file (default: the bundled 青禾区) and the boundary and people files it names."""
         from gongzhi import load_yaml
+        from gongzhi.grid import read_grid_files
 
-        return cls.from_dict(load_yaml(path or DEFAULT_DIRECTORY, "组织目录"))
+        path = path or DEFAULT_DIRECTORY
+        data = load_yaml(path, "组织目录")
+        _departments(data)  # its own mistakes first: they need no other file
+        boundaries, people = read_grid_files(path, data)
+        return cls.from_dict(data, boundaries, people, str(path))
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Directory":
+    def from_dict(cls, data: Mapping[str, Any], boundaries: Any = None, people: Mapping[str, Any] | None = None,
+                  source: str = "") -> "Directory":
+        """The tree is read and checked by ``gongzhi.grid`` (GridInvalid names every bad unit)."""
         directory = cls()
-        district = data["district"]
-        directory._add(district, None, 0)
-        for dept in data.get("departments") or ():
-            d = Department(str(dept["code"]), dept["name"], dept.get("group") or f"dept_{dept['code']}")
-            if d.code in directory.departments:
-                raise ValueError(f"部门编码重复：{d.code}")
-            directory.departments[d.code] = d
+        directory.grid = GridDirectory.from_data(data, boundaries, people, source)
+        directory.units = directory.grid.units
+        directory.departments = _departments(data)
         directory.groups = {str(k): str(v) for k, v in (data.get("groups") or {}).items()}
         directory.groups.update({d.group: d.name for d in directory.departments.values()})
         directory.property_companies = list(data.get("property_companies") or ())
         return directory
 
-    def _add(self, node: Mapping[str, Any], parent: OrgUnit | None, depth: int) -> None:
-        level = LEVELS[depth]
-        code = str(node["code"])
-        path = f"{parent.path}/{code}" if parent else code
-        if path in self.units:
-            raise ValueError(f"区域编码重复：{path}")
-        unit = OrgUnit(path, code, node["name"], level, parent.path if parent else None,
-                       node.get("households"), bool(node.get("dedicated", False)))
-        self.units[path] = unit
-        children = {"district": "streets", "street": "communities", "community": "grids"}.get(level)
-        for child in node.get(children, ()) if children else ():
-            self._add(child, unit, depth + 1)
-
     # --- lookups -------------------------------------------------------------
+
+    @property
+    def grid_directory(self) -> GridDirectory:
+        """The grid layer (``gongzhi.hooks.directory.GridAware``): boundaries, people, locating, version."""
+        assert self.grid is not None, "a Directory is built by load() or from_dict()"
+        return self.grid
 
     def unit(self, path: str) -> OrgUnit | None:
         return self.units.get(path.strip("/"))
@@ -113,6 +98,9 @@ class Directory:
 
     def grids(self, community: str | None = None) -> list[OrgUnit]:
         return [u for u in self.of_level("grid") if community is None or u.parent == community]
+
+    def micro_grids(self, grid: str | None = None) -> list[OrgUnit]:
+        return [u for u in self.of_level("micro_grid") if grid is None or u.parent == grid]
 
     def ancestor(self, path: str, level: str) -> OrgUnit | None:
         """The unit of ``level`` that contains ``path`` (itself included)."""
@@ -139,9 +127,9 @@ class Directory:
         return next((d for d in self.departments.values() if d.group == group), None)
 
     def locate(self, grid: str) -> dict[str, Any]:
-        """Where a grid lies: street and community codes and names (``known`` False if not listed)."""
+        """Where a grid or micro-grid lies: street and community codes and names (``known`` False if not listed)."""
         unit = self.unit(grid or "")
-        if unit is None or unit.level != "grid":
+        if unit is None or unit.level not in ("grid", "micro_grid"):
             return {"known": False, "region": grid}
         street, community = self.ancestor(unit.path, "street"), self.ancestor(unit.path, "community")
         return {
@@ -157,3 +145,13 @@ class Directory:
 
     def walk(self) -> Iterable[OrgUnit]:
         return iter(self.units.values())
+
+
+def _departments(data: Mapping[str, Any]) -> dict[str, Department]:
+    out: dict[str, Department] = {}
+    for dept in data.get("departments") or ():
+        d = Department(str(dept["code"]), dept["name"], dept.get("group") or f"dept_{dept['code']}")
+        if d.code in out:
+            raise ValueError(f"部门编码重复：{d.code}")
+        out[d.code] = d
+    return out
