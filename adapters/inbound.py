@@ -15,7 +15,7 @@ from gongzhi import FormValidationError, GongzhiError, InstanceView
 
 from .intake import Intake, IntakeBusy, IntakeConflict, IntakeResult
 
-__all__ = ["Refused", "admit", "secret_matches", "bearer_token"]
+__all__ = ["Refused", "admit", "secret_matches", "bearer_token", "grid_of"]
 
 
 class Refused(Exception):
@@ -63,3 +63,29 @@ def admit(intake: Intake, external_id: str, report: Mapping[str, Any],
         raise Refused(422, exc.message, kind="invalid", errors=list(getattr(exc, "errors", None) or [])) from exc
     except GongzhiError as exc:
         raise Refused(min(exc.http_status, 500), exc.message) from exc
+
+
+def grid_of(engine: Any, lon: float | None, lat: float | None, address: str | None) -> tuple[str | None, dict[str, Any] | None]:
+    """The grid a report lies in, from its coordinates (else its address), and where it was located.
+
+    ``(None, None)`` when the directory cannot say (no grid data, an address no rule knows), so
+    the adapter falls back to its ``default_grid``; ``(None, location)`` when the point lies in the
+    district but in no grid (the location names the street to assign it). A point outside the
+    district is refused: no street there can take it.
+    """
+    from gongzhi.grid import AddressUnmatched, NoGridData, OutsideDistrict, locate
+    from gongzhi.grid import of as grid_directory
+
+    if (lon is None or lat is None) and not address:
+        return None, None
+    try:
+        found = locate(engine, lon, lat, address) if lon is not None and lat is not None else locate(engine, address=address)
+    except OutsideDistrict as exc:
+        raise Refused(400, exc.message, kind="bad-request", errors=exc.context.get("errors")) from exc
+    except (AddressUnmatched, NoGridData):
+        return None, None
+    units = grid_directory(engine).units
+    unit = units.get(found.region)
+    while unit is not None and unit.level not in ("grid",):  # a micro-grid's case is its grid's
+        unit = units.get(unit.parent) if unit.parent else None
+    return (unit.path if unit is not None else None), found.as_dict()

@@ -17,7 +17,7 @@ from gongzhi import Actor, ConfigurationError, InstanceView, UnknownInstance
 
 from ..base import AdapterPlugin
 from ..cases import summarize
-from ..inbound import Refused, admit
+from ..inbound import Refused, admit, grid_of
 from ..intake import IntakeResult
 from ..loading import catalogue
 
@@ -208,7 +208,11 @@ class Open311Adapter(AdapterPlugin):
         address, address_id = params.get("address_string"), params.get("address_id")
         if (lat is None or long is None) and not address and not address_id:
             raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
-        grid = attributes.get("grid") or self.default_grid
+        where = None
+        grid = attributes.get("grid")
+        if not grid:  # where the coordinates (or the address) lie; the default grid is the last resort
+            grid, where = grid_of(self.engine, long, lat, address)
+        grid = grid or self.default_grid
         if not grid or not GRID.match(str(grid)):
             raise Open311Error(400, "attribute[grid] is required (a grid code such as 990101/001/001/01)")
         mobile = _mobile(params.get("phone"))
@@ -222,6 +226,8 @@ class Open311Adapter(AdapterPlugin):
         report = {name: params.get(name) for name in FIELDS}
         report["attributes"] = attributes
         variables = self._variables(client, service, params, attributes, str(grid), mobile, (lat, long))
+        if where is not None:
+            variables["located"] = where  # how the grid was found, and the grid directory's version
         account = params.get("account_id")
 
         def start(business_key: str, ref: dict[str, Any]) -> InstanceView:

@@ -20,7 +20,6 @@ from marshmallow import Schema
 from ..checks import first_too_deep, max_json_depth, nul_fields, too_deep
 from .context import current_actor, state
 from .problems import ApiError
-from .schemas import REGION
 
 __all__ = ["Operation", "Registry", "Body", "JSON", "json_response", "link"]
 
@@ -125,12 +124,7 @@ def read_body(op: Operation) -> Body:
             content = item.read()
             entries.append({"name": item.filename or "", "content": content})
             digest.update(orjson.dumps([item.filename or "", hashlib.sha256(content).hexdigest()]))
-        region = request.form.get("region") or None
-        if region is not None and not re.fullmatch(REGION, region):  # what the JSON body's schema checks
-            raise ApiError(422, f"区域编码 '{region[:40]}' 无效：只能由数字编码和斜杠组成，例如 110105/001", "invalid-input",
-                           errors=[{"field": "region", "message": "数字编码，以 / 分级"}])
-        digest.update(orjson.dumps(region))
-        return Body({"files": entries, "multipart": True, "region": region}, digest.hexdigest())
+        return Body({"files": entries, "multipart": True}, digest.hexdigest())
     if (mimetype and not _is_json(mimetype)) or (has_body and not mimetype):
         accepted = JSON + (f" 或 {MULTIPART}" if op.multipart is not None else "")
         raise ApiError(415, f"请求内容类型应为 {accepted}，收到的是 {mimetype or '（未指定）'}", "unsupported-media-type")

@@ -92,7 +92,7 @@ class MigrationRequestSchema(Strict):
     mapping = fields.Dict(keys=fields.String(validate=_KEY), values=fields.String(validate=_KEY), load_default=dict,
                           validate=validate.Length(max=500), metadata={
                               "description": "改了编号的环节：原编号 → 新编号",
-                              "propertyNames": {"minLength": 1, "maxLength": 128}})
+                              "propertyNames": {"minLength": 1, "maxLength": 128, "pattern": "^[^\\x00]*$"}})
     dry_run = fields.Boolean(load_default=True, metadata={"description": "只预演、不改动（默认）"})
 
 
@@ -153,7 +153,6 @@ class DeploymentUploadSchema(Schema):
 
     files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True,
                         validate=validate.Length(min=1), metadata={"description": "BPMN/DMN/表单文件，文件名规则同 JSON 的 name"})
-    region = fields.String(metadata={"description": _DEPLOY_REGION, "pattern": REGION})
 
 
 # --- query strings ------------------------------------------------------------------

@@ -248,3 +248,17 @@ def test_the_same_request_twice_is_one_case_and_a_changed_one_is_a_conflict(setu
     changed = post(client, external_id="ext-001", description="另一个问题：路灯不亮很久了")
     assert changed.status_code == 409 and changed.get_json()[0]["code"] == 409
     assert engine.instances(SYSTEM, business_key="open311:ext-001").total == 1
+
+
+def test_a_request_without_a_grid_is_located_by_its_coordinates(setup) -> None:
+    engine, client = setup
+    inside = post(client, lat="30.2185", long="120.121", **{"attribute[grid]": None})  # 翠苑一网格第二微网格
+    assert inside.status_code == 201, inside.data
+    case = engine.instance(inside.get_json()[0]["service_request_id"], SYSTEM)
+    assert case.variables["grid"] == "990101/001/001/01" and case.region == "990101/001/001/01"
+    location = case.variables["located"]
+    assert (location["method"], location["region"]) == ("grid", "990101/001/001/01/02") and location["grid_version"]
+    outside = post(client, lat="39.9", long="116.4", **{"attribute[grid]": None})  # Beijing: not 青禾区
+    assert outside.status_code == 400 and "不在青禾区范围内" in outside.get_json()[0]["description"]
+    given = post(client, lat="39.9", long="116.4", description="另一件：按给定网格办理")  # attribute[grid] wins
+    assert given.status_code == 201, given.data
