@@ -100,6 +100,9 @@ def test_task_with_a_conditional_field_shows_the_server_error_then_completes(pag
     token = server.token("dept_huanjing", "990101")
     task = next(t for t in server.call("GET", f"/tasks?instance_id={case}", token)["items"] if t["element_id"] == "sign_in")
     page.goto(f"{server.base}/console/#/tasks/{task['id']}")
+    # json-editor builds the conditional form in two passes: wait until the field people see is the named one.
+    page.wait_for_function("""() => [...document.querySelectorAll('select[name="root[sign_decision]"]')]
+        .some((s) => s.getClientRects().length > 0)""")
     page.locator('[name="root[sign_decision]"]').select_option("退单")
     page.get_by_role("button", name="提交办理").click()
     errors = page.locator(".form-errors")
