@@ -358,40 +358,6 @@ class ProblemSchema(Out):
                          metadata={"description": "逐项列出的错误：field 指出字段或文件#元素"})
 
 
-class MigrationItemSchema(Out):
-    instance_id = fields.String(required=True)
-    from_version = fields.Integer(required=True)
-    to_version = fields.Integer(required=True)
-    ok = fields.Boolean(required=True, metadata={"description": "能否迁移"})
-    refusals = fields.List(fields.String(), required=True, metadata={"description": "不能迁移的原因"})
-    live = fields.List(fields.String(), required=True, metadata={"description": "案件当前停在的环节"})
-    migrated = fields.Boolean(required=True, metadata={"description": "已经迁移（预演时总为 false）"})
-
-
-class MigrationResultSchema(Out):
-    process_key = fields.String(required=True)
-    to_version = fields.Integer(required=True)
-    dry_run = fields.Boolean(required=True)
-    movable = fields.Integer(required=True, metadata={"description": "能迁移的案件数"})
-    refused = fields.Integer(required=True, metadata={"description": "不能迁移的案件数"})
-    instances = fields.List(fields.Nested(MigrationItemSchema), required=True)
-
-
-class PluginSchema(Out):
-    name = fields.String(required=True, metadata={"description": "插件注册名"})
-    version = fields.String(required=True, metadata={"description": "插件所在发行包的版本；未知时为空"})
-    registers = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
-                            metadata={"description": "注册类别（service_tasks、channels、reports、adapters、demos、audit_sinks）→ 名称"})
-    hooks = fields.List(fields.String(), required=True, metadata={"description": "实现的其他钩子"})
-
-
-class PluginListSchema(Out):
-    items = fields.List(fields.Nested(PluginSchema), required=True)
-
-
-__all__ = [name for name in list(globals()) if name.endswith("Schema") and name != "Schema"]
-
-
 class IncidentSchema(Out):
     id = fields.Integer(required=True)
     kind = fields.String(required=True, metadata={"enum": ["timer", "service", "delivery", "message"]})
