@@ -11,35 +11,8 @@ from pathlib import Path
 
 from .clock import Clock, MovableClock, SystemClock
 from .config import Config
-from .errors import (
-    AuditChainBroken,
-    ConcurrentUpdate,
-    ConfigurationError,
-    Conflict,
-    DecisionError,
-    DefinitionError,
-    DefinitionInvalid,
-    ExecutionError,
-    FormValidationError,
-    GongzhiError,
-    DeadlineExceeded,
-    HitPolicyViolation,
-    IdempotencyConflict,
-    InstanceNotRunning,
-    InvalidInput,
-    LimitExceeded,
-    NotAllowed,
-    NotFound,
-    NotSerializable,
-    Problem,
-    ScriptError,
-    ServiceTaskError,
-    TaskNotOpen,
-    UnknownDecision,
-    UnknownInstance,
-    UnknownProcess,
-    UnknownTask,
-)
+from . import errors as _errors
+from .errors import *  # noqa: F403 - every error class is public (errors.__all__)
 from .calendar import WorkingCalendar
 from .hooks.directory import Directory
 from .hooks.kit import Notifier, Outbox, Resource, load_yaml
@@ -142,34 +115,8 @@ __all__ = [
     "EndRecord",
     "IncidentRetryRecord",
     "ErasureRecord",
-    # errors
-    "GongzhiError",
-    "ConfigurationError",
-    "Problem",
-    "DefinitionError",
-    "DefinitionInvalid",
-    "NotFound",
-    "UnknownProcess",
-    "UnknownInstance",
-    "UnknownTask",
-    "UnknownDecision",
-    "NotAllowed",
-    "Conflict",
-    "TaskNotOpen",
-    "InstanceNotRunning",
-    "ConcurrentUpdate",
-    "IdempotencyConflict",
-    "InvalidInput",
-    "FormValidationError",
-    "NotSerializable",
-    "ExecutionError",
-    "ScriptError",
-    "ServiceTaskError",
-    "DecisionError",
-    "HitPolicyViolation",
-    "LimitExceeded",
-    "DeadlineExceeded",
-    "AuditChainBroken",
+    # errors: the tree in gongzhi.errors
+    *_errors.__all__,
 ]
 
 

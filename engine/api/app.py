@@ -9,7 +9,6 @@ from flask import Flask
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from ..config import Config
-from ..security.masking import rule_from_config
 from ..runtime.engine import Engine
 from .blueprint import blueprint
 from .context import EXTENSION, ApiState
@@ -81,7 +80,7 @@ def init_app(app: Flask, engine: Engine, *, url_prefix: str = URL_PREFIX, max_co
     extra = engine.config.extra
     limit = max_content_length or int(extra.get("max_content_length") or DEFAULT_MAX_CONTENT_LENGTH)
     app.extensions[EXTENSION] = ApiState(
-        engine=engine, max_content_length=limit, masking=rule_from_config(extra),
+        engine=engine, max_content_length=limit,
         reports=dict(collect_reports(engine.pm)), url_prefix=url_prefix,
     )
     app.register_blueprint(blueprint, url_prefix=url_prefix)

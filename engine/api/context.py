@@ -8,11 +8,11 @@ from typing import Any
 from flask import current_app, g, request
 
 from ..security.identity import Actor
-from ..security.masking import PII_PERMISSION, Masker, MaskingRule
+
 from ..runtime.engine import Engine
 from ..security.tokens import InvalidToken, actor_from_token
 
-__all__ = ["ApiState", "state", "current_actor", "mask_for", "EXTENSION"]
+__all__ = ["ApiState", "state", "current_actor", "EXTENSION"]
 
 EXTENSION = "gongzhi"
 
@@ -23,7 +23,6 @@ class ApiState:
 
     engine: Engine
     max_content_length: int
-    masking: MaskingRule
     reports: dict[str, Any] = field(default_factory=dict)
     openapi: dict[str, Any] | None = None  # built on first request, then cached
     url_prefix: str = "/api/v1"
@@ -56,11 +55,3 @@ def current_actor() -> Actor:
         raise TypeError(f"gongzhi_authenticate returned {type(actor).__name__}, expected Actor or None")
     g.gongzhi_actor = actor
     return actor
-
-
-def mask_for(actor: Actor | None) -> Masker | None:
-    """How ``actor`` sees data the runtime has not masked already (report rows): None for
-    readers with ``pii``. Instances, tasks and history come masked from the runtime."""
-    if actor is not None and PII_PERMISSION in actor.permissions:
-        return None
-    return Masker(rule=state().masking)
