@@ -487,3 +487,11 @@ def test_also_the_officer_holding_a_task_sees_what_it_needs(make_engine: Callabl
     assert engine.task(taken.open_tasks[0].id, party).data["phone"] == "138****5678"
     engine.complete(take.id, unit, {"result": "已预约"})
     assert engine.task(take.id, unit).data is None
+
+
+def test_6_an_id_that_holds_a_mobile_like_digit_run_is_not_masked() -> None:
+    from gongzhi.security.masking import mask_text
+
+    uuid_text = "合并到 024a1501-0265-473f-b512-6f420478a9ad"  # 15010265473 across the hyphens
+    assert mask_text(uuid_text) == uuid_text
+    assert mask_text("电话13812345678，或 tel:138-1234-5678") == "电话138****5678，或 tel:138****5678"
