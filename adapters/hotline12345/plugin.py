@@ -16,7 +16,7 @@ from gongzhi import Channel, ConfigurationError, Delivery, GongzhiError, Instanc
 
 from ..base import AdapterPlugin
 from ..cases import group_unit, summarize, task_data
-from ..inbound import Refused, admit
+from ..inbound import Refused, admit, grid_of
 from ..intake import IntakeResult
 from ..signing import signature_headers
 from ..transport import DeliveryFailed, Sender
@@ -194,9 +194,12 @@ class HotlineAdapter(AdapterPlugin):
         if not isinstance(category, dict) or not all(isinstance(category.get(k), str) for k in ("l1", "l2", "l3")):
             errors.append({"field": "category", "message": "三级分类：[一级, 二级, 三级] 或 {l1, l2, l3}"})
         caller = order.get("caller") if isinstance(order.get("caller"), dict) else {}
-        grid = order.get("grid") or self.default_grid
+        grid, located = order.get("grid"), None
+        if not grid and isinstance(order.get("address"), str) and order["address"].strip():
+            grid, located = grid_of(self.engine, None, None, order["address"])  # the address rules of the directory
+        grid = grid or self.default_grid
         if not grid:
-            errors.append({"field": "grid", "message": "缺少网格编码，且未配置默认网格"})
+            errors.append({"field": "grid", "message": "缺少网格编码，地址也定位不到网格，且未配置默认网格"})
         for name in ("content", "address"):
             if not isinstance(order.get(name), str) or not order.get(name).strip():
                 errors.append({"field": name, "message": "必填"})
@@ -214,6 +217,8 @@ class HotlineAdapter(AdapterPlugin):
         }
         if order.get("attachments"):
             variables["attachments"] = order["attachments"]
+        if located is not None:
+            variables["located"] = located  # how the grid was found, and the grid directory's version
         return variables, order_no
 
 

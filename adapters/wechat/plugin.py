@@ -21,7 +21,7 @@ from gongzhi import Channel, ConfigurationError, Delivery, InstanceEvent, Instan
 
 from ..base import AdapterPlugin
 from ..cases import summarize, task_data
-from ..inbound import Refused, admit
+from ..inbound import Refused, admit, grid_of
 from ..intake import IntakeResult
 from ..loading import catalogue
 
@@ -198,31 +198,36 @@ class WeChatAdapter(AdapterPlugin):
             missing.insert(0, "问题描述（至少 5 个字）")
         if missing:
             return f"收到。为便于受理，请补充：{'、'.join(missing)}。"
-        if not self.default_grid:
-            return "暂无法受理：尚未配置受理网格，请拨打 12345 反映。"
+        grid, located = grid_of(self.engine, None, None, report["address"])  # the directory's address rules
+        grid = grid or self.default_grid
+        if not grid:
+            return "暂无法受理：这个地址定位不到网格，请写明小区或路名，或拨打 12345 反映。"
         try:
-            result = self._take_in(message, report)
+            result = self._take_in(message, report, grid, located)
         except Refused as exc:
             logger.info("wechat report refused: %s", exc.message)
             return REFUSAL_REPLIES.get(exc.kind, f"暂无法受理：{exc.message}")
         return f"已受理，编号 {result.instance_id[:8].upper()}。办理进展将通过订阅消息通知您。"
 
-    def _take_in(self, message: Any, report: Mapping[str, Any]) -> IntakeResult:
+    def _take_in(self, message: Any, report: Mapping[str, Any], grid: str,
+                 located: Mapping[str, Any] | None) -> IntakeResult:
         topic = next((t for t in self.topics if any(k in report["description"] for k in t.keywords)), None)
         category = topic.category if topic else UNSORTED
         variables = {
             "channel": "微信", "category_l1": category["l1"], "category_l2": category["l2"],
             "category_l3": category["l3"], "case_type": topic.case_type if topic else "诉求",
             "description": report["description"][:2000], "address": str(report["address"])[:200],
-            "grid": self.default_grid, "reporter_name": (report["name"] or "微信用户")[:50],
+            "grid": grid, "reporter_name": (report["name"] or "微信用户")[:50],
             "reporter_mobile": report["mobile"], "urgency": "一般", "emergency": "无",
             "wechat": {"openid": message.source, "app_id": message.target, "msg_id": str(message.id)},
         }
+        if located is not None:
+            variables["located"] = dict(located)
 
         def start(business_key: str, ref: dict[str, Any]) -> InstanceView:
             # The resident is the WeChat user: a portal that signs them in as "wechat:<openid>" shows them their cases.
             return self.engine.start(self.process_key, self.actor, {**variables, "intake_ref": ref},
-                                     business_key=business_key, region=self.default_grid,
+                                     business_key=business_key, region=grid,
                                      owner=f"wechat:{message.source}")
 
         external_id = str(message.id) if message.id else f"{message.source}:{int(time.time())}"

@@ -151,11 +151,11 @@ def test_other_cases_are_not_pushed_and_a_return_is(hotline, driver, clock) -> N
                                               "reporter_mobile": "13900139000", "urgency": "一般", "emergency": "无"},
                  region="990101/001/001/01")
     order = {**ORDER, "order_no": "GD20261102000124", "category": {"l1": "治安消防", "l2": "警情", "l3": "打架斗殴"},
-             "content": "小区门口有人打架斗殴", "grid": None, "emergency": "警情"}
+             "content": "小区门口有人打架斗殴", "grid": None, "address": "城西某小区门口", "emergency": "警情"}
     received = send(client, order)
     assert received.status_code == 200, received.get_json()
     case_id = received.get_json()["data"]["case_id"]
-    assert engine.instance(case_id, SYSTEM).region == "990101/001/001/02"  # the default grid
+    assert engine.instance(case_id, SYSTEM).region == "990101/001/001/02"  # no address rule knows it: the default grid
     assert [t.element_id for t in driver(engine).open_tasks(case_id)] == ["divert"]
     driver(engine).do(case_id, "divert", {"diverted_to": "110", "divert_note": "属警情，已转 110 处置"})
     flush(engine, clock)
@@ -180,3 +180,12 @@ def test_orders_are_idempotent_and_checked(hotline) -> None:
     # A rejected order leaves no claim behind: the corrected one goes through.
     fixed = send(client, {**ORDER, "order_no": "GD-X1", "caller": {"name": "李四", "mobile": "13700137000"}})
     assert fixed.status_code == 200
+
+
+def test_an_order_without_a_grid_is_located_by_its_address(hotline) -> None:
+    engine, client, _ = hotline()
+    received = send(client, {**ORDER, "order_no": "GD20261102000777", "grid": None, "address": "湖畔路 8 号"})
+    assert received.status_code == 200, received.get_json()
+    case = engine.instance(received.get_json()["data"]["case_id"], SYSTEM)
+    assert case.region == "990101/001/002/01" == case.variables["grid"]  # not the default grid (…/001/02)
+    assert case.variables["located"]["method"] == "address"

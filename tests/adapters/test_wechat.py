@@ -105,16 +105,22 @@ def test_a_plain_report_becomes_one_case_and_forgeries_are_refused(wechat) -> No
     assert variables["channel"] == "微信" and variables["category_l2"] == "餐饮油烟"
     assert variables["reporter_mobile"] == "13800138000" and variables["address"] == "翠苑路1号"
     assert variables["reporter_name"] == "张三" and variables["wechat"]["openid"] == OPENID
+    assert variables["grid"] == "990101/001/001/01" and variables["located"]["method"] == "address"  # 翠苑路
+
+    elsewhere = post(client, text_message("路灯不亮好几天了。地址：湖畔路3号 电话：13912345678", 1003), ts, nonce)
+    assert xmltodict.parse(elsewhere.data)["xml"]["Content"].startswith("已受理")
+    [lamp] = engine.instances(SYSTEM, business_key="wechat:1003").items
+    assert lamp.region == "990101/001/002/01"  # the address rules, not the default grid
 
     incomplete = post(client, text_message("楼下太吵了，晚上睡不着", 1002), ts, nonce)
     assert "手机号" in xmltodict.parse(incomplete.data)["xml"]["Content"]
-    assert engine.instances(SYSTEM, process_key="whistle_dispatch").total == 1
+    assert engine.instances(SYSTEM, process_key="whistle_dispatch").total == 2
     # A signed body that is not a message is the sender's mistake, answered in plain text, and starts nothing.
     garbled = post(client, "<xml><MsgType>text", ts, nonce)
     assert garbled.status_code == 400 and garbled.data == b"malformed message"
     changed = post(client, text_message("另一件事：路灯不亮。地址：湖畔路3号 电话：13912345678", 1001), ts, nonce)
     assert xmltodict.parse(changed.data)["xml"]["Content"] == "该消息编号已用于另一条反映，请重新发送。"
-    assert engine.instances(SYSTEM, process_key="whistle_dispatch").total == 1
+    assert engine.instances(SYSTEM, process_key="whistle_dispatch").total == 2
 
 
 def test_encrypted_mode(wechat) -> None:
