@@ -1,7 +1,7 @@
 """Plain Chinese for people: one set of helpers for everything a person reads.
 
-Instructions templates use them as filters (``{{ limits.sign_within | within }}``
-reads "1 小时内"), notices, reports, CSV exports and the demo call them directly:
+Instructions templates use them as filters (``{{ "PT1H" | within }}`` reads "1 小时内",
+``{{ sign_deadline | beijing }}`` "12月6日 17:30"), notices, reports, CSV exports and the demo call them directly:
 
 - ``duration`` / ``within``: ISO 8601 durations and counts of working days —
   "30 分钟", "1 小时内", "3 个工作日内"; ``schedule`` reads repeating intervals

@@ -28,7 +28,8 @@ Figures (ratios are ``None`` when there is nothing to divide by):
 满意率 satisfaction_rate   weighted (满意 1, 基本满意 0.9, 不满意 0) over the same cases
 综合得分 composite         0.1 × 响应率 + 0.5 × 解决率 + 0.4 × 满意率 (weights configurable)
 退单 returned / upheld / overruled, 升级 escalations (handling tasks taken over by
-the district), 延期申请 extension_requests
+the district), 到场督办 onsite_escalations (on-site reports taken over by the district after a
+no-show), 延期申请 extension_requests
 =====================  ==========================================================
 """
 
@@ -75,6 +76,7 @@ class Dispatch:
     handled: bool = False
     handled_on_time: bool = False
     escalations: int = 0
+    onsite_escalations: int = 0  # 到场督办: the on-site deadline passed and the district took over
     extension_requests: int = 0
 
 
@@ -124,7 +126,7 @@ def collect(engine: Any, begin: datetime, end: datetime, street: str | None = No
         if not ids:
             continue
         cases.update(found)
-        tasks.extend(read.tasks(actor, ids, element_ids=("sign_in", "handle_feedback")))
+        tasks.extend(read.tasks(actor, ids, element_ids=("sign_in", "onsite_report", "handle_feedback")))
         for events in read.iter_events(actor, PROCESS_KEY, since=begin, actions="complete", instance_ids=ids):
             forms.update({e.task_id: e.data for e in events.items if e.task_id})
         closed = [iid for iid in ids if found[iid]["status"] == "completed"]
@@ -149,6 +151,8 @@ def collect(engine: Any, begin: datetime, end: datetime, street: str | None = No
                 current.returned = done and data.get("sign_decision") == "退单"
                 current.signed_on_time = (done and data.get("sign_decision") == "签收"
                                           and utc(row.completed_at) <= utc(row.due_at))
+            elif current is not None and row.element_id == "onsite_report":
+                current.onsite_escalations += row.status == "cancelled"  # only the no-show timer interrupts it
             elif current is not None:
                 if row.status == "cancelled":
                     current.escalations += 1  # only the escalation timer interrupts handling
@@ -190,6 +194,7 @@ def _figures(dispatches: list[Dispatch], records: list[dict[str, Any]], upheld: 
         "handled_on_time": sum(d.handled_on_time for d in dispatches),
         "on_time_closure_rate": _ratio(sum(d.handled_on_time for d in dispatches), handled),
         "escalations": sum(d.escalations for d in dispatches),
+        "onsite_escalations": sum(d.onsite_escalations for d in dispatches),
         "extension_requests": sum(d.extension_requests for d in dispatches),
         "followed_up": len(followed),
         "resolution_rate": resolution,
@@ -317,7 +322,8 @@ def _mean(values: list[int]) -> float | None:
 _PERIOD = {"month": "月份 YYYY-MM", "year": "年份 YYYY", "start": "开始日期 YYYY-MM-DD", "end": "结束日期（不含）YYYY-MM-DD"}
 _DEPT_COLUMNS = ("department", "department_name", "street", "dispatched", "responded", "response_rate",
                  "signed_on_time", "on_time_sign_rate", "returned", "returns_upheld", "returns_overruled", "handled",
-                 "closure_rate", "handled_on_time", "on_time_closure_rate", "escalations", "extension_requests",
+                 "closure_rate", "handled_on_time", "on_time_closure_rate", "escalations", "onsite_escalations",
+                 "extension_requests",
                  "followed_up", "resolution_rate", "satisfaction_rate", "composite", "street_rating", "community_rating")
 _STREET_COLUMNS = ("street", "street_name", "cases", "closed", "case_closure_rate", "community_cases", "whistle_cases",
                    *[c for c in _DEPT_COLUMNS[3:-2]])
@@ -329,7 +335,7 @@ HEADINGS = {
     "department_name": "部门", "street_name": "街道", "dispatched": "派单", "responded": "响应",
     "response_rate": "响应率", "signed_on_time": "按时签收", "on_time_sign_rate": "按时签收率", "returned": "退单",
     "returns_upheld": "退单获准", "returns_overruled": "退单被驳回", "handled": "办结", "closure_rate": "办结率",
-    "handled_on_time": "按时办结", "on_time_closure_rate": "按时办结率", "escalations": "升级",
+    "handled_on_time": "按时办结", "on_time_closure_rate": "按时办结率", "escalations": "升级", "onsite_escalations": "到场督办",
     "extension_requests": "延期申请", "followed_up": "回访", "resolution_rate": "解决率", "satisfaction_rate": "满意率",
     "composite": "综合得分", "street_rating": "街道评价", "community_rating": "社区评价", "cases": "案件",
     "closed": "已办结", "case_closure_rate": "案件办结率", "community_cases": "社区办结", "whistle_cases": "吹哨案件",

@@ -206,6 +206,10 @@ def test_no_show_is_urged_reported_to_the_street_then_escalated_to_the_district(
     world.follow_up(inst.id)
     record = world.variables(inst.id)["case_record"]["departments"][0]
     assert record["report_escalations"] == 1 and record["escalations"] == 0
+    from gongzhi.plugins.whistle import department_report
+
+    [row] = [r for r in department_report(world.engine, month="2025-03") if r["department"] == "shichang"]
+    assert (row["onsite_escalations"], row["escalations"], row["dispatched"]) == (1, 0, 1)  # counted once, as 到场督办
 
 
 def test_sign_in_counts_office_hours_unless_the_table_says_natural_time(world):
