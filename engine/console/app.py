@@ -84,16 +84,13 @@ def _mount_dev(bp: Blueprint, engine: Engine, shell: Any) -> None:
     """The development sign-in: a role picker over the demo directory that mints tokens."""
     from ..api.problems import from_gongzhi
 
-    def directory() -> Any:
-        return engine.directory
-
     @bp.get("/dev/sign-in")
     def dev_sign_in() -> Response:
         return shell("dev-sign-in")
 
     @bp.get("/dev/roles")
     def dev_roles() -> Response:
-        return Response(orjson.dumps(roles(directory())), mimetype="application/json")
+        return Response(orjson.dumps(roles(engine.directory)), mimetype="application/json")
 
     @bp.post("/dev/token")
     def dev_token() -> Response:
@@ -101,7 +98,7 @@ def _mount_dev(bp: Blueprint, engine: Engine, shell: Any) -> None:
         if request.mimetype != "application/json":
             abort(415)
         try:
-            token = mint_for_role(engine.config.secret_key, directory(), request.get_json(silent=True))
+            token = mint_for_role(engine.config.secret_key, engine.directory, request.get_json(silent=True))
         except GongzhiError as exc:
             return from_gongzhi(exc)
         return Response(orjson.dumps({"token": token}), mimetype="application/json")

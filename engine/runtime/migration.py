@@ -129,8 +129,8 @@ def plan(engine: "Engine", process_key: str, to_version: int, actor: Actor, *,
 def apply(engine: "Engine", process_key: str, to_version: int, actor: Actor, *,
           instance_ids: Sequence[str] | None = None, mapping: Mapping[str, str] | None = None) -> MigrationResult:
     """Move every case that can move; the others are listed with their reasons and left as they are."""
-    dry = plan(engine, process_key, to_version, actor, instance_ids=instance_ids, mapping=mapping)
     mapping = _check_mapping(mapping)
+    dry = plan(engine, process_key, to_version, actor, instance_ids=instance_ids, mapping=mapping)
     done = []
     for item in dry.instances:
         if not item.ok:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
@@ -25,10 +25,11 @@ from sqlalchemy.orm import aliased
 from ..clock import utc
 from ..errors import InvalidInput
 from ..security.identity import Actor, check_region
+from ..status import InstanceStatus
 from ..store.models import AuditEvent, Instance, TaskRow
 from . import audit
 from .audit.actions import AuditRecord, parse_record
-from .queries import plain_id
+from ..checks import plain_id
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -189,19 +190,13 @@ class ReadModel:
                 query = query.where(or_(Instance.created_at > at, and_(Instance.created_at == at, Instance.id > iid)))
             rows = session.execute(query.order_by(Instance.created_at, Instance.id).limit(limit + 1)).all()
         items = tuple(CaseSummary(r.id, r.process_key, r.business_key, r.region, r.status, utc(r.created_at),
-                                  utc(r.updated_at) if r.status != "running" else None) for r in rows[:limit])
+                                  utc(r.updated_at) if r.status != InstanceStatus.RUNNING else None) for r in rows[:limit])
         more = len(rows) > limit
         return Batch(items, f"{utc(rows[limit - 1].created_at).isoformat()}|{rows[limit - 1].id}" if more else None)
 
     def iter_cases(self, actor: Actor, process_key: str, **filters: Any) -> Iterator[Batch[CaseSummary]]:
         """Every batch of :meth:`cases`, following the cursors."""
-        after = None
-        while True:
-            batch = self.cases(actor, process_key, after=after, **filters)
-            yield batch
-            if batch.next is None:
-                return
-            after = batch.next
+        return _follow(self.cases, actor, process_key, filters)
 
     # --- tasks and variables of many instances --------------------------------------------
 
@@ -288,13 +283,7 @@ class ReadModel:
 
     def iter_events(self, actor: Actor, process_key: str, **filters: Any) -> Iterator[Batch[AuditRecord]]:
         """Every batch of :meth:`events`, following the cursors."""
-        after = None
-        while True:
-            batch = self.events(actor, process_key, after=after, **filters)
-            yield batch
-            if batch.next is None:
-                return
-            after = batch.next
+        return _follow(self.events, actor, process_key, filters)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -321,3 +310,15 @@ class ReadModel:
         from ..security.identity import SYSTEM
 
         return dict(self._engine.runner.case(session, instance_id, SYSTEM, workflow=False).variables)
+
+
+def _follow(read: Callable[..., Batch[Any]], actor: Actor, process_key: str,
+            filters: dict[str, Any]) -> Iterator[Batch[Any]]:
+    """Every batch ``read`` gives, from the first, following each batch's cursor."""
+    after = None
+    while True:
+        batch = read(actor, process_key, after=after, **filters)
+        yield batch
+        if batch.next is None:
+            return
+        after = batch.next

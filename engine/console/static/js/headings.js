@@ -1,4 +1,4 @@
-// Chinese column headings for the bundled reports' row keys (the reports return keys only).
+// Fallback Chinese headings for row keys a report gives no heading of its own (GET /reports `headings`).
 export const HEADINGS = {
   department: "部门", department_name: "部门", street: "街道", street_name: "街道", dispatched: "派单数",
   responded: "响应数", response_rate: "响应率", signed_on_time: "按时签收", on_time_sign_rate: "按时签收率",
