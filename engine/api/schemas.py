@@ -329,8 +329,6 @@ class ReportInfoSchema(Out):
     description = fields.String(required=True)
     params = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                          metadata={"description": "报表接受的查询参数及说明"})
-    headings = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
-                           metadata={"description": "列名 → 中文表头（与 CSV、Excel 导出相同）"})
 
 
 class ReportListSchema(Out):

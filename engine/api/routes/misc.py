@@ -90,8 +90,8 @@ def evaluate(actor: Actor, decision_id: str, body: dict[str, Any], **_: Any) -> 
 @api.route("GET", "/reports", summary="插件提供的报表", tag="报表", response=ReportListSchema,
            links={"RunReport": link("get_report", "运行第一个报表", name="$response.body#/items/0/name")})
 def list_reports(**_: Any) -> dict[str, Any]:
-    return {"items": [{"name": r.name, "title": r.title, "description": r.description, "params": dict(r.params),
-                       "headings": dict(r.headings)} for r in state().reports.values()]}
+    return {"items": [{"name": r.name, "title": r.title, "description": r.description, "params": dict(r.params)}
+                      for r in state().reports.values()]}
 
 
 def _document_reports(entry: dict[str, Any], context: DocContext) -> None:

@@ -1,9 +1,10 @@
-// Fallback Chinese headings for row keys a report gives no heading of its own (GET /reports `headings`).
+// Chinese column headings for the bundled reports' row keys (the reports return keys only).
 export const HEADINGS = {
   department: "部门", department_name: "部门", street: "街道", street_name: "街道", dispatched: "派单数",
   responded: "响应数", response_rate: "响应率", signed_on_time: "按时签收", on_time_sign_rate: "按时签收率",
   returned: "退单", returns_upheld: "退单成立", returns_overruled: "退单驳回", handled: "办结数", closure_rate: "办结率",
-  handled_on_time: "按时办结", on_time_closure_rate: "按时办结率", escalations: "升级", extension_requests: "延期申请",
+  handled_on_time: "按时办结", on_time_closure_rate: "按时办结率", escalations: "升级", onsite_escalations: "到场督办",
+  extension_requests: "延期申请",
   followed_up: "回访数", resolution_rate: "解决率", satisfaction_rate: "满意率", composite: "综合得分",
   street_rating: "街道评价", community_rating: "社区评价", cases: "案件数", closed: "已办结", case_closure_rate: "案件办结率",
   community_cases: "社区办理", whistle_cases: "吹哨案件", rank: "排名", year: "年份", responses: "报到次数", vetoes: "一票否决",

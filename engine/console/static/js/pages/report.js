@@ -3,7 +3,7 @@ import { download, get } from "../api.js";
 import { clear, field, h, select, table } from "../dom.js";
 import { regionOptions, value } from "../format.js";
 import { echarts } from "../loader.js";
-import { heading as commonHeading, PARAMS } from "../headings.js";
+import { heading, PARAMS } from "../headings.js";
 import { setQuery } from "./common.js";
 
 function control(name, current) {
@@ -27,7 +27,7 @@ function rowsOf(data) {
   return data && typeof data === "object" ? [data] : [];
 }
 
-function chartSpec(rows, heading) {
+function chartSpec(rows) {
   if (!rows.length) return null;
   const keys = Object.keys(rows[0]);
   const label = keys.find((k) => k.endsWith("_name")) || keys.find((k) => typeof rows[0][k] === "string");
@@ -51,8 +51,6 @@ function chartSpec(rows, heading) {
 export async function render(main, name, query) {
   const info = (await get("/reports")).items.find((r) => r.name === name);
   if (!info) throw new Error("没有这个报表");
-  // The report's own Chinese headings first (the same its CSV and Excel exports use).
-  const heading = (key) => info.headings?.[key] || commonHeading(key);
   const names = Object.keys(info.params).filter((p) => p !== "format");
   const params = Object.fromEntries(names.map((p) => [p, query.get(p) || ""]));
   if ("month" in params && !params.month && !params.year && !params.start) params.month = new Date().toISOString().slice(0, 7);
@@ -74,7 +72,7 @@ export async function render(main, name, query) {
   const chartBox = h("div", { class: "chart", role: "img", "aria-label": `${info.title}图表` });
   clear(main, h("h1", {}, info.title), h("p", {}, info.description), form,
     h("h2", {}, "图表"), chartBox, h("h2", {}, "数据"), table(columns, rows, { empty: "这一期没有数据。" }));
-  const spec = chartSpec(rows, heading);
+  const spec = chartSpec(rows);
   if (!spec) { chartBox.replaceWith(h("p", {}, "没有可以作图的数据。")); return; }
   const lib = await echarts();
   const chart = lib.init(chartBox, null, { renderer: "svg" });
