@@ -494,4 +494,6 @@ def test_6_an_id_that_holds_a_mobile_like_digit_run_is_not_masked() -> None:
 
     uuid_text = "合并到 024a1501-0265-473f-b512-6f420478a9ad"  # 15010265473 across the hyphens
     assert mask_text(uuid_text) == uuid_text
+    landline_like = "转入 6c158440-a8c3-4b0b-8868-0f0982345019"  # 0982345019 reads like a landline
+    assert mask_text(landline_like) == landline_like
     assert mask_text("电话13812345678，或 tel:138-1234-5678") == "电话138****5678，或 tel:138****5678"

@@ -73,9 +73,9 @@ _MARKERS = frozenset({HIDDEN, ERASED})
 # after would make it part of a longer number (an order id, a bank card).
 _SEP = r"[ \-.·]?"
 # Not inside a longer word of letters and digits: a UUID or a hash ("024a1501-0265-473f…") holds
-# digit runs that read like a mobile number.
+# digit runs that read like a mobile (or a landline) number.
 _MOBILE = re.compile(rf"(?<![0-9A-Za-z])(?:(?:\+|00)?86{_SEP})?(1[3-9][0-9](?:{_SEP}[0-9]){{8}})(?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<![0-9])(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?[2-9][0-9]{6,7}(?![0-9])")
+_LANDLINE = re.compile(r"(?<![0-9A-Za-z])(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?[2-9][0-9]{6,7}(?![0-9A-Za-z])")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{5}(?:19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9Xx](?![0-9A-Za-z])")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
