@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
@@ -124,6 +125,16 @@ class Demo:
     order: int = 100
 
 
+# A spreadsheet runs a cell that starts like a formula; residents write report titles (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?%?")
+
+
+def _inert(text: str) -> str:
+    """``text`` as a spreadsheet shows it, never runs it: a leading quote before a formula-like start."""
+    return "'" + text if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text) else text
+
+
 @dataclass(frozen=True)
 class Report:
     """A domain report, served under ``/api/v1/reports/{name}`` (JSON, ``?format=csv``, ``?format=xlsx``).
@@ -199,9 +210,9 @@ class Report:
         columns = self.export_columns(rows)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([self.headings.get(c, c) for c in columns])
+        writer.writerow([_inert(self.headings.get(c, c)) for c in columns])
         for row in rows:
-            writer.writerow([self.cell(c, row.get(c)) for c in columns])
+            writer.writerow([_inert(self.cell(c, row.get(c))) for c in columns])
         return out.getvalue()
 
     def to_xlsx(self, data: Any) -> bytes:
