@@ -10,6 +10,7 @@ code of the directory, or a snake_case identifier.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import datetime, timezone
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from pypdf import PdfReader
 
 from gongzhi import SYSTEM, Actor, Engine, MovableClock
 from gongzhi.demo import narrate
@@ -24,6 +26,7 @@ from gongzhi.humanize import looks_like_machine_text
 from gongzhi.hooks.manager import Registry
 from gongzhi.plugins.property.roster import Roster
 from gongzhi.plugins.whistle.directory import Directory
+from gongzhi.hooks.exports import ExportHeading
 from gongzhi.hooks.objects import Report
 
 BPMN = Path(__file__).resolve().parents[1] / "bpmn"
@@ -101,6 +104,9 @@ def report_exports(engine: Engine) -> Iterator[tuple[str, str]]:
                 rows = report.run(engine, SYSTEM, **params[report.name])
                 assert rows, f"report {report.name} has no rows to read"
                 yield f"报表导出 {report.name}", report.to_csv(rows)
+                heading = ExportHeading.of(report.title, SYSTEM, params[report.name], engine.clock.now())
+                pdf = PdfReader(io.BytesIO(report.to_pdf(rows, heading)))
+                yield f"报表导出 {report.name}.pdf", "\n".join(page.extract_text() for page in pdf.pages)
 
 
 def test_the_stories_showed_tasks_narration_and_reports(seen: list[tuple[str, str]]) -> None:

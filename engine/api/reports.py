@@ -44,6 +44,11 @@ def collect_reports(pm: Any) -> Registry[Report]:
             raise ConfigurationError(
                 f"report '{name}' registered by '{registry.owners[name]}' is a {type(item).__name__}, not a "
                 "gongzhi.Report: build it as Report(name, title, description, params, columns, compute, ...)")
+    for name, item in registry.items():
+        unknown = [other for _, other in item.book if other not in registry]
+        if unknown:
+            raise ConfigurationError(f"report '{name}' registered by '{registry.owners[name]}' names unknown reports "
+                                     f"{unknown} in its book (sheet title, report name)")
     return registry
 
 

@@ -177,8 +177,9 @@ class VersionQuerySchema(Query):
 
 
 class ReportQuerySchema(Query):
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]),
-                           metadata={"description": "json（默认）、csv（UTF-8 带 BOM）或 xlsx（单个工作表，中文表头）"})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx", "pdf"]),
+                           metadata={"description": "json（默认）、csv（UTF-8 带 BOM）、xlsx（考核工作簿：表头写明统计期、"
+                                                    "区域和生成时间，分级的报表每级一个工作表）或 pdf（归档用，中文字体内置）"})
 
 
 # --- responses ----------------------------------------------------------------------

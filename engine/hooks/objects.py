@@ -7,10 +7,12 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover - the web layer's types; this module never imports Flask
     from flask import Blueprint
+
+    from .exports import ExportHeading
 
 from ..errors import InvalidInput, NotAllowed
 from ..security.identity import Actor
@@ -165,6 +167,8 @@ class Report:
     headings: Mapping[str, str] = field(default_factory=dict)
     percents: frozenset[str] = frozenset()
     named: frozenset[str] = frozenset()  # columns of codes shown by their Chinese names (humanize.name_of)
+    units: Mapping[str, str] = field(default_factory=dict)  # column -> unit in its heading: "派单（件）"
+    book: tuple[tuple[str, str], ...] = ()  # (sheet title, report name): the levels of its assessment workbook
 
     def run(self, engine: Any, actor: Actor, **params: Any) -> Any:
         """The figures as ``actor`` may see them (scoped by ``scope``; NotAllowed without one)."""
@@ -196,6 +200,11 @@ class Report:
             return list(inner) if isinstance(inner, list) else [data]
         return [r if isinstance(r, Mapping) else {"value": r} for r in data or ()]
 
+    def heading(self, column: str) -> str:
+        """A column's heading in the exports: its Chinese name, with its unit when it has one."""
+        name = self.headings.get(column, column)
+        return f"{name}（{self.units[column]}）" if column in self.units else name
+
     def cell(self, column: str, value: Any) -> str:
         """One exported cell as a person reads it."""
         from ..humanize import cell, name_of
@@ -210,16 +219,23 @@ class Report:
         columns = self.export_columns(rows)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([_inert(self.headings.get(c, c)) for c in columns])
+        writer.writerow([_inert(self.heading(c)) for c in columns])
         for row in rows:
             writer.writerow([_inert(self.cell(c, row.get(c))) for c in columns])
         return out.getvalue()
 
-    def to_xlsx(self, data: Any) -> bytes:
-        """The figures as a single-sheet workbook with Chinese headings (see ``hooks.xlsx``)."""
+    def to_xlsx(self, data: Any, heading: "ExportHeading | None" = None,
+                sheets: Sequence[tuple[str, "Report", Any]] = ()) -> bytes:
+        """The figures as a workbook with Chinese headings, a title block and level sheets (see ``hooks.xlsx``)."""
         from .xlsx import workbook
 
-        return workbook(self, data)
+        return workbook(self, data, heading, sheets)
+
+    def to_pdf(self, data: Any, heading: "ExportHeading") -> bytes:
+        """The figures as a PDF for filing, Chinese in ReportLab's built-in font (see ``hooks.pdf``)."""
+        from .pdf import document
+
+        return document(self, data, heading)
 
 class PortalAdapter(Protocol):
     """A portal adapter (``gongzhi_register_adapters``): the web app mounts ``blueprint(engine)`` under

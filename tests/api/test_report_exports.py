@@ -66,10 +66,12 @@ def test_xlsx_export_has_chinese_headings_and_cells_as_people_write_them(served:
     assert book.sheetnames == ["各网格案件数"]
     sheet = book.active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0] == ["网格", "案件数", "办理中", "已办结", "已撤销", "办结率"]  # no code columns
-    assert values[1] == ["110105/001", 3, 2, 1, 0, 0.3333] and values[2][:5] == ["110105/002", 2, 2, 0, 0]
-    assert sheet["F2"].number_format == "0.0%" and sheet["F3"].number_format == "0%"  # reads 33.3%, 0%
-    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+    assert values[0][0] == "各网格案件数" and sheet["A1"].font.bold  # the title block a 考核办 files
+    assert values[1][0].startswith("统计期：2026年11月　区域：全区　生成时间：")
+    assert values[2] == ["网格", "案件数", "办理中", "已办结", "已撤销", "办结率"]  # no code columns
+    assert values[3] == ["110105/001", 3, 2, 1, 0, 0.3333] and values[4][:5] == ["110105/002", 2, 2, 0, 0]
+    assert sheet["F4"].number_format == "0.0%" and sheet["F5"].number_format == "0%"  # reads 33.3%, 0%
+    assert sheet.freeze_panes == "A4" and sheet["A3"].font.bold
 
 
 def test_csv_export_says_the_same(served: tuple[Engine, Any], people: Any) -> None:
@@ -95,7 +97,8 @@ def test_openapi_documents_the_exports(served: tuple[Engine, Any]) -> None:
     doc = client.get(f"{API}/openapi.json").get_json()
     entry = doc["paths"]["/reports/{name}"]["get"]
     formats = next(p for p in entry["parameters"] if p["name"] == "format")["schema"]["enum"]
-    assert formats == ["json", "csv", "xlsx"]
+    assert formats == ["json", "csv", "xlsx", "pdf"]
     content = entry["responses"]["200"]["content"]
     assert content[XLSX]["schema"] == {"type": "string", "format": "binary"} and "text/csv" in content
+    assert content["application/pdf"]["schema"] == {"type": "string", "format": "binary"}
     assert "grid-counts" in next(p for p in entry["parameters"] if p["name"] == "name")["schema"]["enum"]

@@ -16,6 +16,8 @@ from ..context import state
 from ...checks import max_json_depth
 from ..openapi import DocContext, build_spec
 from ..operations import json_response, link
+from ...hooks.exports import ExportHeading
+from ...hooks.pdf import PDF_MEDIA_TYPE
 from ...hooks.xlsx import XLSX_MEDIA_TYPE
 from ..reports import run_report
 from ..schemas import (
@@ -109,22 +111,31 @@ def _document_reports(entry: dict[str, Any], context: DocContext) -> None:
                                         "description": "；".join(described)})
 
 
-@api.route("GET", "/reports/<name>", summary="运行报表（?format=csv 导出 CSV，?format=xlsx 导出 Excel）", tag="报表",
-           query=ReportQuerySchema, response=ReportResultSchema, produces=("application/json", "text/csv", XLSX_MEDIA_TYPE),
+@api.route("GET", "/reports/<name>", summary="运行报表（?format=csv 导出 CSV，xlsx 导出考核工作簿，pdf 导出归档 PDF）",
+           tag="报表", query=ReportQuerySchema, response=ReportResultSchema,
+           produces=("application/json", "text/csv", XLSX_MEDIA_TYPE, PDF_MEDIA_TYPE),
            errors=(403,), document=_document_reports,
            description="报表声明的参数（见 GET /reports 的 params；每个参数的说明列出用到它的报表）从查询字符串传入，"
                        "其他参数忽略。报表不能使用所给的参数时返回 422 `report-parameter-error`。"
-                       "CSV 与 XLSX 导出用中文表头，比率写作百分数，代码写作名称。")
+                       "导出用中文表头（带单位），比率写作百分数，代码写作名称；XLSX 与 PDF 的表头写明统计期、区域和生成时间，"
+                       "报表声明了分级（区、街道、社区、部门）时 XLSX 每级一个工作表。")
 def get_report(actor: Actor, name: str, query: dict[str, Any], **_: Any) -> Any:
-    report = state().reports.get(name)
+    reports = state().reports
+    report = reports.get(name)
     if report is None:
         raise NotFound(f"没有报表 '{name}'", report=name)
+    engine = state().engine
     params = {k: v for k, v in request.args.items() if k != "format"}
-    data = run_report(report, state().engine, actor, params)  # masked by Report.run for readers without pii
+    data = run_report(report, engine, actor, params)  # masked by Report.run for readers without pii
     if query["format"] == "csv":
         return _attachment("\ufeff" + report.to_csv(data), "text/csv", f"{name}.csv")
+    heading = ExportHeading.of(report.title, actor, params, engine.clock.now())
     if query["format"] == "xlsx":
-        return _attachment(report.to_xlsx(data), XLSX_MEDIA_TYPE, f"{name}.xlsx")
+        levels = [(title, reports[other], run_report(reports[other], engine, actor, params))
+                  for title, other in report.book]  # every name checked at start-up
+        return _attachment(report.to_xlsx(data, heading, levels), XLSX_MEDIA_TYPE, f"{name}.xlsx")
+    if query["format"] == "pdf":
+        return _attachment(report.to_pdf(data, heading), PDF_MEDIA_TYPE, f"{name}.pdf")
     return {"name": name, "title": report.title, "data": data}
 
 
