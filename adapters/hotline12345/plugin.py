@@ -7,6 +7,7 @@ This module is the adapter without the web (the outbound channel and taking orde
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from ..base import AdapterPlugin
 from ..cases import group_unit, summarize, task_data
 from ..inbound import Refused, admit, grid_of
 from ..intake import IntakeResult
-from ..signing import signature_headers
+from ..signing import Verifier, WebhookVerificationError, signature_headers
 from ..transport import DeliveryFailed, Sender
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,6 +57,7 @@ class HotlineAdapter(AdapterPlugin):
         self.secrets: list[str] = []
         self.default_grid: str | None = None
         self.tz = ZoneInfo("Asia/Shanghai")
+        self.verifier: Verifier | None = None
 
     def configure(self, config: Mapping[str, Any]) -> None:
         self.token = config.get("token")
@@ -66,6 +68,10 @@ class HotlineAdapter(AdapterPlugin):
             raise ConfigurationError("adapter_hotline12345: callback_url needs callback_secret(s) to sign pushes")
         self.default_grid = config.get("default_grid")
         self.tz = ZoneInfo(config.get("timezone") or "Asia/Shanghai")
+        platform = config.get("platform_secrets") or ([config["platform_secret"]] if config.get("platform_secret") else [])
+        # Signed inbound calls: a forged call fails the signature, a replayed one the timestamp window
+        # (a retry inside it is answered from the order's or the action's idempotency record).
+        self.verifier = Verifier([str(s) for s in platform], clock=self.clock or time.time) if platform else None
 
     # --- outbound: the channel ----------------------------------------------------------
 
@@ -173,6 +179,27 @@ class HotlineAdapter(AdapterPlugin):
         result = admit(self.intake(), order_no, order, start)
         view = self.engine.instance(result.instance_id, self.actor)
         return result, {"order_no": order_no, "case_id": view.id, "received_at": self._time(view.created_at)}
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
+        """Check the platform's Standard Webhooks signature when ``platform_secrets`` are configured."""
+        if self.verifier is None:
+            return
+        try:
+            self.verifier.verify(headers, body)
+        except WebhookVerificationError as exc:
+            raise Refused(401, f"签名无效：{exc}", kind="unauthorized", code=40101) from exc
+        # Idempotency is the order's and the action's, kept in the database: the same call again inside
+        # the window gets its first answer, so the verifier need not remember ids.
+        self.verifier.seen.forget(headers.get("webhook-id", ""))
+
+    def order_no_valid(self, order_no: str) -> bool:
+        return bool(ORDER_NO.match(order_no))
+
+    def act(self, order_no: str, body: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
+        """The platform's 催办, 督办, 回访结果, 重派, 撤单 or return answer, applied once (see ``actions``)."""
+        from .actions import perform
+
+        return perform(self, order_no, body)
 
     def status(self, order_no: str) -> dict[str, Any]:
         """What the platform asks about an order: open or closed, its stage and the unit that has it."""

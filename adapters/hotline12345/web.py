@@ -49,12 +49,19 @@ def blueprint(adapter: HotlineAdapter, engine: Engine) -> Blueprint:
             raise Refused(503, "热线接口未配置令牌（adapter_hotline12345.token）", kind="unconfigured")
         if not secret_matches(bearer_token(request.headers.get("Authorization")), [str(adapter.token)]):
             raise Refused(401, "令牌无效", kind="unauthorized")
+        if request.method == "POST":
+            adapter.verify(request.headers, request.get_data())
 
     @bp.post("/work-orders")
     def receive() -> Response:
         result, data = adapter.receive(json_object())
         body = {"code": 0, "message": "已接收", "data": data}
         return _json(body, 200, {} if result.created else {"Idempotent-Replayed": "true"})
+
+    @bp.post("/work-orders/<order_no>/actions")
+    def act(order_no: str) -> Response:
+        created, data = adapter.act(order_no, json_object())
+        return _json({"code": 0, "message": "已受理", "data": data}, 200, {} if created else {"Idempotent-Replayed": "true"})
 
     @bp.get("/work-orders/<order_no>")
     def status(order_no: str) -> Response:

@@ -195,8 +195,10 @@ class DefinitionSet:
             subprocess_specs = self.parser.get_subprocess_specs(process_id)
         except ValidationException as exc:
             raise DefinitionInvalid([_spiff_problem(exc, file)]) from exc
-        process_ids = [process_id, *subprocess_specs]
-        used_files = {processes[p][0] for p in process_ids if p in processes}
+        # Embedded (event) sub-processes are specs of their own to SpiffWorkflow; their elements are
+        # indexed with the process that holds them, so only processes of their own are walked here.
+        process_ids = [p for p in (process_id, *subprocess_specs) if p in processes]
+        used_files = {processes[p][0] for p in process_ids}
         tasks: dict[tuple[str, str], TaskMeta] = {}
         start_form = None
         async_ids: dict[str, set[str]] = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from gongzhi import InvalidInput, Notifier, Outbox, ServiceCall, ServiceTask
+from gongzhi import SYSTEM, InvalidInput, Notifier, Outbox, ServiceCall, ServiceTask
 from gongzhi.calendar import add_working_days
 from gongzhi.humanize import sentence
 
@@ -51,6 +51,18 @@ def service_tasks(directory: Callable[[], Directory], notifier: Notifier) -> lis
             notifier(item)
         return notices if isinstance(to, list) else notices[0]
 
+    def notify_holders(call: ServiceCall) -> list[dict[str, Any]]:
+        """The notice to whoever holds the case now (the groups of its open tasks), plus ``also``."""
+        if call.engine is None:
+            raise RuntimeError("whistle.notify_holders 需要引擎读取案件的待办，但调用方没有提供引擎")
+        holders = [g for task in call.engine.read.tasks(SYSTEM, [call.instance_id], status="open")
+                   for g in task.candidate_groups]
+        to = list(dict.fromkeys([*(call.params.get("also") or []), *holders]))
+        notices = [notice(call, str(g)) for g in to]
+        for item in notices:
+            notifier(item)
+        return notices
+
     def extend_deadline(call: ServiceCall) -> dict[str, Any]:
         if call.engine is None:
             raise RuntimeError("whistle.extend_deadline 需要引擎的工作日历，但调用方没有提供引擎")
@@ -60,6 +72,7 @@ def service_tasks(directory: Callable[[], Directory], notifier: Notifier) -> lis
         ServiceTask("whistle.locate", locate, "按网格编码查询所属街道、社区"),
         ServiceTask("whistle.link_duplicate", link_duplicate, "关联重复件"),
         ServiceTask("whistle.notify", notify, "发送催签、催报到、催办通知"),
+        ServiceTask("whistle.notify_holders", notify_holders, "向正在办理案件的单位转达通知（如 12345 平台催办、督办）"),
         ServiceTask("whistle.extend_deadline", extend_deadline, "从原办理期限起顺延核准的工作日"),
     ]
 

@@ -121,7 +121,12 @@ def test_round_trip_receive_sign_extension_feedback_close(hotline, driver, clock
     d.extension(case_id, days=3)
     d.feedback(case_id)
     d.rate(case_id)
-    d.follow_up(case_id)
+    assert [t.element_id for t in d.open_tasks(case_id)] == []  # an order of the platform: the platform revisits
+    revisit = client.post(f"/adapters/hotline12345/work-orders/{ORDER['order_no']}/actions",
+                          json={"action_id": "HF-1", "action": "revisit", "occurred_at": "2026-11-05T10:00:00+08:00",
+                                "data": {"satisfaction": "满意", "resolved": "已解决", "contacted": True}},
+                          headers={"Authorization": f"Bearer {TOKEN}"})
+    assert revisit.status_code == 200 and revisit.get_json()["data"]["result"] == "已送达", revisit.get_json()
     flush(engine, clock)
     assert platform.problems == []
     actions = [p["action"] for p in platform.pushes]

@@ -1,0 +1,159 @@
+"""What the 12345 platform does to an order it dispatched: 催办, 督办, 回访结果, 重派, 撤单, and its answer
+to a return (退单审核结果). Each call changes the case once, however often the platform retries it.
+
+The case changes through messages its BPMN catches (``whistle_dispatch``: 催办 and 督办 in
+non-interrupting event sub-processes, the revisit, re-dispatch and return answer where the case waits
+for them), or, for 撤单, by cancelling the case with the platform's reason. The platform's
+``action_id`` is the idempotency key: a retry gets the first answer, the same id with other content
+is a conflict. Flask-free; ``web.py`` maps the routes here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Mapping
+
+import orjson
+from gongzhi import GongzhiError, InstanceStatus, NotFound
+
+from ..intake import content_hash
+from ..inbound import Refused
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .plugin import HotlineAdapter
+
+__all__ = ["PLATFORM_ACTIONS", "MESSAGES", "PlatformAction", "parse_action", "perform"]
+
+PLATFORM_ACTIONS = {"urge": "催办", "supervise": "督办", "revisit": "回访结果", "redispatch": "重派",
+                    "withdraw": "撤单", "return_result": "退单审核结果"}
+# The message each action sends (its data arrives in the catch event's message variable; 撤单 cancels instead).
+MESSAGES = {"urge": "hotline_urge", "supervise": "hotline_supervise", "revisit": "hotline_revisit",
+            "redispatch": "hotline_redispatch", "return_result": "hotline_return_result"}
+# 催办 and 督办 reach a running case at once or not at all; the others wait (the message TTL) for the
+# case to reach the step that waits for them (a revisit may come while a second department still works).
+IMMEDIATE = frozenset({"urge", "supervise"})
+ACTION_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,100}$")
+SATISFACTION = ("满意", "基本满意", "不满意")
+RESOLVED = ("已解决", "部分解决", "未解决")
+CLOSED_CODE = 40902  # the order is closed or withdrawn: nothing more can be done to it
+OWNER = "hotline12345:action"
+
+
+@dataclass(frozen=True)
+class PlatformAction:
+    action_id: str
+    action: str
+    occurred_at: str | None
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return PLATFORM_ACTIONS[self.action]
+
+
+def _text(data: Mapping[str, Any], key: str, errors: list[dict[str, str]], *, required: bool, limit: int = 500) -> None:
+    value = data.get(key)
+    if value is None and not required:
+        return
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        errors.append({"field": f"data.{key}", "message": f"必填文字，不超过 {limit} 字" if required else f"文字，不超过 {limit} 字"})
+
+
+def _choice(data: Mapping[str, Any], key: str, options: tuple[str, ...], errors: list[dict[str, str]],
+            *, required: bool) -> None:
+    if data.get(key) is None and not required:
+        return
+    if data.get(key) not in options:
+        errors.append({"field": f"data.{key}", "message": "取值：" + " / ".join(options)})
+
+
+def _data_errors(action: str, data: Mapping[str, Any]) -> list[dict[str, str]]:
+    errors: list[dict[str, str]] = []
+    if action in ("urge", "supervise"):
+        _text(data, "content", errors, required=True)
+    elif action == "revisit":
+        _choice(data, "satisfaction", SATISFACTION, errors, required=True)
+        _choice(data, "resolved", RESOLVED, errors, required=True)
+        if "contacted" in data and not isinstance(data["contacted"], bool):
+            errors.append({"field": "data.contacted", "message": "true 或 false"})
+        _text(data, "comment", errors, required=False)
+    elif action in ("redispatch", "withdraw"):
+        _text(data, "reason", errors, required=True)
+    elif action == "return_result":
+        if not isinstance(data.get("accepted"), bool):
+            errors.append({"field": "data.accepted", "message": "true（同意退单）或 false（不同意）"})
+        _text(data, "comment", errors, required=data.get("accepted") is False)
+    return errors
+
+
+def parse_action(body: Mapping[str, Any]) -> PlatformAction:
+    """The platform's call, checked field by field (a ``Refused`` 400 naming every wrong field)."""
+    errors: list[dict[str, str]] = []
+    action_id, action, data = body.get("action_id"), body.get("action"), body.get("data")
+    if not isinstance(action_id, str) or not ACTION_ID.match(action_id):
+        errors.append({"field": "action_id", "message": "1–100 位字母、数字或 - _ : ."})
+    if action not in PLATFORM_ACTIONS:
+        errors.append({"field": "action", "message": "取值：" + " / ".join(PLATFORM_ACTIONS)})
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        errors.append({"field": "data", "message": "JSON 对象"})
+    occurred = body.get("occurred_at")
+    if occurred is not None:
+        try:
+            if not isinstance(occurred, str) or datetime.fromisoformat(occurred).tzinfo is None:
+                raise ValueError
+        except ValueError:
+            errors.append({"field": "occurred_at", "message": "带时区的 ISO 8601 时间"})
+    if not errors:
+        errors = _data_errors(action, data)
+    if errors:
+        raise Refused(400, "平台操作字段有误", kind="bad-request", errors=errors)
+    return PlatformAction(action_id, action, occurred, dict(data))
+
+
+def perform(adapter: HotlineAdapter, order_no: str, body: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
+    """Apply the platform's action to the order's case once: (first time?, the answer's data)."""
+    action = parse_action(body)
+    claims = adapter.engine.claims
+    fingerprint = content_hash({"order_no": order_no, **{k: body.get(k) for k in ("action", "data")}})
+    claim = claims.claim(OWNER, action.action_id, action.action, fingerprint, wait_seconds=5)
+    if not claim.owned:
+        if claim.state == "done":  # ClaimState is a str enum
+            return False, orjson.loads(claim.body or "{}")
+        if claim.state == "conflict":
+            raise Refused(409, f"操作编号 {action.action_id} 已用于另一项操作", kind="conflict")
+        raise Refused(409, f"操作 {action.action_id} 正在处理，请稍后重试", kind="busy")
+    try:
+        data = _apply(adapter, order_no, action)
+    except BaseException:
+        claims.release(OWNER, action.action_id)  # nothing changed: a corrected call may use the id again
+        raise
+    claims.finish(OWNER, action.action_id, 200, orjson.dumps(data).decode())
+    return True, data
+
+
+def _apply(adapter: HotlineAdapter, order_no: str, action: PlatformAction) -> dict[str, Any]:
+    view = adapter.intake().find(order_no) if adapter.order_no_valid(order_no) else None
+    if view is None:
+        raise Refused(404, f"工单 {order_no} 不存在", kind="not-found")
+    if view.status != InstanceStatus.RUNNING:
+        raise Refused(409, f"工单 {order_no} 已{'撤单' if view.status == InstanceStatus.CANCELLED else '办结'}，"
+                           f"不能再{action.name}", kind="conflict", code=CLOSED_CODE)
+    answer = {"order_no": order_no, "action_id": action.action_id, "action": action.action, "case_id": view.id}
+    engine, actor = adapter.engine, adapter.actor
+    if action.action == "withdraw":
+        engine.cancel(view.id, actor, f"12345 平台撤单：{action.data['reason']}")
+        return {**answer, "result": "已撤单"}
+    payload = {**action.data, "action_id": action.action_id, "occurred_at": action.occurred_at}
+    try:
+        receipt = engine.send_message(MESSAGES[action.action], actor, payload, business_key=view.business_key,
+                                      message_id=f"{OWNER}:{action.action_id}",
+                                      ttl_seconds=0 if action.action in IMMEDIATE else None)
+    except NotFound as exc:  # a running case that is not (or no longer) at a step that takes this action
+        raise Refused(409, f"工单 {order_no} 当前环节不受理{action.name}", kind="conflict", code=CLOSED_CODE) from exc
+    except GongzhiError as exc:
+        raise Refused(min(exc.http_status, 500), exc.message) from exc
+    return {**answer, "result": "已送达" if receipt.status == "delivered" else "已接收，待案件办理到相应环节时处理"}
