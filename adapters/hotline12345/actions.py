@@ -1,5 +1,6 @@
 """What the 12345 platform does to an order it dispatched: 催办, 督办, 回访结果, 重派, 撤单, and its answer
 to a return (退单审核结果). Each call changes the case once, however often the platform retries it.
+Also the monthly reconciliation: orders whose status differs between the platform and Gongzhi.
 
 The case changes through messages its BPMN catches (``whistle_dispatch``: 催办 and 督办 in
 non-interrupting event sub-processes, the revisit, re-dispatch and return answer where the case waits
@@ -24,7 +25,7 @@ from ..inbound import Refused
 if TYPE_CHECKING:  # pragma: no cover
     from .plugin import HotlineAdapter
 
-__all__ = ["PLATFORM_ACTIONS", "MESSAGES", "PlatformAction", "parse_action", "perform"]
+__all__ = ["PLATFORM_ACTIONS", "MESSAGES", "PlatformAction", "parse_action", "perform", "reconcile"]
 
 PLATFORM_ACTIONS = {"urge": "催办", "supervise": "督办", "revisit": "回访结果", "redispatch": "重派",
                     "withdraw": "撤单", "return_result": "退单审核结果"}
@@ -157,3 +158,48 @@ def _apply(adapter: HotlineAdapter, order_no: str, action: PlatformAction) -> di
     except GongzhiError as exc:
         raise Refused(min(exc.http_status, 500), exc.message) from exc
     return {**answer, "result": "已送达" if receipt.status == "delivered" else "已接收，待案件办理到相应环节时处理"}
+
+
+# --- the monthly reconciliation -------------------------------------------------------------------
+
+STATUS_WORDS = {"running": "open", "completed": "closed", "cancelled": "withdrawn"}
+PLATFORM_STATUSES = ("open", "closed", "withdrawn")
+MAX_RECONCILED = 20_000  # orders in one call: a district's month, with room
+
+
+def reconcile(adapter: HotlineAdapter, month: Any, orders: Any) -> dict[str, Any]:
+    """Orders whose status differs between the platform (``orders``: ``[{"order_no", "status"}]``) and
+    Gongzhi, for the orders received in ``month`` (YYYY-MM, China time), and orders only one side has."""
+    from gongzhi.calendar import CST
+
+    errors: list[dict[str, str]] = []
+    match = re.fullmatch(r"(\d{4})-(\d{2})", month) if isinstance(month, str) else None
+    if not match or not 1 <= int(match[2]) <= 12:
+        errors.append({"field": "month", "message": "YYYY-MM"})
+    if not isinstance(orders, list) or len(orders) > MAX_RECONCILED:
+        errors.append({"field": "orders", "message": f"数组，至多 {MAX_RECONCILED} 条"})
+    platform: dict[str, str] = {}
+    for i, order in enumerate(orders if isinstance(orders, list) and not errors else []):
+        no, status = (order.get("order_no"), order.get("status")) if isinstance(order, dict) else (None, None)
+        if not isinstance(no, str) or not adapter.order_no_valid(no) or status not in PLATFORM_STATUSES:
+            errors.append({"field": f"orders[{i}]", "message": "order_no 与 status（" + " / ".join(PLATFORM_STATUSES) + "）"})
+        else:
+            platform[no] = status
+    if errors:
+        raise Refused(400, "对账参数有误", kind="bad-request", errors=errors[:50])
+    year, number = int(match[1]), int(match[2])
+    begin = datetime(year, number, 1, tzinfo=CST)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=CST)
+    ours: dict[str, tuple[str, str]] = {}
+    prefix = f"{adapter.name}:"
+    for batch in adapter.engine.read.iter_cases(adapter.actor, adapter.process_key, created_from=begin, created_before=end):
+        for case in batch.items:
+            if (case.business_key or "").startswith(prefix):
+                ours[case.business_key[len(prefix):]] = (STATUS_WORDS.get(case.status, case.status), case.id)
+    differences = [{"order_no": no, "platform": platform[no], "gongzhi": ours[no][0], "case_id": ours[no][1]}
+                   for no in sorted(platform.keys() & ours.keys()) if platform[no] != ours[no][0]]
+    return {"month": month, "platform_orders": len(platform), "gongzhi_orders": len(ours),
+            "differences": differences,
+            "missing_in_gongzhi": sorted(platform.keys() - ours.keys()),
+            "missing_on_platform": [{"order_no": no, "gongzhi": ours[no][0], "case_id": ours[no][1]}
+                                    for no in sorted(ours.keys() - platform.keys())]}

@@ -201,6 +201,12 @@ class HotlineAdapter(AdapterPlugin):
 
         return perform(self, order_no, body)
 
+    def reconcile(self, month: Any, orders: Any) -> dict[str, Any]:
+        """The month's orders whose status differs between the platform and Gongzhi (see ``actions``)."""
+        from .actions import reconcile
+
+        return reconcile(self, month, orders)
+
     def status(self, order_no: str) -> dict[str, Any]:
         """What the platform asks about an order: open or closed, its stage and the unit that has it."""
         view = self.intake().find(order_no) if ORDER_NO.match(order_no) else None

@@ -63,6 +63,11 @@ def blueprint(adapter: HotlineAdapter, engine: Engine) -> Blueprint:
         created, data = adapter.act(order_no, json_object())
         return _json({"code": 0, "message": "已受理", "data": data}, 200, {} if created else {"Idempotent-Replayed": "true"})
 
+    @bp.post("/reconciliation")
+    def reconcile() -> Response:
+        body = json_object()
+        return _json({"code": 0, "message": "ok", "data": adapter.reconcile(body.get("month"), body.get("orders"))})
+
     @bp.get("/work-orders/<order_no>")
     def status(order_no: str) -> Response:
         return _json({"code": 0, "message": "ok", "data": adapter.status(order_no)})

@@ -194,3 +194,28 @@ def test_signed_calls_refuse_a_forgery_and_a_replay_but_answer_a_retry(platform_
     replayed = post("/adapters/hotline12345/work-orders", body, stale)
     assert replayed.status_code == 401 and "too old" in replayed.get_json()["message"]
     assert engine.instances(SYSTEM, business_key="hotline12345:" + ORDER["order_no"]).total == 1
+
+
+def test_the_monthly_reconciliation_lists_what_differs(platform_world, clock):
+    engine, client, _ = platform_world()
+    first = send(client, ORDER).get_json()["data"]["case_id"]
+    send(client, {**ORDER, "order_no": "GD20261102000301"})
+    send(client, {**ORDER, "order_no": "GD20261102000302"})
+    act(client, "GD20261102000302", "CD-1", "withdraw", {"reason": "市民撤回诉求"})
+    platform = [{"order_no": ORDER["order_no"], "status": "closed"},  # the platform thinks it is closed: it is not
+                {"order_no": "GD20261102000301", "status": "open"},
+                {"order_no": "GD20261102000302", "status": "withdrawn"},
+                {"order_no": "GD20261102000399", "status": "open"}]  # never reached Gongzhi
+    answer = client.post("/adapters/hotline12345/reconciliation", json={"month": "2026-11", "orders": platform},
+                         headers=AUTH)
+    assert answer.status_code == 200, answer.get_json()
+    data = answer.get_json()["data"]
+    assert data["differences"] == [{"order_no": ORDER["order_no"], "platform": "closed", "gongzhi": "open", "case_id": first}]
+    assert data["missing_in_gongzhi"] == ["GD20261102000399"] and data["missing_on_platform"] == []
+    assert data["platform_orders"] == 4 and data["gongzhi_orders"] == 3
+    other_month = client.post("/adapters/hotline12345/reconciliation", json={"month": "2026-10", "orders": platform},
+                              headers=AUTH).get_json()["data"]
+    assert other_month["gongzhi_orders"] == 0 and len(other_month["missing_in_gongzhi"]) == 4
+    bad = client.post("/adapters/hotline12345/reconciliation", json={"month": "2026-13", "orders": [{"order_no": "x y"}]},
+                      headers=AUTH)
+    assert bad.status_code == 400 and bad.get_json()["errors"][0]["field"] == "month"
