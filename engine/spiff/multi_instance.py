@@ -55,10 +55,21 @@ _CAPPED: dict[type, type] = {}
 
 
 def adopt_multi_instance(spec: Any) -> None:
-    """Switch every multi-instance task spec of a parsed process spec to its capped subclass."""
+    """Switch every multi-instance task spec of a parsed process spec to its capped subclass, and
+    connect its instances' completion to it.
+
+    SpiffWorkflow connects an instance's completion to the activity (``merge_child``) only when it
+    creates an instance, or when it deserializes a spec. A spec parsed afresh — by another process
+    of the service, after a restart, or as the target of a migration — never created the instances
+    of a case that was already waiting in them: without this, their completion would reach nothing
+    and the activity would wait forever."""
     for task_spec in spec.task_specs.values():
         cls = type(task_spec)
         if isinstance(task_spec, MultiInstanceTask) and not issubclass(cls, _Capped):
             if cls not in _CAPPED:
                 _CAPPED[cls] = type(f"Capped{cls.__name__}", (_Capped, cls), {})
             task_spec.__class__ = _CAPPED[cls]
+        if isinstance(task_spec, MultiInstanceTask):
+            child = spec.task_specs.get(task_spec.task_spec)
+            if child is not None and not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
