@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..checks import plain_id
+from ..clock import utc
 from ..errors import DefinitionInvalid, UnknownDecision, UnknownProcess
 from ..store.models import DefinitionFile, DefinitionVersion
 from .model import DefinitionSet, ProcessBundle
@@ -162,14 +163,16 @@ class Repository:
         with self._lock:
             return self._bundles.setdefault(version_id, bundle)
 
-    def decision(self, session: Session, key: str, region: str = "") -> DeployedDecision:
+    def decision(self, session: Session, key: str, region: str = "", at: datetime | None = None) -> DeployedDecision:
         """The version of a decision in force for a case in ``region``, by id (or, failing that, by name).
 
         The most specific region wins (a street's own table over the district's), then the
         latest version deployed for it; ``region`` "" gives the version in force everywhere.
+        ``at``: the version that was in force then (deployed at or before it), for figures of a
+        past period — a weight changed in July does not rewrite January.
         """
         rows = self._decision_versions(session, key)
-        in_force = [r for r in rows if _in_force(region, r[1])]
+        in_force = [r for r in rows if _in_force(region, r[1]) and (at is None or utc(r[3]) <= utc(at))]
         if not in_force:
             raise UnknownDecision(key, self._decision_keys(session))
         version_id = max(in_force, key=lambda r: (len(r[1]), r[2]))[0]
@@ -190,11 +193,12 @@ class Repository:
         return cached
 
     @staticmethod
-    def _decision_versions(session: Session, key: str) -> list[tuple[int, str, int]]:
-        """(id, region, version) of every version of the decision ``key`` (an id, or else a name)."""
+    def _decision_versions(session: Session, key: str) -> list[tuple[int, str, int, datetime]]:
+        """(id, region, version, deployed at) of every version of the decision ``key`` (an id, or else a name)."""
         if not plain_id(key):
             raise UnknownDecision(str(key))
-        query = select(DefinitionVersion.id, DefinitionVersion.region, DefinitionVersion.version).where(
+        query = select(DefinitionVersion.id, DefinitionVersion.region, DefinitionVersion.version,
+                       DefinitionVersion.created_at).where(
             DefinitionVersion.kind == "decision")
         rows = [tuple(r) for r in session.execute(query.where(DefinitionVersion.key == key))]
         if not rows:  # a name: the key of its latest version, whatever the region

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 from uuid import UUID
@@ -577,13 +577,17 @@ class Engine:
         masker = self.access.masker(actor, case.bundle, case.variables)
         return events if masker is None else [masker.event(e) for e in events]
 
-    def evaluate_decision(self, decision: str, inputs: Mapping[str, Any], region: str = "") -> dict[str, Any]:
+    def evaluate_decision(self, decision: str, inputs: Mapping[str, Any], region: str = "",
+                          at: datetime | None = None) -> dict[str, Any]:
         """Evaluate a deployed DMN decision (by id or name): the version in force for ``region``,
-        resolved as a business-rule task of a case there resolves it (a street's own table first)."""
+        resolved as a business-rule task of a case there resolves it (a street's own table first);
+        ``at``: the version that was in force then (a report's period), not the latest."""
         check_json(dict(inputs), "inputs", max_depth=self._json_depth)
         region = normalize_region(region) if region else ""
+        if at is not None and not isinstance(at, datetime):
+            raise InvalidInput("at 须为时间（datetime）", errors=[{"field": "at", "message": "datetime"}])
         with self.db.read() as session:
-            deployed = self.repository.decision(session, decision, region)
+            deployed = self.repository.decision(session, decision, region, at)
         outcome = deployed.model.evaluate(deployed.decision_id, inputs, limits=self.rule_limits, now=self.clock.now())
         return {**outcome.as_dict(), "decision_version": deployed.version, "decision_region": deployed.region}
 
