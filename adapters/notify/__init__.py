@@ -5,7 +5,7 @@ Entry point: ``notify = "gongzhi.adapters.notify:plugin"``. See ``README.md`` be
 
 from .directory import Contact, mainland_mobile
 from .plugin import NotifyAdapter, SendRecord, plugin
-from .providers import AliyunSms, Permanent, Transient, WeComApp
+from .providers import AliyunSms, DingTalkWork, Permanent, TencentSms, Transient, WeComApp
 
-__all__ = ["NotifyAdapter", "SendRecord", "Contact", "mainland_mobile", "AliyunSms", "WeComApp", "Transient",
-           "Permanent", "plugin"]
+__all__ = ["NotifyAdapter", "SendRecord", "Contact", "mainland_mobile", "AliyunSms", "TencentSms", "WeComApp",
+           "DingTalkWork", "Transient", "Permanent", "plugin"]

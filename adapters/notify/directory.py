@@ -43,13 +43,14 @@ class Contact:
     id: str
     mobile: str = ""  # as configured; checked when a notice is sent
     wecom: str = ""  # WeCom userid
+    dingtalk: str = ""  # DingTalk userid
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], group: str) -> Contact:
         cid = str(data.get("id") or "")
         if not cid:
             raise ConfigurationError(f"notify contacts of group '{group}': every contact needs an id")
-        return cls(cid, str(data.get("mobile") or ""), str(data.get("wecom") or ""))
+        return cls(cid, str(data.get("mobile") or ""), str(data.get("wecom") or ""), str(data.get("dingtalk") or ""))
 
 
 @dataclass(frozen=True)

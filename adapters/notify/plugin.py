@@ -26,7 +26,7 @@ from ..base import Adapter, AdapterPlugin
 from ..loading import load_yaml
 from ..transport import DeliveryFailed
 from .directory import Contact, QuietHours, Route, mainland_mobile, masked_mobile
-from .providers import AliyunSms, Permanent, Transient, WeComApp
+from .providers import DingTalkWork, Permanent, SmsProvider, Transient, WeComApp, sms_provider
 
 __all__ = ["NotifyAdapter", "SendRecord", "plugin"]
 logger = logging.getLogger("gongzhi.adapters.notify")
@@ -65,8 +65,9 @@ class NotifyAdapter(AdapterPlugin):
     name = "notify"
     title = "通知触达"
 
-    def __init__(self, config: Mapping[str, Any] | str | None = None) -> None:
+    def __init__(self, config: Mapping[str, Any] | str | None = None, *, transport: Any = None) -> None:
         super().__init__(config)
+        self.transport = transport  # an httpx transport for the HTTP-API providers (DingTalk); None: httpx's own
         self._providers: dict[str, Any] | None = None
         self._sent: set[tuple[str, ...]] = set()  # what reached someone already: a retry skips it
         self.records: deque[SendRecord] = deque(maxlen=10000)
@@ -118,13 +119,14 @@ class NotifyAdapter(AdapterPlugin):
         return {str(group): [Contact.from_dict(p, str(group)) for p in people or ()]
                 for group, people in (raw or {}).items()}
 
-    @staticmethod
-    def _make_providers(config: Mapping[str, Any]) -> dict[str, Any]:
+    def _make_providers(self, config: Mapping[str, Any]) -> dict[str, Any]:
         found: dict[str, Any] = {}
         if config.get("sms"):
-            found["sms"] = AliyunSms(config["sms"])
+            found["sms"] = sms_provider(config["sms"])
         if config.get("wecom"):
             found["wecom"] = WeComApp(config["wecom"])
+        if config.get("dingtalk"):
+            found["dingtalk"] = DingTalkWork(config["dingtalk"], self.transport)
         return found
 
     def channels_for(self, kind: str, group: str) -> tuple[str, ...]:
@@ -206,7 +208,7 @@ class NotifyAdapter(AdapterPlugin):
         provider = self.providers[channel]
         out_id = hashlib.sha256("|".join(key).encode()).hexdigest()[:32]  # the provider's trace id, stable per try
         fields = self._fields(delivery.event, kind, group, notice)
-        if isinstance(provider, AliyunSms):
+        if isinstance(provider, SmsProvider):
             mobile = mainland_mobile(person.mobile)
             if mobile is None:
                 return self._record(delivery, kind, group, person, channel, "", "invalid_number")
@@ -215,10 +217,11 @@ class NotifyAdapter(AdapterPlugin):
                       for name, spec in (provider.template(kind).get("params") or {}).items()}
             call = lambda: provider.send(mobile, kind, params, out_id)  # noqa: E731
         else:
-            if not person.wecom:
+            userid = getattr(person, provider.address_field)
+            if not userid:
                 return self._record(delivery, kind, group, person, channel, "", "no_address")
-            template, address = "text", person.wecom
-            call = lambda: provider.send(person.wecom, f"【{kind}】{fields['text']}", out_id)  # noqa: E731
+            template, address = "text", userid
+            call = lambda: provider.send(userid, f"【{kind}】{fields['text']}", out_id)  # noqa: E731
         try:
             provider_id = call()
         except Permanent as exc:

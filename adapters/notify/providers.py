@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from gongzhi import ConfigurationError
 
-__all__ = ["Transient", "Permanent", "AliyunSms", "WeComApp"]
+__all__ = ["Transient", "Permanent", "SmsProvider", "AliyunSms", "TencentSms", "WeComApp", "DingTalkWork", "sms_provider"]
 
 
 class Transient(Exception):
@@ -24,24 +24,16 @@ class Permanent(Exception):
     """The provider will never take this message for this recipient."""
 
 
-class AliyunSms:
-    """Alibaba Cloud SMS (``SendSms``, API version 2017-05-25) through ``alibabacloud_dysmsapi20170525``.
+class SmsProvider:
+    """What the SMS providers share: a sign, templates per notice kind, a lazily built SDK client."""
 
-    ``endpoint`` is the gateway (``dysmsapi.aliyuncs.com``, or a government cloud's own);
-    ``protocol`` https unless the gateway is a local one. Codes per the provider's error list:
-    throttling and flow control are transient, an illegal number is permanent, the rest (a wrong
-    template or signature, no permission) are configuration faults that retry into an incident.
-    """
-
-    name = "sms"
-    TRANSIENT = ("isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL", "isp.SYSTEM_ERROR", "isp.RAM_PERMISSION_DENY",
-                 "Throttling", "Throttling.User", "Throttling.Api", "ServiceUnavailable")
-    PERMANENT = ("isv.MOBILE_NUMBER_ILLEGAL", "isv.BLACK_KEY_CONTROL_LIMIT", "isv.MOBILE_COUNT_OVER_LIMIT")
+    medium = "sms"
+    REQUIRED: tuple[str, ...] = ()
 
     def __init__(self, config: Mapping[str, Any]) -> None:
-        missing = [k for k in ("access_key_id", "access_key_secret", "sign_name", "endpoint") if not config.get(k)]
+        missing = [k for k in self.REQUIRED if not config.get(k)]
         if missing:
-            raise ConfigurationError(f"notify sms: missing {', '.join(missing)}")
+            raise ConfigurationError(f"notify sms ({type(self).__name__}): missing {', '.join(missing)}")
         self.config = dict(config)
         self.templates: dict[str, Mapping[str, Any]] = dict(config.get("templates") or {})
         self._client: Any = None
@@ -52,6 +44,22 @@ class AliyunSms:
         if not found or not found.get("code"):
             raise ConfigurationError(f"notify sms: no template for notice kind '{kind}'")
         return found
+
+    def send(self, mobile: str, kind: str, params: Mapping[str, str], out_id: str) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+
+class AliyunSms(SmsProvider):
+    """Alibaba Cloud SMS (``SendSms``, API version 2017-05-25) through ``alibabacloud_dysmsapi20170525``.
+
+    ``endpoint`` is the gateway (``dysmsapi.aliyuncs.com``, or a government cloud's own);
+    ``protocol`` https unless the gateway is a local one. Codes per the provider's error list:
+    throttling and flow control are transient, an illegal number is permanent, the rest (a wrong
+    template or signature, no permission) are configuration faults that retry into an incident.
+    """
+
+    REQUIRED = ("access_key_id", "access_key_secret", "sign_name", "endpoint")
+    PERMANENT = ("isv.MOBILE_NUMBER_ILLEGAL", "isv.BLACK_KEY_CONTROL_LIMIT", "isv.MOBILE_COUNT_OVER_LIMIT")
 
     def client(self) -> Any:
         with self._lock:
@@ -87,6 +95,69 @@ class AliyunSms:
         raise Transient(f"{body.code}: {body.message}"[:300])
 
 
+class TencentSms(SmsProvider):
+    """Tencent Cloud SMS (``SendSms``, API version 2021-01-11) through ``tencentcloud-sdk-python-sms``.
+
+    ``endpoint`` is the gateway (``sms.tencentcloudapi.com``, or a private cloud's own), ``region``
+    the SDK's region. Template parameters are positional: the order of ``params`` in the template's
+    configuration. ``LimitExceeded.*`` (per-number frequency limits) and ``RequestLimitExceeded`` are
+    transient; ``InvalidParameterValue.IncorrectPhoneNumber`` is permanent.
+    """
+
+    REQUIRED = ("secret_id", "secret_key", "sdk_app_id", "sign_name", "endpoint")
+    PERMANENT = ("InvalidParameterValue.IncorrectPhoneNumber", "FailedOperation.PhoneNumberInBlacklist",
+                 "UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber")
+
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                from tencentcloud.common import credential
+                from tencentcloud.common.profile.client_profile import ClientProfile
+                from tencentcloud.common.profile.http_profile import HttpProfile
+                from tencentcloud.sms.v20210111 import sms_client
+
+                profile = HttpProfile(endpoint=self.config["endpoint"], protocol=self.config.get("protocol", "https"),
+                                      reqTimeout=int(float(self.config.get("timeout", 5))))
+                self._client = sms_client.SmsClient(
+                    credential.Credential(self.config["secret_id"], self.config["secret_key"]),
+                    str(self.config.get("region") or "ap-guangzhou"), ClientProfile(httpProfile=profile))
+            return self._client
+
+    def send(self, mobile: str, kind: str, params: Mapping[str, str], out_id: str) -> str:
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+        from tencentcloud.sms.v20210111 import models
+
+        request = models.SendSmsRequest()
+        request.PhoneNumberSet, request.SmsSdkAppId = [f"+86{mobile}"], str(self.config["sdk_app_id"])
+        request.SignName, request.TemplateId = self.config["sign_name"], str(self.template(kind)["code"])
+        request.TemplateParamSet, request.SessionContext = list(params.values()), out_id
+        try:
+            answer = self.client().SendSms(request)
+        except TencentCloudSDKException as exc:
+            if exc.get_code() in self.PERMANENT:
+                raise Permanent(str(exc.get_code())) from exc
+            raise Transient(f"{exc.get_code()}: {exc.get_message()}"[:300]) from exc
+        except Exception as exc:  # noqa: BLE001 - network faults from requests
+            raise Transient(f"{type(exc).__name__}: {exc}"[:300]) from exc
+        status = (answer.SendStatusSet or [None])[0]
+        if status is None:
+            raise Transient("no send status in the answer")
+        if status.Code == "Ok":
+            return str(status.SerialNo)
+        if status.Code in self.PERMANENT:
+            raise Permanent(str(status.Code))
+        raise Transient(f"{status.Code}: {status.Message}"[:300])
+
+
+def sms_provider(config: Mapping[str, Any]) -> SmsProvider:
+    """The SMS provider the ``sms`` block names (``provider``: aliyun, the default, or tencent)."""
+    kinds = {"aliyun": AliyunSms, "tencent": TencentSms}
+    name = str(config.get("provider") or "aliyun")
+    if name not in kinds:
+        raise ConfigurationError(f"notify sms: provider must be one of {', '.join(kinds)}")
+    return kinds[name](config)
+
+
 class WeComApp:
     """WeCom / 政务微信 application messages (``message/send``) through wechatpy's enterprise client.
 
@@ -95,8 +166,7 @@ class WeComApp:
     a userid the corporation does not know comes back in ``invaliduser`` and is permanent.
     """
 
-    name = "wecom"
-    TRANSIENT = (-1, 45009, 45033, 42001, 40014)  # busy, frequency limits, token expired or invalid
+    medium, address_field = "im", "wecom"
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         missing = [k for k in ("corp_id", "secret", "agent_id", "api_base_url") if not config.get(k)]
@@ -140,3 +210,60 @@ class WeComApp:
         if userid in str(answer.get("invaliduser") or "").split("|"):
             raise Permanent("invaliduser")
         return str(answer.get("msgid") or out_id)
+
+
+class DingTalkWork:
+    """DingTalk / 浙政钉 work notices (工作通知, ``topapi/message/corpconversation/asyncsend_v2``) over
+    its HTTP API, through the adapters' ``transport.py`` seam (httpx).
+
+    ``api_base_url`` is the gateway: ``https://oapi.dingtalk.com/`` or a private government
+    deployment's own. The access token (``gettoken``) is kept until it expires; errcode -1 (busy),
+    token errors (40014, 42001, 88) and HTTP failures are transient; the answer's ``task_id`` is the
+    provider's id.
+    """
+
+    medium, address_field = "im", "dingtalk"
+    TOKEN_ERRORS = (40014, 42001, 88)
+
+    def __init__(self, config: Mapping[str, Any], transport: Any = None) -> None:
+        missing = [k for k in ("app_key", "app_secret", "agent_id", "api_base_url") if not config.get(k)]
+        if missing:
+            raise ConfigurationError(f"notify dingtalk: missing {', '.join(missing)}")
+        from ..transport import Sender
+
+        self.config = dict(config)
+        self.base = str(config["api_base_url"]).rstrip("/") + "/"
+        self.sender = Sender(transport, timeout=float(config.get("timeout", 5)))
+        self._token: tuple[str, float] | None = None
+        self._lock = threading.Lock()
+
+    def _access_token(self) -> str:
+        import time
+
+        with self._lock:
+            if self._token is None or self._token[1] <= time.monotonic():
+                answer = self._call("GET", "gettoken", params={"appkey": self.config["app_key"],
+                                                               "appsecret": self.config["app_secret"]})
+                self._token = (str(answer["access_token"]), time.monotonic() + float(answer.get("expires_in", 7200)) - 60)
+            return self._token[0]
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        import httpx
+
+        try:
+            response = self.sender.client.request(method, self.base + path, **kwargs)
+            answer = response.json() if response.status_code < 500 else {"errcode": -1, "errmsg": response.status_code}
+        except (httpx.HTTPError, ValueError) as exc:
+            raise Transient(f"{type(exc).__name__}: {exc}"[:300]) from exc
+        if answer.get("errcode", 0) != 0:
+            if answer.get("errcode") in self.TOKEN_ERRORS:
+                self._token = None
+            raise Transient(f"errcode {answer.get('errcode')}: {answer.get('errmsg')}"[:300])
+        return answer
+
+    def send(self, userid: str, text: str, out_id: str) -> str:
+        body = {"agent_id": self.config["agent_id"], "userid_list": userid,
+                "msg": {"msgtype": "text", "text": {"content": text}}}
+        answer = self._call("POST", "topapi/message/corpconversation/asyncsend_v2",
+                            params={"access_token": self._access_token()}, json=body)
+        return str(answer.get("task_id") or out_id)

@@ -108,6 +108,76 @@ class FakeWeCom:
         return 404, {"errcode": 404, "errmsg": "not found"}
 
 
+def tencent_signature_ok(req: Any, secret_id: str, secret_key: str) -> bool:
+    """Tencent Cloud's TC3-HMAC-SHA256 signature (API 3.0), checked as the gateway checks it."""
+    auth = req.headers.get("authorization", "")
+    if not auth.startswith("TC3-HMAC-SHA256 "):
+        return False
+    parts = dict(p.strip().split("=", 1) for p in auth[len("TC3-HMAC-SHA256 "):].split(","))
+    key_id, date, service, _ = parts["Credential"].split("/")
+    signed = parts["SignedHeaders"].split(";")
+    headers = "".join(f"{h}:{req.headers.get(h, '').strip().lower()}\n" for h in signed)
+    canonical = "\n".join(["POST", "/", "", headers, parts["SignedHeaders"], hashlib.sha256(req.body).hexdigest()])
+    to_sign = "\n".join(["TC3-HMAC-SHA256", req.headers["x-tc-timestamp"], f"{date}/{service}/tc3_request",
+                          hashlib.sha256(canonical.encode()).hexdigest()])
+
+    def mac(key: bytes, text: str) -> bytes:
+        return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+    signing = mac(mac(mac(("TC3" + secret_key).encode(), date), service), "tc3_request")
+    expected = hmac.new(signing, to_sign.encode(), hashlib.sha256).hexdigest()
+    return key_id == secret_id and hmac.compare_digest(expected, parts["Signature"])
+
+
+class FakeTencentSms:
+    """``SendSms`` (2021-01-11) as documented: a JSON body, ``Response.SendStatusSet`` per number."""
+
+    def __init__(self, limited: int = 0) -> None:
+        self.limited, self.sent = limited, []
+
+    def __call__(self, req: Any) -> tuple[int, Any]:
+        if req.headers.get("x-tc-action") != "SendSms" or req.headers.get("x-tc-version") != "2021-01-11":
+            return 200, {"Response": {"Error": {"Code": "InvalidAction", "Message": "unknown"}, "RequestId": "r"}}
+        if not tencent_signature_ok(req, "AKID-test", "tc-secret"):
+            return 200, {"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": "bad"},
+                                      "RequestId": "r"}}
+        body = req.json()
+        number = body["PhoneNumberSet"][0]
+        if self.limited > 0:
+            self.limited -= 1
+            status = {"Code": "LimitExceeded.PhoneNumberThirtySecondLimit", "Message": "30秒内同一号码限制"}
+        else:
+            self.sent.append(body)
+            status = {"Code": "Ok", "Message": "send success", "SerialNo": f"2433:{len(self.sent)}"}
+        return 200, {"Response": {"SendStatusSet": [{**status, "PhoneNumber": number, "Fee": 1, "IsoCode": "CN",
+                                                     "SessionContext": body.get("SessionContext", "")}],
+                                  "RequestId": "r-1"}}
+
+
+class FakeDingTalk:
+    """``gettoken`` and the work-notice ``asyncsend_v2`` of DingTalk's server API; busy once."""
+
+    def __init__(self, busy: int = 0) -> None:
+        self.busy, self.sent = busy, []
+
+    def __call__(self, req: Any) -> tuple[int, Any]:
+        url = urlsplit(req.path)
+        query = dict(parse_qsl(url.query))
+        if url.path == "/gettoken":
+            if (query.get("appkey"), query.get("appsecret")) != ("ding-key", "ding-secret"):
+                return 200, {"errcode": 40089, "errmsg": "不合法的corpid或corpsecret"}
+            return 200, {"errcode": 0, "errmsg": "ok", "access_token": "DT-1", "expires_in": 7200}
+        if url.path == "/topapi/message/corpconversation/asyncsend_v2":
+            if query.get("access_token") != "DT-1":
+                return 200, {"errcode": 40014, "errmsg": "不合法的access_token"}
+            if self.busy > 0:
+                self.busy -= 1
+                return 200, {"errcode": -1, "errmsg": "系统繁忙"}
+            self.sent.append(req.json())
+            return 200, {"errcode": 0, "errmsg": "ok", "task_id": 256271667500 + len(self.sent), "request_id": "q"}
+        return 404, {"errcode": 404, "errmsg": "not found"}
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 
@@ -215,3 +285,37 @@ def test_a_gateway_that_stays_down_becomes_an_incident(whistle_engine, driver, l
     assert incident["kind"] == "delivery" and sms.calls >= 3 and not sms.sent
     assert "HJ-01" in incident["error"] and "13900002001" not in incident["error"]
     assert iid  # the case itself moved on: a notice never holds a case back
+
+
+def test_a_no_show_reminder_reaches_tencent_sms_and_dingtalk(whistle_engine, driver, local_server, clock) -> None:
+    """催报到 goes to the department and the street: Tencent Cloud SMS for one, a DingTalk work notice for the other."""
+    sms, ding = FakeTencentSms(limited=1), FakeDingTalk(busy=1)
+    sms_url, ding_url = local_server(sms).url, local_server(ding).url
+    notify = NotifyAdapter({
+        "contacts": {"dept_huanjing": [{"id": "HJ-01", "mobile": "139 0000 2001"}],
+                     "street": [{"id": "ST-01", "mobile": "139 0000 3001", "dingtalk": "manager0371"}]},
+        "routes": [{"groups": ["street"], "channels": ["dingtalk"]}], "default_channels": ["sms"],
+        "sms": {"provider": "tencent", "secret_id": "AKID-test", "secret_key": "tc-secret", "sdk_app_id": "1400006666",
+                "sign_name": "青禾区共治", "endpoint": sms_url.removeprefix("http://"), "protocol": "http",
+                "templates": {"*": {"code": "1110001", "params": {"dept": "{to_name}", "kind": "{kind}"}}}},
+        "dingtalk": {"app_key": "ding-key", "app_secret": "ding-secret", "agent_id": 2233, "api_base_url": ding_url}})
+    engine = whistle_engine(notify, job_max_attempts=5)
+    iid = engine.start("whistle_dispatch", SYSTEM, INTAKE, region="990101/001/001/01").id
+    driver(engine).whistle(iid)
+    driver(engine).sign(iid)
+    clock.advance(timedelta(days=3))  # Thursday: the on-site deadline has passed
+    engine.fire_due_timers()
+    for _ in range(3):
+        engine.run_due_jobs()
+        clock.advance(timedelta(seconds=10))
+
+    [text] = sms.sent  # limited once, sent on the retry
+    assert text["PhoneNumberSet"] == ["+8613900002001"] and text["TemplateId"] == "1110001"
+    assert text["TemplateParamSet"] == ["生态环境分局", "催报到"] and text["SmsSdkAppId"] == "1400006666"
+    [notice] = ding.sent  # busy once, sent on the retry
+    assert notice["userid_list"] == "manager0371" and notice["agent_id"] == 2233
+    assert notice["msg"]["msgtype"] == "text" and notice["msg"]["text"]["content"].startswith("【催报到】")
+    outcomes = [(r.contact, r.channel, r.outcome) for r in notify.records if r.kind == "催报到"]
+    assert outcomes.count(("HJ-01", "sms", "sent")) == 1 and outcomes.count(("ST-01", "dingtalk", "sent")) == 1
+    assert ("HJ-01", "sms", "retry") in outcomes and ("ST-01", "dingtalk", "retry") in outcomes
+    assert engine.incidents(SYSTEM) == []
