@@ -183,6 +183,8 @@ class NotifyAdapter(AdapterPlugin):
                 pending += self._to_group(delivery, index, kind, group, notice)
         if pending:
             raise DeliveryFailed("; ".join(pending)[:1000])
+        with self._lock:  # delivered: the outbox will not try it again, so forget what it reached
+            self._sent = {key for key in self._sent if key[0] != delivery.event_id}
 
     def _to_group(self, delivery: Delivery, index: int, kind: str, group: str, notice: Mapping[str, Any]) -> list[str]:
         people = self.contacts.get(group) or []
