@@ -125,6 +125,11 @@ def test_targets_are_checked_when_read() -> None:
     target = Target.from_dict({"id": "p", "broker": "rabbitmq", "url": "amqp://bus:s3cret@10.0.0.1:5672/gz"})
     assert "s3cret" not in str(target.public()) and target.public()["url"] == "amqp://bus:***@10.0.0.1:5672/gz"
     assert target.route({"process_key": "a.b*", "kind": "start"}) == "gongzhi.a_b_.start"  # one token each
+    closures = Target.from_dict({"id": "c", "broker": "nats", "servers": ["nats://127.0.0.1:4222"],
+                                 "events": ["instance.completed"], "process_keys": ["whistle_dispatch"]})
+    assert closures.wants("complete", "completed", "whistle_dispatch") == "instance.completed"
+    assert closures.wants("complete", "running", "whistle_dispatch") is None  # a task, not the end
+    assert closures.wants("complete", "completed", "approval") is None  # another process
 
 
 # --- RabbitMQ -------------------------------------------------------------------------

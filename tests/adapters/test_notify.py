@@ -219,6 +219,23 @@ def test_mainland_mobile_numbers() -> None:
         assert mainland_mobile(bad) is None, bad
 
 
+def test_routes_and_quiet_hours_read_as_configured() -> None:
+    from datetime import datetime, timezone
+
+    from gongzhi.adapters.notify.directory import QuietHours, Route
+
+    night = QuietHours.from_dict({"from": "22:00", "to": "07:00", "urgent_kinds": ["督办"]})
+    beijing = lambda h, m=0: datetime(2026, 11, 2, h, m, tzinfo=timezone.utc) - timedelta(hours=8)  # noqa: E731
+    assert night.holds("催办", beijing(23)) and night.holds("催办", beijing(6, 59))  # the window spans midnight
+    assert not night.holds("催办", beijing(7)) and not night.holds("督办", beijing(23))  # morning; urgent kinds
+    assert night.window_seconds() == 9 * 3600
+    route = Route(("wecom",), ("催签", "催办"), ("dept_*",))
+    assert route.matches("催签", "dept_huanjing") and not route.matches("催签", "street")
+    assert not route.matches("催报到", "dept_huanjing")
+    with pytest.raises(ConfigurationError, match="HH:MM"):
+        QuietHours.from_dict({"from": "late"})
+
+
 def test_a_sign_in_reminder_reaches_sms_and_wecom_through_throttling(whistle_engine, driver, local_server, clock,
                                                                       caplog) -> None:
     sms, wecom = FakeAliyunSms(throttle=1), FakeWeCom(users=("zhangwei",))
