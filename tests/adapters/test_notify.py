@@ -336,3 +336,24 @@ def test_a_no_show_reminder_reaches_tencent_sms_and_dingtalk(whistle_engine, dri
     assert outcomes.count(("HJ-01", "sms", "sent")) == 1 and outcomes.count(("ST-01", "dingtalk", "sent")) == 1
     assert ("HJ-01", "sms", "retry") in outcomes and ("ST-01", "dingtalk", "retry") in outcomes
     assert engine.incidents(SYSTEM) == []
+
+
+def test_an_urgent_kind_goes_out_in_quiet_hours(whistle_engine, driver, local_server, clock) -> None:
+    """催办 (overdue handling) is configured urgent: the quiet window does not hold it."""
+    sms, wecom = FakeAliyunSms(), FakeWeCom(users=("zhangwei",))
+    config = notify_config(local_server(sms).url, local_server(wecom).url,
+                           quiet_hours={"from": "08:00", "to": "10:00", "urgent_kinds": ["催办"]})
+    config["routes"] = [{"kinds": ["催办"], "channels": ["wecom"]}]
+    notify = NotifyAdapter(config)
+    engine = whistle_engine(notify, job_max_attempts=20)
+    iid = engine.start("whistle_dispatch", SYSTEM, INTAKE, region="990101/001/001/01").id
+    driver(engine).whistle(iid)
+    driver(engine).sign(iid)
+    driver(engine).onsite(iid)
+    clock.advance(timedelta(days=15))  # 09:00 Beijing, past the 10-working-day deadline
+    engine.fire_due_timers()
+    engine.run_due_jobs()
+    urged = [m for m in wecom.messages if m["text"]["content"].startswith("【催办】")]
+    assert [m["touser"] for m in urged] == ["zhangwei"] and not sms.sent  # WeCom only, as routed
+    assert ("HJ-01", "wecom", "sent") in {(r.contact, r.channel, r.outcome) for r in notify.records if r.kind == "催办"}
+    assert "held" not in {r.outcome for r in notify.records if r.kind == "催办"}
