@@ -18,7 +18,6 @@ import pytest
 from gongzhi import SYSTEM, ConfigurationError
 from gongzhi.adapters.notify import NotifyAdapter, mainland_mobile
 
-from .conftest import GRID  # noqa: F401 - the grid of the cases below
 
 pytest.importorskip("alibabacloud_dysmsapi20170525")
 
