@@ -221,16 +221,18 @@ def test_an_unroutable_or_unreachable_exchange_retries_then_becomes_an_incident(
     engine = bus_engine(bus, job_max_attempts=2)
     burst(engine, 1)
     tally: dict[str, int] = {}
-    drain(engine, clock, tally)
+    try:
+        drain(engine, clock, tally)
+    finally:  # the adapter declared the unbound exchange: never leave it on the shared broker
+        connection = pika.BlockingConnection(pika.URLParameters(RABBIT))
+        connection.channel().exchange_delete(rabbit["exchange"] + ".unbound")
+        connection.close()
     incidents = engine.incidents(SYSTEM)
     assert tally == {"retry": 2, "incident": 2} and len(incidents) == 2
     errors = sorted(i["error"] for i in incidents)
     unroutable, unreachable = sorted(errors, key=lambda e: "no queue" not in e)
     assert "routes 'gongzhi.approval.start' to no queue" in unroutable  # mandatory: never dropped unseen
     assert f"127.0.0.1:{port}: cannot connect" in unreachable and "guest:guest" not in unreachable  # no credentials
-    connection = pika.BlockingConnection(pika.URLParameters(RABBIT))
-    connection.channel().exchange_delete(rabbit["exchange"] + ".unbound")
-    connection.close()
 
 
 # --- NATS JetStream -------------------------------------------------------------------
