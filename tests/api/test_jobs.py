@@ -117,8 +117,9 @@ def test_instances_by_region_date_and_parent(engine: Engine, clock: Any, people:
     own = client.get(f"{API}/process-instances", headers=auth(people.clerk), query_string={"region": "110105"})
     assert [i["id"] for i in own.get_json()["items"]] == [first.id]
 
+    assert ids(started_after="2026-11-04T00:00:00+08:00", started_before="2026-11-03T00:00:00+08:00") == []
     for query in ({"region": "abc"}, {"started_after": "2026-11-03"}, {"started_after": "2026-11-03T00:00:00"},
-                  {"started_after": "2026-11-04T00:00:00+08:00", "started_before": "2026-11-03T00:00:00+08:00"}):
+                  {"started_before": "2026-13-03T00:00:00+08:00"}):
         response = client.get(f"{API}/process-instances", headers=leader, query_string=query)
         assert response.status_code == 422 and response.mimetype == "application/problem+json", query
 

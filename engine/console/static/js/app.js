@@ -17,6 +17,7 @@ const PAGES = [
   [/^\/definitions$/, "definitions", "流程与规则"],
   [/^\/designer\/([^/]+)$/, "designer"],
   [/^\/incidents$/, "incidents", "故障", true],
+  [/^\/jobs$/, "jobs", "任务调度", true],
   [/^\/reports\/([^/]+)$/, "report"],
   [/^\/reports$/, "reports", "报表"],
   [/^\/sign-in$/, "portal-sign-in"],

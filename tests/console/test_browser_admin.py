@@ -1,0 +1,102 @@
+"""The administrator's pages in a real browser: the job queue (任务调度) says the worker is alive and
+lists a waiting timer; the instances page searches by region and start date; an instance's diagram
+marks its waiting timer and links a call activity to the child case it started; the audit trail of
+a case is verified with one click."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from .conftest import Server, snapshot
+from .test_browser import sign_in
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def deploy(server: Server, folder: str) -> None:
+    files = [{"name": p.name, "content": p.read_text(encoding="utf-8")} for p in (FIXTURES / folder).iterdir()]
+    server.call("POST", "/deployments", server.token("admin"), {"files": files})
+
+
+def wait_for(check: Any, what: str, seconds: float = 30) -> Any:
+    deadline = time.monotonic() + seconds
+    while not (found := check()):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.5)
+    return found
+
+
+def test_jobs_page_shows_the_worker_alive_and_a_waiting_timer(page: Any, server: Server) -> None:
+    deploy(server, "timers")
+    admin = server.token("admin")
+    case = server.call("POST", "/process-instances", admin,
+                       {"process_key": "reminder", "region": "990101/001", "variables": {"notice_days": 3}})
+    sign_in(page, server, "admin")
+    page.get_by_role("link", name="任务调度").click()
+    page.get_by_role("heading", name="任务调度").wait_for()
+    verdict = page.locator(".worker [role=status]").inner_text()
+    assert "后台作业进程" in verdict and "正常" in verdict, verdict
+    page.get_by_label("作业状态").select_option("scheduled")
+    page.get_by_role("button", name="查询").click()
+    row = page.locator("tr", has_text="公示期满")
+    row.wait_for()
+    text = row.inner_text()
+    assert "未到期" in text and "定时" in text and re.search(r"\d+月\d+日 \d\d:\d\d", text), text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T|notice_period|PT\d", page.locator("main").inner_text())
+    snapshot(page, "jobs")
+
+    # The case's own page marks the waiting timer on its diagram and lists when it fires.
+    row.get_by_role("link").click()
+    page.wait_for_url(re.compile(rf"#/instances/{case['id']}$"))
+    page.locator('[data-element-id="notice_period"].gz-timer').wait_for()
+    assert "公示期满：" in page.locator("ul.timers").inner_text()
+
+
+def test_call_activity_links_to_the_child_case_and_the_audit_is_verified(page: Any, server: Server) -> None:
+    deploy(server, "subcase")
+    admin = server.token("admin")
+    parent = server.call("POST", "/process-instances", admin,
+                         {"process_key": "parent_case", "region": "990101", "variables": {"topic": "楼道堆物"}})
+    child = wait_for(lambda: server.call("GET", f"/process-instances?parent_id={parent['id']}", admin)["items"],
+                     "the call activity did not start its child case")[0]
+    sign_in(page, server, "admin")
+    page.goto(f"{server.base}/console/#/instances/{parent['id']}")
+    link = page.locator(".gz-link", has_text="打开子流程")
+    link.wait_for()
+    snapshot(page, "instance-call")
+    link.click()
+    page.wait_for_url(re.compile(rf"#/instances/{child['id']}$"))
+    page.get_by_role("heading", name=re.compile("部门办理")).wait_for()
+
+    page.get_by_role("button", name="核验审计记录").click()
+    result = page.locator(".audit-ok")
+    result.wait_for()
+    assert re.search(r"审计记录完好：\d+ 条记录", result.inner_text())
+
+
+def test_instances_are_searched_by_region_and_start_date(page: Any, server: Server) -> None:
+    grid = server.token("grid", "990101/001/001")
+    case = server.call("POST", "/process-instances", grid, {"process_key": "micro_wish", "business_key": "WX-REGION-1",
+                                                             "variables": {"wish": "修理轮椅", "category": "助老",
+                                                                           "requester": "张奶奶", "phone": "13700001234"}})
+    sign_in(page, server, "admin")
+    page.goto(f"{server.base}/console/#/instances")
+    page.get_by_label("区域").select_option("990101/001/001")
+    today = page.evaluate("new Intl.DateTimeFormat('sv-SE', {timeZone: 'Asia/Shanghai'}).format(new Date())")
+    page.get_by_label("发起日期从").fill(today)
+    page.get_by_label("至", exact=True).fill(today)
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url(re.compile(r"region=990101%2F001%2F001.*from="))
+    page.locator("tr", has_text="WX-REGION-1").wait_for()
+    assert all("翠苑社区" in r or "社区" in r for r in page.locator("tbody tr").all_inner_texts())
+    snapshot(page, "instances")
+
+    # A day before any case: nothing.
+    page.get_by_label("发起日期从").fill("2020-01-01")
+    page.get_by_label("至", exact=True).fill("2020-01-02")
+    page.get_by_role("button", name="查询").click()
+    page.get_by_text("没有符合条件的案件。").wait_for()
+    assert case["id"]
