@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .conftest import Server, snapshot
-from .test_browser import sign_in
+from .test_browser import sign_in, whistled
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -55,7 +55,21 @@ def test_jobs_page_shows_the_worker_alive_and_a_waiting_timer(page: Any, server:
     assert "公示期满：" in page.locator("ul.timers").inner_text()
 
 
-def test_call_activity_links_to_the_child_case_and_the_audit_is_verified(page: Any, server: Server) -> None:
+def test_call_activity_opens_the_called_process_with_its_open_task(page: Any, server: Server) -> None:
+    case = whistled(server)  # waiting for 生态环境分局 to sign, inside the called 部门签收办理
+    sign_in(page, server, "admin")
+    page.goto(f"{server.base}/console/#/instances/{case}")
+    page.locator('[data-element-id="department_work"]').wait_for()
+    page.locator(".gz-link", has_text="打开子流程").first.click()
+    page.wait_for_url(re.compile(rf"#/instances/{case}\?called=whistle_department$"))
+    page.get_by_role("heading", name=re.compile("子流程「")).wait_for()
+    page.locator('[data-element-id="sign_in"].gz-open').wait_for()
+    snapshot(page, "instance-called")
+    page.get_by_role("link", name="返回主流程图").click()
+    page.locator('[data-element-id="department_work"]').wait_for()
+
+
+def test_a_started_child_case_is_a_click_away_and_the_audit_is_verified(page: Any, server: Server) -> None:
     deploy(server, "subcase")
     admin = server.token("admin")
     parent = server.call("POST", "/process-instances", admin,
@@ -64,9 +78,8 @@ def test_call_activity_links_to_the_child_case_and_the_audit_is_verified(page: A
                      "the call activity did not start its child case")[0]
     sign_in(page, server, "admin")
     page.goto(f"{server.base}/console/#/instances/{parent['id']}")
-    link = page.locator(".gz-link", has_text="打开子流程")
+    link = page.locator(".gz-link", has_text="打开子案件")
     link.wait_for()
-    snapshot(page, "instance-call")
     link.click()
     page.wait_for_url(re.compile(rf"#/instances/{child['id']}$"))
     page.get_by_role("heading", name=re.compile("部门办理")).wait_for()
