@@ -16,6 +16,7 @@ const PAGES = [
   [/^\/definitions\/decision\/([^/]+)$/, "decision"],
   [/^\/definitions$/, "definitions", "流程与规则"],
   [/^\/designer\/([^/]+)$/, "designer"],
+  [/^\/modeler\/([^/]+)$/, "modeler"],
   [/^\/incidents$/, "incidents", "故障", true],
   [/^\/jobs$/, "jobs", "任务调度", true],
   [/^\/reports\/([^/]+)$/, "report"],
