@@ -160,3 +160,13 @@ def test_modeler_changes_a_task_in_the_panel_validates_and_deploys(page: Any, se
     assert files["version"] == before + 1
     assert 'name="candidateGroups" value="community"' in xml and 'value="add_working_days(3)"' in xml
     assert "居民“{{ requester }}”的微心愿" in xml  # what the panel did not touch is kept
+
+
+def test_decision_table_names_its_data_types_in_chinese(page: Any, server: Server) -> None:
+    sign_in(page, server, "admin")
+    page.goto(f"{server.base}/console/#/designer/micro_wish")
+    header = page.locator(".dmn-host thead")
+    header.wait_for()
+    text = header.inner_text()
+    assert re.search("文本|数字|是/否|日期", text), text
+    assert not re.search(r"\b(string|number|boolean|date)\b", text), text
