@@ -11,7 +11,11 @@ in a new tab (cold: no cached files) until its first page of rows is on screen. 
 (issue 18) is under 1 s; this prints the figures and never asserts them.
 
 First figures (2 shared cores, SQLite): 10 000 cases seeded in 38 s; first load median 525 ms,
-max 526 ms over 3 cold runs.
+max 526 ms over 3 cold runs. With the region and date filters (2 December 2026, 10 000 cases, 5 runs,
+the machine shared with six other engineers, load average 2–3.7): API first page median 72–129 ms
+(by region and start date 76–157 ms); first load in Chromium median 733 ms in one run and 1 237 ms in
+another under heavier load, 293–354 ms in a probe on a quieter moment. The page's own cost is the
+API call plus loading the console's modules; the figure follows the machine's load.
 """
 
 from __future__ import annotations
