@@ -149,6 +149,7 @@ def test_modeler_changes_a_task_in_the_panel_validates_and_deploys(page: Any, se
     assert page.locator('.modeler [data-element-id="place_order"].gz-problem').count() == 0
     changes = page.locator("main [role=status] table").inner_text()
     assert "候选组" in changes and "社区工作人员" in changes and "3 个工作日内" in changes, changes
+    page.evaluate("window.scrollTo(0, 0)")
     snapshot(page, "modeler")
     page.get_by_role("button", name="部署新版本").click()
     page.get_by_text(f"已部署第 {before + 1} 版").wait_for()

@@ -31,5 +31,5 @@ export async function drawProcess(host, xml, { done = [], open = [], incidents =
 }
 
 export function legend() {
-  return h("p", { class: "legend" }, "图例：绿色为已完成，蓝色粗框为待办，橙色为等待中的定时器，红色为故障；子流程下方的链接打开它发起的案件。");
+  return h("p", { class: "legend" }, "图例：绿色为已完成，蓝色粗框为待办，橙色为等待中的定时器，红色为故障；子流程环节下方的链接打开子流程或它发起的案件。");
 }
