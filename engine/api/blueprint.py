@@ -22,4 +22,4 @@ def _limit_body() -> None:
 
 
 # Importing the route modules registers their operations on ``api``.
-from .routes import definitions, grids, incidents, instances, misc, sources, tasks  # noqa: E402,F401
+from .routes import definitions, grids, incidents, instances, jobs, misc, sources, tasks  # noqa: E402,F401

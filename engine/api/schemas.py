@@ -17,6 +17,8 @@ FILE_NAME = (r"^(?!/)(?!(.*/)?\.\.(/|$))([^\\\x00]*/)?[^/\\\x00]+"
 FILE_NAME_RULE = "文件名须为相对路径（不以 / 开头，不含 .. 与反斜杠），后缀为 .bpmn、.dmn 或 .json"
 # A region path: digit codes joined by slashes (``gongzhi.security.identity.normalize_region``), or empty.
 REGION = r"^([0-9]{1,12}(/[0-9]{1,12}){0,7})?$"
+# An RFC 3339 time with its offset (a query string's time must say which zone it means).
+AWARE_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$"
 
 
 class JsonObject(fields.Dict):
@@ -170,6 +172,14 @@ class InstanceQuerySchema(Paging):
     process_key = fields.String(validate=_KEY)
     status = fields.String(validate=validate.OneOf(["running", "completed", "cancelled"]))
     business_key = fields.String(validate=_KEY)
+    region = fields.String(validate=[validate.Length(min=1, max=255), validate.Regexp(REGION)],
+                           metadata={"description": "只看该区域及其下级区域的案件（仍限本人管辖区域）", "pattern": REGION})
+    started_after = fields.AwareDateTime(metadata={"description": "发起时间不早于（含时区，如 2026-12-01T00:00:00+08:00）",
+                                                   "pattern": AWARE_TIME})
+    started_before = fields.AwareDateTime(metadata={"description": "发起时间早于（含时区）；不晚于 started_after 时结果为空",
+                                                    "pattern": AWARE_TIME})
+    parent_id = fields.String(validate=validate.Length(min=1, max=64),
+                              metadata={"description": "只看由该实例的调用活动发起的子流程实例"})
 
 
 class VersionQuerySchema(Query):
@@ -489,6 +499,63 @@ class PluginSchema(Out):
 
 class PluginListSchema(Out):
     items = fields.List(fields.Nested(PluginSchema), required=True)
+
+
+# --- background jobs and audit verification (console, issue 18) -------------------------
+
+
+class JobQuerySchema(Paging):
+    status = fields.String(validate=validate.OneOf(["due", "scheduled", "leased", "failed"]),
+                           metadata={"description": "due：已到期待执行；scheduled：未到期（等待中的定时器）；"
+                                                    "leased：后台进程正在执行；failed：重试耗尽（已生成故障）。不填为全部"})
+    kind = fields.String(validate=validate.OneOf(["timer", "service", "delivery"]))
+    instance_id = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class JobSchema(Out):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["timer", "service", "delivery"]})
+    status = fields.String(required=True, metadata={"enum": ["due", "scheduled", "leased", "failed"]})
+    instance_id = fields.String(allow_none=True, required=True)
+    process_key = fields.String(allow_none=True, required=True)
+    business_key = fields.String(allow_none=True, required=True)
+    region = fields.String(required=True)
+    element_id = fields.String(allow_none=True, required=True)
+    element_name = fields.String(allow_none=True, required=True)
+    due_at = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    locked_by = fields.String(allow_none=True, required=True)
+    locked_until = fields.String(allow_none=True, required=True)
+    last_error = fields.String(allow_none=True, required=True)
+    created_at = fields.String(required=True)
+
+
+class JobPageSchema(Out):
+    items = fields.List(fields.Nested(JobSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class WorkerStateSchema(Out):
+    state = fields.String(required=True, metadata={"enum": ["working", "idle", "behind"], "description": (
+        "working：后台进程持有作业；idle：没有逾期作业；behind：有作业到期超过一个租约时长仍无人执行（后台进程未运行或忙不过来）")})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    overdue = fields.Integer(required=True)
+    workers = fields.List(fields.String(), required=True)
+    last_activity_at = fields.String(allow_none=True, required=True,
+                                     metadata={"description": "后台最近一次推进案件（系统写入审计事件）的时间"})
+    oldest_due_at = fields.String(allow_none=True, required=True)
+    lease_seconds = fields.Float(required=True)
+    checked_at = fields.String(required=True)
+
+
+class AuditVerifySchema(Out):
+    instance_id = fields.String(required=True)
+    ok = fields.Boolean(required=True)
+    events = fields.Integer(required=True)
+    problems = fields.List(fields.String(), required=True)
+    checked_at = fields.String(required=True)
 
 
 __all__ = [name for name in list(globals()) if name.endswith("Schema") and name != "Schema"]

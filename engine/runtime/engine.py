@@ -605,6 +605,12 @@ class Engine:
         with self.db.read() as session:
             return audit.verify(session, checkpoints=docs)
 
+    def verify_instance_audit(self, instance_id: str, actor: Actor) -> audit.VerifyReport:
+        """Recompute the audit chain of one case the actor may read (what ``gongzhi audit verify`` does for all)."""
+        with self.db.read() as session:
+            self.runner.case(session, instance_id, actor, workflow=False)  # NotFound unless readable
+            return audit.verify_chain(session, instance_id)
+
     # --- command helpers -----------------------------------------------------------
 
     def _readable_task(self, session: Session, task_id: str, actor: Actor) -> tuple[TaskRow, Case]:

@@ -224,11 +224,24 @@ def _group_list(session: Session, actor: Actor, group: str, page: int, per_page:
 
 
 def instances(session: Session, actor: Actor, *, process_key: str | None = None, status: str | None = None,
-              business_key: str | None = None, page: int = 1, per_page: int = 20,
+              business_key: str | None = None, region: str | None = None, started_after: datetime | None = None,
+              started_before: datetime | None = None, parent_id: str | None = None, page: int = 1, per_page: int = 20,
               readable: Any = None) -> Page[InstanceView]:
-    """Instances matching the filters among those ``readable`` (a filter on Instance) selects."""
+    """Instances matching the filters among those ``readable`` (a filter on Instance) selects.
+
+    ``region`` narrows to a subtree (never widens: ``readable`` still applies); the start times
+    are aware datetimes, ``started_after`` inclusive and ``started_before`` exclusive.
+    """
     page, per_page = _page(page, per_page)
     query = select(Instance).where(readable if readable is not None else in_region(Instance.region, actor))
+    if region:
+        query = query.where(or_(Instance.region == region, Instance.region.startswith(region + "/", autoescape=True)))
+    if started_after is not None:
+        query = query.where(Instance.created_at >= utc(started_after))
+    if started_before is not None:
+        query = query.where(Instance.created_at < utc(started_before))
+    if parent_id:
+        query = query.where(Instance.parent_id == parent_id)
     if process_key:
         query = query.where(Instance.process_key == process_key)
     if status:

@@ -19,6 +19,7 @@ CONTRACT = {
     ("get", "/tasks"), ("get", "/tasks/{task_id}"), ("post", "/tasks/{task_id}/claim"),
     ("post", "/tasks/{task_id}/complete"), ("post", "/messages"), ("post", "/decisions/{decision_id}/evaluate"),
     ("get", "/reports"), ("get", "/reports/{name}"), ("get", "/incidents"), ("post", "/incidents/{incident_id}/retry"),
+    ("get", "/jobs"), ("get", "/jobs/worker"), ("get", "/process-instances/{instance_id}/audit/verify"),
     ("get", "/decisions"), ("get", "/process-definitions/{key}/files"), ("get", "/decisions/{decision_id}/xml"),
     ("post", "/deployments/validate"), ("get", "/directory"), ("get", "/plugins"), ("post", "/process-definitions/{key}/migrations"),
     ("post", "/process-instances/{instance_id}/migration/revert"),

@@ -96,3 +96,24 @@ def test_console_can_be_mounted_elsewhere(engine: Engine) -> None:
     assert "frame-ancestors 'self' https://portal.example" in response.headers["Content-Security-Policy"]
     with host.test_client().get(f"{_assets(html)}/css/console.css") as css:
         assert css.status_code == 200
+
+
+def test_every_page_the_router_names_is_served(app: Flask) -> None:
+    client = app.test_client()
+    assets = _assets(client.get("/console/").get_data(as_text=True))
+    router = (STATIC / "js" / "app.js").read_text(encoding="utf-8")
+    modules = re.findall(r'\[/\^.*?\$/, "([a-z-]+)"', router)
+    assert {"jobs", "modeler", "instances", "instance", "designer"} <= set(modules)
+    for module in modules:
+        with client.get(f"{assets}/js/pages/{module}.js") as page:
+            assert page.status_code == 200 and "javascript" in page.mimetype, module
+    with client.get(f"{assets}/vendor/bpmn-js/bpmn-modeler.production.min.js") as modeler:
+        assert modeler.status_code == 200
+
+
+def test_console_code_builds_pages_from_text_only() -> None:
+    # Data from residents must never become markup or code: the console's own modules use DOM
+    # nodes and textContent (js/dom.js), never innerHTML, eval or new Function.
+    for path in (STATIC / "js").rglob("*.js"):
+        code = path.read_text(encoding="utf-8")
+        assert not re.search(r"\.innerHTML\b|\.outerHTML\s*=|\beval\(|new Function\(|insertAdjacentHTML", code), path.name

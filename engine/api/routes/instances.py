@@ -9,6 +9,7 @@ from ..blueprint import api
 from ..context import state
 from ..operations import link
 from ..schemas import (
+    AuditVerifySchema,
     CancelInstanceSchema,
     HistorySchema,
     InstancePageSchema,
@@ -67,6 +68,16 @@ def get_instance(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
 def get_history(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
     # The runtime masks the trail by the process's declarations for readers without ``pii``.
     return {"instance_id": instance_id, "events": state().engine.history(instance_id, actor)}
+
+
+@api.route("GET", "/process-instances/<instance_id>/audit/verify", summary="核验流程实例的审计链", tag=TAG,
+           response=AuditVerifySchema, description="逐个重算该案件审计事件的链接与密钥哈希，并核对链头：事件被改动、删除或插入时 "
+           "`ok` 为 false，`problems` 逐条说明。全部审计日志（含检查点）的核验用 `gongzhi audit verify`。")
+def verify_audit(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
+    engine = state().engine
+    report = engine.verify_instance_audit(instance_id, actor)
+    return {"instance_id": instance_id, "ok": report.ok, "events": report.events, "problems": report.problems,
+            "checked_at": engine.clock.now().isoformat()}
 
 
 @api.route("POST", "/process-instances/<instance_id>/migration/revert", summary="撤回案件的上一次迁移", tag=TAG,

@@ -27,7 +27,7 @@ from .checkpoints import CheckpointSchedule, seal_legacy, take_checkpoint
 from .keys import AuditKey, KeyRing, bind, derived_key, ring_of
 from .personal import ERASED, Predicate, default_personal
 from .sinks import CheckpointSink, FileSink, sink_for
-from .verify import VerifyReport, verify
+from .verify import VerifyReport, verify, verify_chain
 
 __all__ = [
     "GENESIS",
@@ -37,6 +37,7 @@ __all__ = [
     "event_body",
     "erase_personal",
     "verify",
+    "verify_chain",
     "VerifyReport",
     "take_checkpoint",
     "seal_legacy",

@@ -54,6 +54,10 @@ const ZH = {
   "Kind": "种类", "Function kind: {kind}": "函数种类：{kind}", "Edit function kind": "编辑函数种类",
   "Expression language: {expressionLanguageLabel}": "表达式语言：{expressionLanguageLabel}",
   "Edit input": "编辑输入", "Edit output": "编辑输出",
+  // Data types (typeRef) in column headers and the type pickers.
+  "string": "文本", "number": "数字", "boolean": "是/否", "date": "日期", "time": "时间", "dateTime": "日期时间",
+  "dayTimeDuration": "时长（日、时、分）", "yearMonthDuration": "时长（年、月）", "Any": "任意类型",
+  "integer": "整数", "long": "整数", "double": "数字",
 };
 
 export function translate(template, replacements = {}) {

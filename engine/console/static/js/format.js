@@ -96,3 +96,4 @@ export const group = (code) => directory.groups[code] || (code === "admin" ? "�
 export const groups = (codes) => (codes || []).map(group).join("、") || "—";
 export const department = (code) => directory.departments.get(code) || value(code);
 export const regionOptions = () => [...directory.regions.entries()];
+export const groupOptions = () => Object.entries(directory.groups);

@@ -27,11 +27,17 @@ export function css(...paths) {
   }
 }
 
-export async function bpmnViewer() {
+// Both bpmn-js bundles define window.BpmnJS: each class is kept as its script leaves it.
+const bpmnClasses = {};
+
+async function bpmnClass(kind, file) {
   css("bpmn-js/assets/diagram-js.css", "bpmn-js/assets/bpmn-js.css", "bpmn-js/assets/bpmn-font/css/bpmn.css");
-  await script("bpmn-js/bpmn-navigated-viewer.production.min.js");
-  return window.BpmnJS;
+  await script(file).then(() => { bpmnClasses[kind] ||= window.BpmnJS; });
+  return bpmnClasses[kind];
 }
+
+export const bpmnViewer = () => bpmnClass("viewer", "bpmn-js/bpmn-navigated-viewer.production.min.js");
+export const bpmnModeler = () => bpmnClass("modeler", "bpmn-js/bpmn-modeler.production.min.js");
 
 export async function dmnModeler() {
   css("dmn-js/assets/diagram-js.css", "dmn-js/assets/dmn-js-shared.css", "dmn-js/assets/dmn-js-drd.css",

@@ -14,9 +14,11 @@ const ACTIONS = {
   incident_retry: "重试故障", deploy: "部署",
 };
 
+const BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+const SHOWN_CHILDREN = 3;
+
 // Field titles from every form of the version: people read "事项标题", not "title".
-async function fieldTitles(key, version) {
-  const { files } = await get(`/process-definitions/${encodeURIComponent(key)}/files`, { version });
+function fieldTitles(files) {
   const titles = {};
   for (const f of files.filter((x) => x.kind === "json")) {
     try {
@@ -24,6 +26,16 @@ async function fieldTitles(key, version) {
     } catch (_) { /* not a form */ }
   }
   return titles;
+}
+
+// The file of the version that defines process ``key`` (a called process travels with its caller).
+function processElement(xml, key) {
+  const doc = new DOMParser().parseFromString(xml, "application/xml");
+  return [...doc.getElementsByTagNameNS(BPMN, "process")].find((p) => p.getAttribute("id") === key);
+}
+
+function processFile(files, key) {
+  return files.find((f) => f.name.endsWith(".bpmn") && processElement(f.content, key))?.content;
 }
 
 function timeline(events, names, titles) {
@@ -39,22 +51,72 @@ function timeline(events, names, titles) {
   }));
 }
 
-function elementNames(xml) {
+function parse(xml) {
   const doc = new DOMParser().parseFromString(xml, "application/xml");
   const names = {};
   for (const el of doc.querySelectorAll("[id][name]")) names[el.getAttribute("id")] = el.getAttribute("name");
-  return names;
+  // call activity id -> the process key it starts
+  const calls = Object.fromEntries([...doc.getElementsByTagNameNS(BPMN, "callActivity")]
+    .map((el) => [el.getAttribute("id"), el.getAttribute("calledElement")]));
+  return { names, calls };
 }
 
-export async function render(main, instanceId) {
+
+// Links drawn on the diagram: a call activity opens the process it calls (run inside this case);
+// a task that started another case (gongzhi.start_process, business key "<case>:<element>:<task>")
+// opens that case.
+function diagramLinks(calls, children, instanceId) {
+  const base = `#/instances/${encodeURIComponent(instanceId)}`;
+  const links = Object.fromEntries(Object.entries(calls).filter(([, key]) => key)
+    .map(([element, key]) => [element, [{ href: `${base}?called=${encodeURIComponent(key)}`, label: "打开子流程" }]]));
+  for (const child of children.items) {
+    const [parent, element] = (child.business_key || "").split(":");
+    if (parent !== instanceId || !element) continue;
+    const list = (links[element] ||= []);
+    if (list.length < SHOWN_CHILDREN) {
+      list.push({ href: `#/instances/${encodeURIComponent(child.id)}`, label: `打开子案件（${status(child.status)}）` });
+    }
+  }
+  return links;
+}
+
+function auditCheck(id) {
+  const result = h("p", { role: "status" });
+  const button = h("button", { type: "button", class: "secondary" }, "核验审计记录");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const report = await get(`/process-instances/${id}/audit/verify`);
+      clear(result, report.ok
+        ? h("span", { class: "audit-ok" }, `审计记录完好：${report.events} 条记录逐条核验无误（${when(report.checked_at)}）`)
+        : [h("span", { class: "error" }, `审计记录有问题（${report.problems.length} 处）：`),
+          h("ul", { class: "problems" }, report.problems.map((p) => h("li", {}, p)))]);
+    } catch (error) { clear(result, h("span", { class: "error" }, error.message)); }
+    button.disabled = false;
+  });
+  return h("section", { class: "card", "aria-label": "审计核验" }, button, result);
+}
+
+export async function render(main, instanceId, query = new URLSearchParams()) {
   const id = encodeURIComponent(instanceId);
+  const called = query.get("called");
   const [names, instance, history] = await Promise.all([processNames(), get(`/process-instances/${id}`),
     get(`/process-instances/${id}/history`)]);
-  const xml = await text(`/process-definitions/${encodeURIComponent(instance.process_key)}/xml`,
+  const { files } = await get(`/process-definitions/${encodeURIComponent(instance.process_key)}/files`,
     { version: instance.version });
-  const incidents = isAdmin() ? (await get("/incidents")).items.filter((i) => i.instance_id === instance.id && !i.resolved_at) : [];
-  const labels = elementNames(xml);
-  const titles = await fieldTitles(instance.process_key, instance.version);
+  const calledXml = called ? processFile(files, called) : null;
+  const xml = calledXml || processFile(files, instance.process_key) ||
+    await text(`/process-definitions/${encodeURIComponent(instance.process_key)}/xml`, { version: instance.version });
+  const admin = isAdmin();
+  const [incidentList, timerJobs, children] = await Promise.all([
+    admin ? get("/incidents") : { items: [] },
+    admin ? get("/jobs", { instance_id: instance.id, kind: "timer", per_page: 200 }) : { items: [] },
+    get("/process-instances", { parent_id: instance.id, per_page: 200 })]);
+  const incidents = incidentList.items.filter((i) => i.instance_id === instance.id && !i.resolved_at);
+  const waiting = timerJobs.items.filter((j) => j.status !== "failed");
+  const { names: labels, calls } = parse(xml);
+  const titles = fieldTitles(files);
+  const calledName = calledXml ? processElement(calledXml, called).getAttribute("name") || "子流程" : null;
   const done = history.events.filter((e) => e.element_id && e.action !== "claim").map((e) => e.element_id);
   const open = instance.open_tasks.map((t) => t.element_id);
   const diagram = h("div");
@@ -69,7 +131,7 @@ export async function render(main, instanceId) {
     try {
       await post(`/process-instances/${id}/cancel`, { reason: reason.value.trim() });
       toast("案件已撤销");
-      render(main, instanceId);
+      render(main, instanceId, query);
     } catch (error) { toast(error.message); }
   });
   clear(main, h("h1", {}, processName(names, instance.process_key), instance.business_key ? ` · ${instance.business_key}` : ""),
@@ -79,12 +141,19 @@ export async function render(main, instanceId) {
       h("dt", {}, "版本"), h("dd", {}, `第 ${instance.version} 版`),
       h("dt", {}, "发起时间"), h("dd", {}, when(instance.created_at)),
       h("dt", {}, "最近变化"), h("dd", {}, when(instance.updated_at)))),
-    h("h2", {}, "流程图"), legend(), diagram,
+    h("h2", {}, calledName ? `流程图：子流程「${calledName}」` : "流程图"),
+    calledName ? h("p", {}, h("a", { href: `#/instances/${id}` }, "返回主流程图")) : null, legend(), diagram,
     tasks.length ? [h("h2", {}, "待办"), h("ul", { class: "open-tasks" }, tasks)] : null,
+    waiting.length ? [h("h2", {}, "定时器"), h("ul", { class: "timers" }, waiting.map((j) => h("li", {},
+      `${j.element_name || labels[j.element_id] || "定时器"}：${when(j.due_at)}（${due(j.due_at)}）`)))] : null,
+    children.total ? [h("h2", {}, "子流程案件"), h("ul", { class: "children" }, children.items.map((c) => h("li", {},
+      h("a", { href: `#/instances/${encodeURIComponent(c.id)}` }, processName(names, c.process_key)),
+      `：${status(c.status)}，${when(c.created_at)} 发起`)))] : null,
     incidents.length ? [h("h2", {}, "故障"), h("ul", {}, incidents.map((i) => h("li", { class: "error" },
       `${labels[i.element_id] || "后台任务"}：${i.error}`)))] : null,
     h("h2", {}, "案件数据"), h("section", { class: "card" }, variables(instance.variables, titles)),
-    h("h2", {}, "办理记录"), h("section", { class: "card" }, timeline(history.events, labels, titles)),
+    h("h2", {}, "办理记录"), h("section", { class: "card" }, timeline(history.events, labels, titles)), auditCheck(id),
     instance.status === "running" ? cancel : null);
-  await drawProcess(diagram, xml, { done, open, incidents: incidents.map((i) => i.element_id) });
+  await drawProcess(diagram, xml, { done, open, incidents: incidents.map((i) => i.element_id),
+    timers: waiting.map((j) => j.element_id), links: diagramLinks(calls, children, instance.id) });
 }

@@ -18,7 +18,8 @@ export async function render(main, key, query) {
   ];
   clear(main, h("h1", {}, definition.name), h("p", {},
     h("a", { class: "button", href: `#/start/${encodeURIComponent(key)}` }, "发起"),
-    isAdmin() ? [" ", h("a", { href: `#/designer/${encodeURIComponent(key)}` }, "修改规则并部署新版本")] : null),
+    isAdmin() ? [" ", h("a", { href: `#/modeler/${encodeURIComponent(key)}` }, "修改流程（建模器）"),
+      " ", h("a", { href: `#/designer/${encodeURIComponent(key)}` }, "修改规则并部署新版本")] : null),
     h("h2", {}, `流程图（第 ${version} 版）`), diagram, h("h2", {}, "版本"), table(columns, definition.versions));
   await drawProcess(diagram, xml);
 }
