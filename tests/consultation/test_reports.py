@@ -10,8 +10,8 @@ import pytest
 from gongzhi import Actor, InvalidInput
 from gongzhi.plugins.consultation import reports
 
-COUNCIL = {"households": 300, "cost_estimate": 20000, "difficulty": "中", "authority": "社区"}
-HEARING = {"households": 800, "cost_estimate": 500000, "difficulty": "中", "authority": "社区"}
+COUNCIL = {"scope": "社区", "households": 300, "cost_estimate": 20000, "difficulty": "中", "authority": "社区"}
+HEARING = {"scope": "社区", "households": 800, "cost_estimate": 500000, "difficulty": "中", "authority": "社区"}
 
 
 class Ledger:
