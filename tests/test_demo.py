@@ -58,8 +58,10 @@ def test_demo_tells_the_community_council_story(out: str) -> None:
     in_order(
         out,
         "居民王秀英 发起「社区协商」",
-        "规则判定「三会分类」", "会议形式：社区党群议事会",
+        "规则判定「三会分类」：依据「涉及一个小区（院落）多栋楼的公共事务", "建议会议形式：社区党群议事会",
         "翠苑社区党委书记 完成「审核议题」（审核结论：受理）",
+        "翠苑社区党委书记 完成「确认会议形式」（社区党组织意见：同意建议的会议形式）",
+        "规则判定「取确认会议形式的议事规则」", "表决前须听取的意见：无",
         # First meeting: 5 of 9 is below two thirds, so no vote and a new notice.
         "完成「会议签到」（实到人数：5）", "达到法定人数：否；至少应到人数：6",
         "完成「发布通知并邀请参会」",
@@ -80,10 +82,12 @@ def test_demo_tells_the_community_council_story(out: str) -> None:
         "居民王秀英 办结",
     )
     assert out.count("达到法定人数：否") == 1 and out.count("完成「会议纪要与表决」") == 2
+    # Every decision is told by its rule's own description, never by a rule's number or identifier.
+    assert "依据「第" not in out and "DecisionRule" not in out and "=" not in out
     # The figures: the council topic finished, a second topic declined at review.
     figures = out[out.index("▸ 协商议题统计"):]
     in_order(figures, "协商形式 | 三会分类 | 议题状态 | 议题数",
-             "社区协商 | 社区党群议事会 | 已办结 | 1", "社区协商 | 小微事务恳谈会 | 不予受理 | 1")
+             "社区协商 | 社区党群议事会 | 不予受理 | 1", "社区协商 | 社区党群议事会 | 已办结 | 1")
     summary = figures[figures.index("▸ 议题办理、实施与满意度"):]
     assert "形成协商意见（件） | 办理时长中位数（天） | 实施任务 | 按期完成 | 实施按时率 | 满意度评议 | 平均分 | 满意率" in summary
     assert summary.splitlines()[2].startswith("  1 | ") and summary.splitlines()[2].endswith(" | 1 | 1 | 100% | 1 | 5 | 100%")

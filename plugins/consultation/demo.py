@@ -1,7 +1,8 @@
 """The community-council story told by ``gongzhi demo`` (社区党群议事会).
 
-Residents propose charging points for e-bikes; the party committee accepts the
-topic as a council matter. The first meeting fails its quorum and is called
+Residents propose charging points for e-bikes in their compound (小区); the
+三会 table proposes a council and the party committee accepts the topic and
+confirms the council. The first meeting fails its quorum and is called
 again; the second passes a resolution; during publicity a resident objects, the
 objection is upheld and the council votes a second time; a second objection is
 answered and rejected; publicity runs its course; the property company carries
@@ -23,7 +24,8 @@ GRID = "990101/001/001/01"
 COUNCIL = {
     "title": "翠苑一区加装电动自行车充电桩", "description": "全小区电动自行车充电难，楼道飞线充电有火灾隐患",
     "source": "小提案", "proposer": "王秀英", "phone": "13800138000", "location": "翠苑一区", "grid": GRID,
-    "households": 300, "cost_estimate": 20000, "difficulty": "中", "authority": "社区", "community": "翠苑社区",
+    "scope": "小区", "households": 300, "cost_estimate": 20000, "difficulty": "中", "authority": "社区",
+    "community": "翠苑社区",
 }
 INVITEES = (("社区党组织", "陈红"), ("居民委员会", "刘敏"), ("居民代表", "张国强"), ("居民代表", "王秀英"),
             ("业主委员会", "孙立"), ("物业服务企业", "周经理"), ("驻区单位", "吴园长"), ("社会组织", "郑队长"),
@@ -31,7 +33,8 @@ INVITEES = (("社区党组织", "陈红"), ("居民委员会", "刘敏"), ("居�
 DECLINED = {
     "title": "翠苑一区车位重新分配", "description": "希望社区出面重新分配小区地面车位", "source": "微心愿",
     "proposer": "赵建国", "phone": "13900139000", "location": "翠苑一区地面停车场", "grid": GRID,
-    "households": 40, "cost_estimate": 0, "difficulty": "低", "authority": "居委会或物业", "community": "翠苑社区",
+    "scope": "小区", "households": 40, "cost_estimate": 0, "difficulty": "低", "authority": "居委会或物业",
+    "community": "翠苑社区",
 }
 
 
@@ -102,6 +105,7 @@ class _Story:
         self.at(self.on(10, after=self.clock.now() + timedelta(hours=12)))
         iid = self.engine.start("consultation_community", self.people["resident"], COUNCIL, region=GRID).id
         self.do(iid, "review_topic", "party", {"review_decision": "受理"}, when=self.on(9, 30))
+        self.do(iid, "confirm_tier", "party", {"tier_decision": "同意建议的会议形式"})
 
         self.meeting(iid, present=5)  # 5 of 9: below two thirds, called again
         self.meeting(iid, present=7, votes=(5, 1, 1), resolution="在 3 处车棚加装 40 个充电桩")
