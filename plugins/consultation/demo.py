@@ -17,7 +17,9 @@ from typing import Any
 
 from gongzhi import Actor, Demo, DemoResult, Engine, MovableClock
 from gongzhi.calendar import CST, add_working_days
-from gongzhi.humanize import percent
+from gongzhi.humanize import NONE, percent
+
+from .reports import TIERS, VENUES
 
 COMMUNITY = "990101/001/001"
 GRID = "990101/001/001/01"
@@ -140,22 +142,20 @@ class _Story:
         figures = []
         if "consultation_topics" in registered:
             topics = registered["consultation_topics"].run(self.engine, admin, **params)
-            rows = [{"协商形式": VENUES.get(r["variant"], r["variant"]), "三会分类": TIERS.get(r["tier"], r["tier"] or "—"),
+            rows = [{"协商形式": VENUES.get(r["variant"], r["variant"]), "三会分类": TIERS.get(r["tier"], r["tier"] or NONE),
                      "议题状态": r["status"], "议题数": r["count"]} for r in topics["rows"]]
             figures.append((registered["consultation_topics"].title, rows))
         summary: dict[str, Any] = {}
         for name, keys in SUMMARY:
             if name in registered:
                 found = registered[name].run(self.engine, admin, **params)
-                summary.update({heading: percent(found[key]) if key.endswith("_rate") else found[key]
-                                for key, heading in keys})
+                summary.update({heading: percent(found[key]) if key.endswith("_rate") else
+                                (NONE if found[key] is None else found[key]) for key, heading in keys})
         if summary:
             figures.append(("议题办理、实施与满意度", [summary]))
         return figures
 
 
-VENUES = {"consultation_courtyard": "院坝协商", "consultation_community": "社区协商", "consultation_enterprise": "厂区协商"}
-TIERS = {"small_talk": "小微事务恳谈会", "council": "社区党群议事会", "hearing": "重大事项论证会"}
 SUMMARY = (
     ("consultation_resolution", (("resolved", "形成协商意见（件）"), ("median_days", "办理时长中位数（天）"))),
     ("consultation_implementation", (("tasks", "实施任务"), ("on_time", "按期完成"), ("on_time_rate", "实施按时率"))),

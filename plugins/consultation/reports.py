@@ -193,7 +193,7 @@ def satisfaction_report(engine: Any, actor: Any, params: Mapping[str, Any]) -> d
     }
 
 
-VENUES = {"consultation_courtyard": "院坝协商", "consultation_community": "社区协商", "consultation_enterprise": "厂区协商"}
+VENUES = {"consultation_courtyard": "院坝协商", "consultation_community": "社区协商", "consultation_enterprise": "企业协商"}  # 厂区、政企、银企协商
 TIERS = {"small_talk": "小微事务恳谈会", "council": "社区党群议事会", "hearing": "重大事项论证会"}
 HEADINGS = {
     "variant": "协商形式", "tier": "三会分类", "status": "议题状态", "count": "议题数",
