@@ -30,6 +30,7 @@ ACTIONS = {
 }
 
 
+HEADS = ("name", "title", "who")  # fields that name a record: stored records come back with sorted keys
 _CODE = re.compile(r"[a-z][a-z0-9_]+")  # codes are lowercase identifiers: council, party_org
 
 
@@ -48,9 +49,8 @@ def _value(value: Any, titles: Mapping[str, str] | None = None) -> str:
     if isinstance(value, list):
         return "、".join(_value(v, titles) for v in value) or NONE
     if isinstance(value, dict):
-        order = list(titles or {})  # the form's field order: stored records come back with sorted keys
-        ranked = sorted(value.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
-        parts = [(k, v) for k, v in ranked if _shown(v) and v is not None]
+        parts = [(k, v) for k, v in value.items() if _shown(v) and v is not None]
+        parts.sort(key=lambda kv: kv[0] not in HEADS)  # a record is told by its name or title, when it has one
         if not parts:
             return NONE
         head, rest = _value(parts[0][1]), [f"{(titles or {}).get(k, k)}：{_value(v)}" for k, v in parts[1:]]

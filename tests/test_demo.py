@@ -81,16 +81,30 @@ def test_demo_tells_the_community_council_story(out: str) -> None:
         "居民王秀英 完成「居民满意度评议」（满意度（1–5 分）：5）",
         "居民王秀英 办结",
     )
-    assert out.count("达到法定人数：否") == 1 and out.count("完成「会议纪要与表决」") == 2
+    assert out.count("达到法定人数：否") == 1 and out.count("完成「会议纪要与表决」") == 3  # two council votes, one hearing
+    # A second topic: proposed for the council, made a hearing by the party committee, which hears an expert and,
+    # before it may vote, the fire brigade.
+    hearing = out[out.index("发起「社区协商」", out.index("居民王秀英 办结")):]
+    in_order(
+        hearing,
+        "建议会议形式：社区党群议事会",
+        "完成「确认会议形式」（改为：重大事项论证会；改变理由：涉及地下室结构安全和消防要求",
+        "规则判定「取确认会议形式的议事规则」", "表决前须听取的意见：专家、职能部门",
+        "完成「会议签到」（实到人数：8）",
+        "完成「听取专家和职能部门意见」", "论证意见：陈工（所在单位或身份：区建筑设计院；意见来源：专家",
+        "完成「听取专家和职能部门意见」", "刘科长（所在单位或身份：区消防救援大队；意见来源：职能部门",
+        "完成「会议纪要与表决」", "依据「重大事项：出席人员三分之二以上同意」", "通过：是",
+    )
     # Every decision is told by its rule's own description, never by a rule's number or identifier.
     assert "依据「第" not in out and "DecisionRule" not in out and "=" not in out
     # The figures: the council topic finished, a second topic declined at review.
     figures = out[out.index("▸ 协商议题统计"):]
     in_order(figures, "协商形式 | 三会分类 | 议题状态 | 议题数",
-             "社区协商 | 社区党群议事会 | 不予受理 | 1", "社区协商 | 社区党群议事会 | 已办结 | 1")
+             "社区协商 | 社区党群议事会 | 不予受理 | 1", "社区协商 | 社区党群议事会 | 已办结 | 1",
+             "社区协商 | 重大事项论证会 | 实施中 | 1")
     summary = figures[figures.index("▸ 议题办理、实施与满意度"):]
     assert "形成协商意见（件） | 办理时长中位数（天） | 实施任务 | 按期完成 | 实施按时率 | 满意度评议 | 平均分 | 满意率" in summary
-    assert summary.splitlines()[2].startswith("  1 | ") and summary.splitlines()[2].endswith(" | 1 | 1 | 100% | 1 | 5 | 100%")
+    assert summary.splitlines()[2].startswith("  2 | ") and summary.splitlines()[2].endswith(" | 1 | 1 | 100% | 1 | 5 | 100%")
 
 
 def test_demo_tells_the_red_black_list_story(out: str) -> None:
@@ -107,7 +121,7 @@ def test_demo_tells_the_red_black_list_story(out: str) -> None:
         "东湖街道物业办 完成「街道审核」",
         "区住建局房管科 完成「区住建局审核」（审核意见：同意公示；审核结论：通过）",
         "系统 计时到期「公示期满」",
-        "完成「公示异议复核」（公示期异议：翠苑二区（物业企业：安居物业管理有限公司；", "复核结论：不予采纳",
+        "完成「公示异议复核」（公示期异议：安居物业管理有限公司（小区：翠苑二区；", "复核结论：不予采纳",
         "依据「连续两期黑榜：清退」→ 后果：清退；政府购买服务优先：否；依据：连续两期列入黑榜",
         "系统 后台调用完成「启动清退程序」",
         # The expulsion, narrated after the review.
