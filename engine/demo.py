@@ -30,6 +30,7 @@ ACTIONS = {
 }
 
 
+HEADS = ("name", "title", "who")  # fields that name a record: stored records come back with sorted keys
 _CODE = re.compile(r"[a-z][a-z0-9_]+")  # codes are lowercase identifiers: council, party_org
 
 
@@ -49,6 +50,7 @@ def _value(value: Any, titles: Mapping[str, str] | None = None) -> str:
         return "、".join(_value(v, titles) for v in value) or NONE
     if isinstance(value, dict):
         parts = [(k, v) for k, v in value.items() if _shown(v) and v is not None]
+        parts.sort(key=lambda kv: kv[0] not in HEADS)  # a record is told by its name or title, when it has one
         if not parts:
             return NONE
         head, rest = _value(parts[0][1]), [f"{(titles or {}).get(k, k)}：{_value(v)}" for k, v in parts[1:]]

@@ -58,8 +58,10 @@ def test_demo_tells_the_community_council_story(out: str) -> None:
     in_order(
         out,
         "居民王秀英 发起「社区协商」",
-        "规则判定「三会分类」", "会议形式：社区党群议事会",
+        "规则判定「三会分类」：依据「涉及一个小区（院落）多栋楼的公共事务", "建议会议形式：社区党群议事会",
         "翠苑社区党委书记 完成「审核议题」（审核结论：受理）",
+        "翠苑社区党委书记 完成「确认会议形式」（社区党组织意见：同意建议的会议形式）",
+        "规则判定「取确认会议形式的议事规则」", "表决前须听取的意见：无",
         # First meeting: 5 of 9 is below two thirds, so no vote and a new notice.
         "完成「会议签到」（实到人数：5）", "达到法定人数：否；至少应到人数：6",
         "完成「发布通知并邀请参会」",
@@ -79,14 +81,30 @@ def test_demo_tells_the_community_council_story(out: str) -> None:
         "居民王秀英 完成「居民满意度评议」（满意度（1–5 分）：5）",
         "居民王秀英 办结",
     )
-    assert out.count("达到法定人数：否") == 1 and out.count("完成「会议纪要与表决」") == 2
+    assert out.count("达到法定人数：否") == 1 and out.count("完成「会议纪要与表决」") == 3  # two council votes, one hearing
+    # A second topic: proposed for the council, made a hearing by the party committee, which hears an expert and,
+    # before it may vote, the fire brigade.
+    hearing = out[out.index("发起「社区协商」", out.index("居民王秀英 办结")):]
+    in_order(
+        hearing,
+        "建议会议形式：社区党群议事会",
+        "完成「确认会议形式」（改为：重大事项论证会；改变理由：涉及地下室结构安全和消防要求",
+        "规则判定「取确认会议形式的议事规则」", "表决前须听取的意见：专家、职能部门",
+        "完成「会议签到」（实到人数：8）",
+        "完成「听取专家和职能部门意见」", "论证意见：陈工（所在单位或身份：区建筑设计院；意见来源：专家",
+        "完成「听取专家和职能部门意见」", "刘科长（所在单位或身份：区消防救援大队；意见来源：职能部门",
+        "完成「会议纪要与表决」", "依据「重大事项：出席人员三分之二以上同意」", "通过：是",
+    )
+    # Every decision is told by its rule's own description, never by a rule's number or identifier.
+    assert "依据「第" not in out and "DecisionRule" not in out and "=" not in out
     # The figures: the council topic finished, a second topic declined at review.
     figures = out[out.index("▸ 协商议题统计"):]
     in_order(figures, "协商形式 | 三会分类 | 议题状态 | 议题数",
-             "社区协商 | 社区党群议事会 | 已办结 | 1", "社区协商 | 小微事务恳谈会 | 不予受理 | 1")
+             "社区协商 | 社区党群议事会 | 不予受理 | 1", "社区协商 | 社区党群议事会 | 已办结 | 1",
+             "社区协商 | 重大事项论证会 | 实施中 | 1")
     summary = figures[figures.index("▸ 议题办理、实施与满意度"):]
     assert "形成协商意见（件） | 办理时长中位数（天） | 实施任务 | 按期完成 | 实施按时率 | 满意度评议 | 平均分 | 满意率" in summary
-    assert summary.splitlines()[2].startswith("  1 | ") and summary.splitlines()[2].endswith(" | 1 | 1 | 100% | 1 | 5 | 100%")
+    assert summary.splitlines()[2].startswith("  2 | ") and summary.splitlines()[2].endswith(" | 1 | 1 | 100% | 1 | 5 | 100%")
 
 
 def test_demo_tells_the_red_black_list_story(out: str) -> None:

@@ -66,6 +66,7 @@ class TopicFacts:
     resolved_at: datetime | None
     implementation: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
     satisfaction: int | None = None
+    tier_changed: bool = False  # the party organisation changed the meeting form the 三会 table proposed
 
     @property
     def days_to_resolution(self) -> float | None:
@@ -139,6 +140,7 @@ def collect_topics(engine: Any, actor: Any, params: Mapping[str, Any] | None = N
                     status=status, intake_at=listed.created_at, resolved_at=_time(variables.get("resolved_at")),
                     implementation=tuple(r for r in variables.get("impl_results") or () if isinstance(r, Mapping)),
                     satisfaction=rating if isinstance(rating, int) and not isinstance(rating, bool) else None,
+                    tier_changed=(variables.get("tier_confirmation") or {}).get("changed") is True,
                 ))
     return facts
 
@@ -157,6 +159,7 @@ def topics_report(engine: Any, actor: Any, params: Mapping[str, Any]) -> dict[st
             for (v, tier, s), n in sorted(counted.items(), key=lambda kv: tuple(str(x) for x in kv[0]))]
     return {
         "total": len(topics),
+        "tier_changes": sum(1 for t in topics if t.tier_changed),
         "rows": rows,
         "by_variant": dict(sorted(Counter(t.variant for t in topics).items())),
         "by_tier": dict(sorted(Counter(str(t.tier) for t in topics).items())),
@@ -190,10 +193,11 @@ def satisfaction_report(engine: Any, actor: Any, params: Mapping[str, Any]) -> d
     }
 
 
-VENUES = {"consultation_courtyard": "院坝协商", "consultation_community": "社区协商", "consultation_enterprise": "厂区协商"}
+VENUES = {"consultation_courtyard": "院坝协商", "consultation_community": "社区协商", "consultation_enterprise": "企业协商"}  # 厂区、政企、银企协商
 TIERS = {"small_talk": "小微事务恳谈会", "council": "社区党群议事会", "hearing": "重大事项论证会"}
 HEADINGS = {
     "variant": "协商形式", "tier": "三会分类", "status": "议题状态", "count": "议题数",
+    "tier_changes": "党组织改变会议形式（件）",
     "resolved": "已形成协商意见", "median_days": "办理天数中位数",
     "tasks": "实施任务", "on_time": "按期完成", "on_time_rate": "实施按时率", "department_tasks": "部门任务",
     "department_on_time_rate": "部门任务按时率",
@@ -218,7 +222,7 @@ def reports() -> list[Report]:
     # The exports name the variants and tiers, not their codes.
     register_names("consultation-codes", lambda code: VENUES.get(code) or TIERS.get(code))
     return [
-        _report("consultation_topics", "协商议题统计", "按协商形式、三会分类和状态统计议题数",
+        _report("consultation_topics", "协商议题统计", "按协商形式、三会分类（以社区党组织确认的为准）和状态统计议题数，及社区党组织改变建议会议形式的件数",
                 ("variant", "tier", "status", "count"), topics_report),
         _report("consultation_resolution", "议题办理时长", "从议题征集到形成协商意见的天数中位数",
                 ("resolved", "median_days"), resolution_report),

@@ -32,8 +32,12 @@ ADMIN = Actor.of("admin", "管理员", ["admin"], "")
 TOPIC: dict[str, Any] = {
     "title": "楼道堆物清理", "description": "3 号楼楼道堆放杂物，影响通行和消防安全", "source": "微心愿",
     "proposer": "王大妈", "phone": "13812341234", "location": "幸福里小区 3 号楼", "grid": "110105/001/003/01",
-    "households": 12, "cost_estimate": 0, "difficulty": "低", "authority": "居委会或物业",
+    "scope": "楼栋", "households": 12, "cost_estimate": 0, "difficulty": "低", "authority": "居委会或物业",
 }
+OPINIONS = [
+    {"who": "陈工", "body": "区规划设计院", "kind": "专家", "stance": "赞成", "opinion": "道路拓宽方案技术上可行"},
+    {"who": "刘科长", "body": "区交通局", "kind": "职能部门", "stance": "有条件赞成", "opinion": "须同步设置错峰通行标识"},
+]
 EXTRA = {
     "consultation_courtyard": {"courtyard": "幸福里小区"},
     "consultation_community": {"community": "幸福里社区"},
@@ -89,7 +93,15 @@ class Driver:
         return self.engine.start(variant, actor, {k: v for k, v in variables.items() if v is not None}).id
 
     def review(self, instance_id: str, decision: str = "受理", **data: Any) -> Any:
-        return self.do(instance_id, "review_topic", PARTY, {"review_decision": decision, **data})
+        """Review the topic; an accepted topic's proposed meeting form is then confirmed as it stands."""
+        done = self.do(instance_id, "review_topic", PARTY, {"review_decision": decision, **data})
+        return self.confirm_tier(instance_id) if decision == "受理" else done
+
+    def confirm_tier(self, instance_id: str, change_to: str | None = None, reason: str | None = None) -> Any:
+        """The party organisation confirms the proposed meeting form, or changes it to ``change_to`` for ``reason``."""
+        data = ({"tier_decision": "改为其他会议形式", "confirmed_tier_name": change_to, "tier_change_reason": reason}
+                if change_to else {"tier_decision": "同意建议的会议形式"})
+        return self.do(instance_id, "confirm_tier", PARTY, data)
 
     def notice(self, instance_id: str, invited: int, place: str = "社区议事厅") -> datetime:
         """Publish the notice inviting ``invited`` people of the topic's participant types; returns when the meeting may be held."""
@@ -104,10 +116,19 @@ class Driver:
         self.do(instance_id, "sign_in", host, {"present": present})
         if votes is None:
             return None
+        if "gather_opinions" in self.open_elements(instance_id):  # a hearing hears experts and departments first
+            self.give_opinions(instance_id, host)
         votes_for, against, abstain = votes
         return self.do(instance_id, "minutes_vote", host, {
             "minutes": "与会人员充分发表意见", "resolution_text": resolution,
             "votes_for": votes_for, "votes_against": against, "votes_abstain": abstain})
+
+    def give_opinions(self, instance_id: str, host: Actor, opinions: list[dict[str, Any]] | None = None,
+                      conclusion: str = "可行，提交表决") -> Any:
+        """Record the opinions heard at a hearing (by default one expert's and one department's) and its conclusion."""
+        return self.do(instance_id, "gather_opinions", host, {
+            "opinions": OPINIONS if opinions is None else opinions, "hearing_conclusion": conclusion,
+            "conclusion_reason": "专家和部门意见均认为方案可行" if conclusion.startswith("可行") else "部门认为方案不可行"})
 
     def object(self, instance_id: str, objector: str = "李大爷", reason: str = "清理方案未考虑老人搬运困难") -> Any:
         return self.engine.send_message("consultation_objection", RESIDENT, {"objector": objector, "reason": reason},

@@ -7,7 +7,7 @@ import pytest
 from gongzhi import NotFound
 
 COUNCIL = {"title": "小区加装电动自行车充电桩", "description": "全社区电动自行车充电难，楼道充电有火灾隐患",
-           "source": "小提案", "households": 300, "cost_estimate": 20000, "difficulty": "中", "authority": "社区"}
+           "source": "小提案", "scope": "社区", "households": 300, "cost_estimate": 20000, "difficulty": "中", "authority": "社区"}
 
 
 def test_council_with_failed_quorum_upheld_objection_and_second_vote(consult) -> None:
@@ -17,7 +17,7 @@ def test_council_with_failed_quorum_upheld_objection_and_second_vote(consult) ->
     assert (v["tier"], v["quorum_rule"], v["majority_rule"]) == ("council", "三分之二出席", "出席过半数同意")
     assert v["participant_types"][-1] == "社会组织"  # the community venue adds social organisations
     [tier] = [e for e in c.engine.history(inst, c.admin) if e.get("decision_id") == "consultation_tier"]
-    assert tier["matched_rules"] == ["DecisionRule_consultation_tier_community_authority"]
+    assert tier["matched_rules"] == ["DecisionRule_consultation_tier_community_wide"]
     c.review(inst)
 
     # Round 1: 5 of 9 present is below two thirds; the meeting is rescheduled with a new notice.

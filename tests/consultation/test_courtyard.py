@@ -17,8 +17,9 @@ def test_small_matters_talk_resolved_the_same_week(consult) -> None:
         "small_talk", "小微事务恳谈会", 3, "过半数出席")
     assert v["participant_types"] == ["网格员", "提议居民", "相邻居民", "物业服务企业", "院落居民"]
     assert v["topic_status"] == "审核中" and v["venue"] == "院坝协商"
-    [decision, venue] = [e for e in c.engine.history(inst, c.admin) if e["action"] == "decision"]
-    assert decision["decision_id"] == "consultation_tier"
+    [decision, venue, rules] = [e for e in c.engine.history(inst, c.admin) if e["action"] == "decision"]
+    assert decision["decision_id"] == "consultation_tier" and rules["decision_id"] == "consultation_tier_rules"
+    assert rules["matched_rules"] == ["DecisionRule_consultation_tier_rules_small_talk"]
     assert decision["matched_rules"] == ["DecisionRule_consultation_tier_small_matter"]
     assert venue["matched_rules"] == ["DecisionRule_consultation_venue_participants_courtyard"]
 

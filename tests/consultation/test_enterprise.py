@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 HEARING = {"title": "食品厂周边道路改造", "description": "食品厂货车进出与居民通行冲突，需改造道路和交通组织",
-           "source": "党组织提出", "households": 800, "cost_estimate": 500000, "difficulty": "中",
+           "source": "党组织提出", "scope": "社区", "households": 800, "cost_estimate": 500000, "difficulty": "中",
            "authority": "社区", "sub_type": "政企协商", "enterprises": ["青禾食品厂"], "department": "区交通局"}
 
 

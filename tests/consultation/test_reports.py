@@ -10,8 +10,8 @@ import pytest
 from gongzhi import Actor, InvalidInput
 from gongzhi.plugins.consultation import reports
 
-COUNCIL = {"households": 300, "cost_estimate": 20000, "difficulty": "中", "authority": "社区"}
-HEARING = {"households": 800, "cost_estimate": 500000, "difficulty": "中", "authority": "社区"}
+COUNCIL = {"scope": "社区", "households": 300, "cost_estimate": 20000, "difficulty": "中", "authority": "社区"}
+HEARING = {"scope": "社区", "households": 800, "cost_estimate": 500000, "difficulty": "中", "authority": "社区"}
 
 
 class Ledger:
@@ -92,7 +92,7 @@ def test_topics_by_variant_tier_and_status(topics) -> None:
         {"variant": "consultation_courtyard", "tier": "small_talk", "status": "已办结", "count": 1},
         {"variant": "consultation_enterprise", "tier": "hearing", "status": "通知邀请中", "count": 1},
     ]
-    assert out["total"] == 5 and out["rows"] == expected
+    assert out["total"] == 5 and out["rows"] == expected and out["tier_changes"] == 0
     assert out["by_variant"] == {"consultation_community": 2, "consultation_courtyard": 2, "consultation_enterprise": 1}
     assert out["by_tier"] == {"council": 1, "hearing": 1, "small_talk": 3}
     filtered = by_name("consultation_topics").run(c.engine, c.admin, variant="consultation_courtyard")
@@ -142,3 +142,14 @@ def test_reports_run_through_the_http_layer_contract(topics) -> None:
     out = run_report(by_name("consultation_satisfaction"), c.engine, c.party, {"variant": "consultation_courtyard",
                                                                               "unknown": "ignored"})
     assert out["responses"] == 1 and out["average"] == ledger.ratings[0]
+
+
+def test_topics_count_the_confirmed_tier_and_the_changes(consult) -> None:
+    c = consult
+    kept, changed = c.start("consultation_courtyard"), c.start("consultation_courtyard")
+    c.review(kept)
+    c.do(changed, "review_topic", c.party, {"review_decision": "受理"})
+    c.confirm_tier(changed, change_to="社区党群议事会", reason="楼道改造涉及全小区消防通道")
+    out = by_name("consultation_topics").run(c.engine, c.admin)
+    assert out["tier_changes"] == 1
+    assert {(r["tier"], r["count"]) for r in out["rows"]} == {("small_talk", 1), ("council", 1)}

@@ -13,56 +13,85 @@ import pytest
 
 TIER_RULE = "DecisionRule_consultation_tier_"
 
-# households, cost (yuan), difficulty, authority -> tier, notice days, quorum rule, majority rule, matched rule
+# scope, cost (yuan), difficulty, authority -> meeting, notice days, quorum rule, majority rule, matched rule
 TIER_EXAMPLES = [
-    (1, 0, "低", "居委会或物业", "small_talk", 3, "过半数出席", "出席过半数同意", "small_matter"),
-    (50, 5000, "低", "居委会或物业", "small_talk", 3, "过半数出席", "出席过半数同意", "small_matter"),
-    (51, 0, "低", "居委会或物业", "council", 3, "三分之二出席", "出席过半数同意", "community_wide"),
-    (10, 5001, "低", "居委会或物业", "council", 3, "三分之二出席", "出席过半数同意", "moderate_cost"),
-    (10, 0, "中", "居委会或物业", "council", 3, "三分之二出席", "出席过半数同意", "moderate_difficulty"),
-    (10, 0, "低", "社区", "council", 3, "三分之二出席", "出席过半数同意", "community_authority"),
-    (300, 100000, "中", "社区", "council", 3, "三分之二出席", "出席过半数同意", "community_authority"),
-    (1001, 0, "低", "居委会或物业", "hearing", 7, "三分之二出席", "出席三分之二同意", "cross_community"),
-    (10, 100001, "低", "社区", "hearing", 7, "三分之二出席", "出席三分之二同意", "high_cost"),
-    (10, 0, "高", "居委会或物业", "hearing", 7, "三分之二出席", "出席三分之二同意", "complex"),
-    (2, 0, "低", "街道及以上", "hearing", 7, "三分之二出席", "出席三分之二同意", "beyond_authority"),
-    (5000, 900000, "高", "街道及以上", "hearing", 7, "三分之二出席", "出席三分之二同意", "beyond_authority"),
+    ("楼栋", 0, "低", "居委会或物业", "小微事务恳谈会", 3, "过半数出席", "出席过半数同意", "small_matter"),
+    ("楼栋", 5000, "低", "居委会或物业", "小微事务恳谈会", 3, "过半数出席", "出席过半数同意", "small_matter"),
+    ("小区", 0, "低", "居委会或物业", "社区党群议事会", 3, "三分之二出席", "出席过半数同意", "compound"),
+    ("社区", 0, "低", "居委会或物业", "社区党群议事会", 3, "三分之二出席", "出席过半数同意", "community_wide"),
+    ("楼栋", 5001, "低", "居委会或物业", "社区党群议事会", 3, "三分之二出席", "出席过半数同意", "moderate_cost"),
+    ("楼栋", 0, "中", "居委会或物业", "社区党群议事会", 3, "三分之二出席", "出席过半数同意", "moderate_difficulty"),
+    ("楼栋", 0, "低", "社区", "社区党群议事会", 3, "三分之二出席", "出席过半数同意", "community_authority"),
+    ("社区", 100000, "中", "社区", "社区党群议事会", 3, "三分之二出席", "出席过半数同意", "community_wide"),
+    ("跨社区", 0, "低", "居委会或物业", "重大事项论证会", 7, "三分之二出席", "出席三分之二同意", "cross_community"),
+    ("社区", 100001, "低", "社区", "重大事项论证会", 7, "三分之二出席", "出席三分之二同意", "high_cost"),
+    ("楼栋", 0, "高", "居委会或物业", "重大事项论证会", 7, "三分之二出席", "出席三分之二同意", "complex"),
+    ("楼栋", 0, "低", "街道及以上", "重大事项论证会", 7, "三分之二出席", "出席三分之二同意", "beyond_authority"),
+    ("跨社区", 900000, "高", "街道及以上", "重大事项论证会", 7, "三分之二出席", "出席三分之二同意", "beyond_authority"),
 ]
-TIER_IDS = [f"{e[0]}户-{e[1]}元-{e[2]}-{e[3]}" for e in TIER_EXAMPLES]
+TIER_IDS = [f"{e[0]}-{e[1]}元-{e[2]}-{e[3]}" for e in TIER_EXAMPLES]
 
 
-@pytest.mark.parametrize(("households", "cost", "difficulty", "authority", "tier", "notice_days", "quorum_rule",
+@pytest.mark.parametrize(("scope", "cost", "difficulty", "authority", "meeting", "notice_days", "quorum_rule",
                           "majority_rule", "rule"), TIER_EXAMPLES, ids=TIER_IDS)
-def test_tier_decision(consult, households: int, cost: int, difficulty: str, authority: str, tier: str,
+def test_tier_decision(consult, scope: str, cost: int, difficulty: str, authority: str, meeting: str,
                        notice_days: int, quorum_rule: str, majority_rule: str, rule: str) -> None:
-    inputs = {"households": households, "cost_estimate": cost, "difficulty": difficulty, "authority": authority}
+    inputs = {"scope": scope, "cost_estimate": cost, "difficulty": difficulty, "authority": authority}
     outcome = consult.engine.evaluate_decision("consultation_tier", inputs)
-    result = outcome["result"]
-    assert (result["tier"], result["notice_days"], result["quorum_rule"], result["majority_rule"]) == (
-        tier, notice_days, quorum_rule, majority_rule)
-    assert result["publicity_days"] >= 5  # publicity lasts at least five days
+    assert outcome["result"]["tier_name"] == meeting and outcome["result"]["basis"]
     assert outcome["matched_rules"] == [TIER_RULE + rule]
+    rules = consult.engine.evaluate_decision("consultation_tier_rules", {"tier_name": meeting})["result"]
+    assert (rules["notice_days"], rules["quorum_rule"], rules["majority_rule"]) == (notice_days, quorum_rule, majority_rule)
+    assert rules["publicity_days"] >= 5  # publicity lasts at least five days
 
-    # The same classification on a started topic: the tier in its variables, the rule in its history.
+    # The same classification on a started topic: the meeting's rules in its variables, the rule in its history.
     inst = consult.start("consultation_community", **inputs)
     variables = consult.variables(inst)
-    assert (variables["tier"], variables["notice_days"]) == (tier, notice_days)
+    assert (variables["tier_name"], variables["notice_days"]) == (meeting, notice_days)
     [audited] = [e for e in consult.engine.history(inst, consult.admin) if e.get("decision_id") == "consultation_tier"]
     assert audited["matched_rules"] == [TIER_RULE + rule] and audited["element_id"] == "classify"
 
 
-@pytest.mark.parametrize(("tier", "participants"), [
-    ("small_talk", {"网格员", "提议居民", "相邻居民", "物业服务企业"}),
-    ("council", {"社区党组织", "居民委员会", "居民代表", "业主委员会", "物业服务企业", "驻区单位"}),
-    ("hearing", {"社区党组织", "居民委员会", "居民代表", "业主委员会", "物业服务企业", "驻区单位", "街道职能部门", "专家",
-                 "人大代表和政协委员"}),
+def test_a_zero_cost_matter_of_a_large_community_is_a_council_matter(consult) -> None:
+    """One community has 1 000–3 000 households (seeds 000, 003): 1 200 households are no cross-community matter."""
+    inst = consult.start("consultation_community", scope="社区", households=1200, cost_estimate=0, difficulty="低",
+                         authority="居委会或物业")
+    variables = consult.variables(inst)
+    assert (variables["tier"], variables["tier_name"], variables["tier_basis"]) == ("council", "社区党群议事会", "涉及整个社区")
+    assert variables["opinions_required"] == []
+
+
+def test_households_are_no_input_of_the_tier(consult) -> None:
+    """The table reads the scope, not the households: the same matter with 50 or 5 000 households gets the same meeting."""
+    base = {"scope": "楼栋", "cost_estimate": 0, "difficulty": "低", "authority": "居委会或物业"}
+    told = {consult.engine.evaluate_decision("consultation_tier", {**base, "households": n})["result"]["tier_name"]
+            for n in (50, 1200, 5000)}
+    assert told == {"小微事务恳谈会"}
+
+
+@pytest.mark.parametrize(("meeting", "tier", "participants", "opinions"), [
+    ("小微事务恳谈会", "small_talk", {"网格员", "提议居民", "相邻居民", "物业服务企业"}, []),
+    ("社区党群议事会", "council", {"社区党组织", "居民委员会", "居民代表", "业主委员会", "物业服务企业", "驻区单位"}, []),
+    ("重大事项论证会", "hearing", {"社区党组织", "居民委员会", "居民代表", "业主委员会", "物业服务企业", "驻区单位", "街道职能部门",
+                                   "专家", "人大代表和政协委员"}, ["专家", "职能部门"]),
 ])
-def test_participant_types_by_tier(consult, tier: str, participants: set[str]) -> None:
-    inputs = {"small_talk": (5, 0, "低", "居委会或物业"), "council": (5, 0, "低", "社区"),
-              "hearing": (5, 0, "低", "街道及以上")}[tier]
-    result = consult.engine.evaluate_decision("consultation_tier", dict(zip(
-        ("households", "cost_estimate", "difficulty", "authority"), inputs)))["result"]
+def test_meeting_rules_by_tier(consult, meeting: str, tier: str, participants: set[str], opinions: list[str]) -> None:
+    outcome = consult.engine.evaluate_decision("consultation_tier_rules", {"tier_name": meeting})
+    result = outcome["result"]
     assert result["tier"] == tier and set(result["participant_types"]) == participants
+    assert result["opinions_required"] == opinions
+    assert outcome["matched_rules"] == [f"DecisionRule_consultation_tier_rules_{tier}"]
+
+
+def test_every_tier_rule_says_where_it_comes_from(consult) -> None:
+    """Each row cites a seed or DOMAIN, or says that its threshold is a local default."""
+    described = {d["id"]: d for d in consult.engine.decisions()}
+    for decision in ("consultation_tier", "consultation_tier_rules"):
+        for rule in described[decision]["rules"]:
+            text = rule["description"] or ""
+            assert "种子" in text or "DOMAIN" in text or "本地默认" in text, (rule["id"], text)
+            if "元以上" in text or "个工作日" in text:  # amounts and periods no seed fixes
+                assert "本地默认" in text, (rule["id"], text)
 
 
 # rule, present, invited -> quorum met, at least present
