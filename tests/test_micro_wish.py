@@ -43,21 +43,41 @@ def ordered(engine: Engine, order: dict[str, Any], place: dict[str, Any]) -> str
 
 
 @pytest.mark.parametrize(
-    ("category", "urgent", "mode", "days", "rule"),
-    [("就医", False, "党员志愿服务", 2, "DecisionRule_medical"), ("助老", False, "党员志愿服务", 3, "DecisionRule_elderly"),
-     ("助学", False, "党员志愿服务", 5, "DecisionRule_living"), ("其他", False, "党员志愿服务", 7, "DecisionRule_other"),
-     ("生活帮扶", False, "党员志愿服务", 5, "DecisionRule_living"),
-     ("生活帮扶", False, "社会化微利服务", 3, "DecisionRule_social_living"),
-     ("助老", True, "社会化微利服务", 1, "DecisionRule_urgent")],
+    ("category", "urgent", "days", "rule"),
+    [("就医", False, 2, "DecisionRule_medical"), ("助老", False, 3, "DecisionRule_elderly"),
+     ("助学", False, 5, "DecisionRule_living"), ("其他", False, 7, "DecisionRule_other"),
+     ("助老", True, 1, "DecisionRule_urgent")],
 )
-def test_deadline_decided_at_the_order_by_category_and_mode(wish: Engine, category: str, urgent: bool, mode: str,
-                                                            days: int, rule: str) -> None:
+def test_deadline_decision_is_evaluated_and_audited(wish: Engine, category: str, urgent: bool, days: int, rule: str) -> None:
+    inst = wish.start("micro_wish", RESIDENT, {**ORDER, "category": category, "urgent": urgent})
+    assert inst.variables["handle_days"] == days
+    [decision] = [e for e in wish.history(inst.id, PARTY) if e["action"] == "decision"]
+    assert decision["decision_id"] == "wish_deadline" and decision["matched_rules"] == [rule]
+    assert decision["element_id"] == "decide_deadline" and decision["result"] == days
+    assert decision["decision_source"].startswith("micro_wish_rules.dmn@")
+    assert (decision["decision_version"], decision["decision_binding"], decision["decision_region"]) == (1, "latest", "")
+
+
+@pytest.mark.parametrize(
+    ("category", "urgent", "mode", "days", "rule"),
+    [("生活帮扶", False, "党员志愿服务", 5, "DecisionRule_mode_default"),
+     ("生活帮扶", False, "社会化微利服务", 3, "DecisionRule_social_living"),
+     ("生活帮扶", True, "社会化微利服务", 1, "DecisionRule_mode_urgent"),
+     ("就医", False, "社会化微利服务", 2, "DecisionRule_mode_default")],
+)
+def test_the_service_mode_chosen_at_the_order_sets_the_deadline(wish: Engine, category: str, urgent: bool, mode: str,
+                                                                days: int, rule: str) -> None:
     iid = ordered(wish, {**ORDER, "category": category, "urgent": urgent}, {**ASSIGN, "service_mode": mode})
     assert wish.instance(iid, COMMITTEE).variables["handle_days"] == days
-    decisions = [e for e in wish.history(iid, COMMITTEE) if e["action"] == "decision"]
-    deadline = next(d for d in decisions if d["decision_id"] == "wish_deadline")
-    assert deadline["matched_rules"] == [rule] and deadline["element_id"] == "decide_deadline"
-    assert deadline["decision_source"].startswith("micro_wish_rules.dmn@")
+    decision = [e for e in wish.history(iid, COMMITTEE) if e["action"] == "decision"][-2]  # then the confirm days
+    assert (decision["decision_id"], decision["element_id"]) == ("wish_mode_deadline", "decide_mode")
+    assert decision["matched_rules"] == [rule] and decision["result"] == days
+
+
+def test_an_order_without_a_mode_is_a_party_members_volunteer_service(wish: Engine) -> None:
+    iid = ordered(wish, ORDER, {"accepted": True, "unit_group": "volunteers_a"})
+    assert wish.instance(iid, COMMITTEE).variables["service_mode"] == "党员志愿服务"
+    assert open_task(wish, iid).candidate_groups == ["volunteers_a"]
 
 
 def test_assigned_wish_is_handled_confirmed_and_evaluated_by_the_committee(wish: Engine) -> None:
@@ -68,9 +88,6 @@ def test_assigned_wish_is_handled_confirmed_and_evaluated_by_the_committee(wish:
     with pytest.raises(FormValidationError) as exc:
         wish.complete(place.id, PARTY, {"accepted": True, "service_mode": "党员志愿服务", "dispatch": "指派"})
     assert exc.value.errors[0]["field"] == "unit_group"  # who takes an assigned wish is required
-    with pytest.raises(FormValidationError) as exc:
-        wish.complete(place.id, PARTY, {"accepted": True, "dispatch": "指派", "unit_group": "volunteers_a"})
-    assert exc.value.errors[0]["field"] == "service_mode"
     wish.complete(place.id, PARTY, ASSIGN)
     take = open_task(wish, inst.id)
     assert take.candidate_groups == ["volunteers_a"]
