@@ -137,7 +137,7 @@ def test_published_wish_first_claim_wins(wish: Engine) -> None:
 
 
 def test_simultaneous_claims_one_wins(wish: Engine) -> None:
-    rounds, outcomes, lock = 10, [], threading.Lock()
+    rounds, outcomes, lock = 30, [], threading.Lock()
     for _ in range(rounds):
         take = open_task(wish, ordered(wish, ORDER, PUBLISH))
         barrier = threading.Barrier(2)
