@@ -233,3 +233,40 @@ def test_reports_over_http(party: Engine) -> None:
     assert csv.status_code == 200 and "未完成名单" in csv.get_data(as_text=True)
     bad = client.get("/api/v1/reports/party-members?year=x", headers=headers(COMMITTEE))
     assert bad.status_code == 422 and bad.headers["Content-Type"].startswith("application/problem+json")
+
+
+ANY_FLOW = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="Definitions_visit_like" targetNamespace="http://gongzhi.example/bpmn">
+  <bpmn:process id="visit_like" name="入户走访（示例）" isExecutable="true">
+    <bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="viewerGroups" value="party_committee" />
+    </spiffworkflow:properties></bpmn:extensionElements>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="record" name="记录服务"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>party_service = {"member": "member-b", "kind": "解决困难", "source": "走访"}</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="record" />
+    <bpmn:sequenceFlow id="f2" sourceRef="record" targetRef="end" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="p" bpmnElement="visit_like">
+    <bpmndi:BPMNShape id="s1" bpmnElement="start"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="s2" bpmnElement="record"><dc:Bounds x="180" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="s3" bpmnElement="end"><dc:Bounds x="330" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="e1" bpmnElement="f1"><di:waypoint x="136" y="118" /><di:waypoint x="180" y="118" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="e2" bpmnElement="f2"><di:waypoint x="280" y="118" /><di:waypoint x="330" y="118" /></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def test_any_flow_declares_a_service_by_naming_the_member(party: Engine, tmp_path: Path) -> None:
+    """What a grid visit or mobilisation does to count: end with party_service naming the member."""
+    (tmp_path / "flow").mkdir()
+    (tmp_path / "flow" / "visit_like.bpmn").write_text(ANY_FLOW, encoding="utf-8")
+    party.deploy([tmp_path / "flow"])
+    register(party, MEMBER_B, phone="13900003333", name="李明")
+    grid_worker = Actor.of("grid-1", "网格员", ["grid"], COMMUNITY_PATH)
+    assert party.start("visit_like", grid_worker, {}).status == "completed"
+    row = rows_by_member(party, COMMITTEE_PII)["member-b"]
+    assert (row["solved_done"], row["points"], row["name"]) == (1, 10, "李明")
