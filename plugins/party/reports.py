@@ -56,7 +56,8 @@ class _Rules:
     """The DMN answers a report needs, each asked once per (decision, input, region)."""
 
     def __init__(self, engine: Any) -> None:
-        self.engine, self.cache = engine, {}
+        self.engine = engine
+        self.cache: dict[tuple[Any, ...], Any] = {}
 
     def ask(self, decision: str, inputs: dict[str, Any], region: str) -> Any:
         key = (decision, tuple(sorted(inputs.items())), region)
