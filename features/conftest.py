@@ -34,7 +34,7 @@ STEP_MODULES = tuple(sorted(p.stem for p in (HERE / "steps").glob("*.py") if p.s
 # Monday 2025-03-03 09:00 China time: a plain working week ahead.
 START = datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc)
 # The bundled flows the specs run. Open311 (adapters/open311) joins when it lands.
-FLOWS = ("whistle", "consultation", "micro_wish", "property")
+FLOWS = ("whistle", "consultation", "micro_wish", "property", "party")
 
 
 def load_steps() -> Any:
@@ -65,17 +65,18 @@ world_module = importlib.import_module(f"{PACKAGE}.world")
 
 def _plugins(outbox: Any) -> list[Any]:
     from gongzhi.plugins.consultation import ConsultationPlugin
+    from gongzhi.plugins.party import PartyPlugin
     from gongzhi.plugins.property import PropertyPlugin
     from gongzhi.plugins.whistle import WhistlePlugin
 
     from gongzhi.adapters.open311 import Open311Adapter
 
     open311 = Open311Adapter(importlib.import_module(f"{PACKAGE}.open311").open311_settings())
-    return [WhistlePlugin(notifier=outbox), ConsultationPlugin(), PropertyPlugin(notifier=outbox), open311]
+    return [WhistlePlugin(notifier=outbox), ConsultationPlugin(), PropertyPlugin(notifier=outbox), PartyPlugin(), open311]
 
 
 def _engine(url: str, clock: MovableClock, outbox: Any) -> Engine:
-    return Engine({"database_url": url, "disable_plugins": ["whistle", "consultation", "property", "open311"]}, clock=clock,
+    return Engine({"database_url": url, "disable_plugins": ["whistle", "consultation", "property", "party", "open311"]}, clock=clock,
                   plugins=_plugins(outbox))
 
 

@@ -334,10 +334,10 @@ def test_8_a_task_offered_to_residents_is_the_owners_alone(make_engine: Callable
     place = engine.instance(case.id, party).open_tasks[0]
     taken = engine.complete(place.id, party, {"accepted": True, "unit_group": "volunteers_a"})
     engine.complete(taken.open_tasks[0].id, unit, {"result": "已预约"})
-    [evaluate] = engine.tasks(wang).items
-    assert evaluate.element_id == "evaluate" and engine.tasks(li).total == 0
+    [confirm] = engine.tasks(wang).items  # the resident's own confirmation (the 党工委 evaluates)
+    assert confirm.element_id == "confirm" and engine.tasks(li).total == 0
     with pytest.raises(NotFound):
-        engine.complete(evaluate.id, li, {"satisfied": True})
+        engine.complete(confirm.id, li, {"resident_met": True})
 
 
 # --- 9. a task's instructions template can allocate a gigabyte ---------------------------------

@@ -18,9 +18,10 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..status import Action, InstanceStatus, MessageStatus, TaskStatus
@@ -303,7 +304,14 @@ class Engine:
                 return queries.task_view(row)
             if row.assignee is not None:
                 raise Conflict("任务已被他人认领", task_id=task_id, assignee=row.assignee)
-            row.assignee = actor.id
+            # A conditional update, so two simultaneous claims cannot both win: on PostgreSQL the second
+            # waits for the first's row lock and then finds the task taken (0 rows), like SQLite's serial writes.
+            won = session.execute(update(TaskRow).where(
+                TaskRow.id == task_id, TaskRow.assignee.is_(None), TaskRow.status == TaskStatus.OPEN,
+            ).values(assignee=actor.id).execution_options(synchronize_session=False)).rowcount
+            if not won:
+                raise Conflict("任务已被他人认领", task_id=task_id)
+            set_committed_value(row, "assignee", actor.id)
             instance = session.get(Instance, row.instance_id)
             audit.append(session, row.instance_id, actor, "claim", self.clock.now(), instance=instance,
                          element_id=row.element_id, task_id=task_id)
