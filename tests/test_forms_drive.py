@@ -11,7 +11,6 @@ accepted must never be refused afterwards (a service-task error, an incident).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import pytest
@@ -20,7 +19,6 @@ from hypothesis import strategies as st
 
 from gongzhi import Actor, Engine, FormValidationError, MovableClock
 
-DISTRICT = "990101"
 GRID = "990101/001/001/01"
 ADMIN = Actor.of("admin", "管理员", ["admin"])
 MAX_STEPS = 200
