@@ -13,6 +13,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from ..errors import DefinitionInvalid, Problem
+from ..runtime.form_lists import options_problems
 from ..runtime.forms import bind_problems
 from . import personal
 from ..spiff.parser import GongzhiParser
@@ -86,6 +87,7 @@ class DefinitionSet:
         self.decision_files: dict[str, str] = {}  # decision id -> file name
         for source in self.sources.values():
             getattr(self, f"_read_{source.kind}")(source)
+        self._check_form_lists()
         self._parser: GongzhiParser | None = None
 
     # --- reading ---------------------------------------------------------
@@ -118,6 +120,12 @@ class DefinitionSet:
         if isinstance(self.forms[source.name], dict):
             self.problems.extend(personal.form_problems(source.name, self.forms[source.name]))
             self.problems.extend(Problem(source.name, text, code="form-bind") for text in bind_problems(self.forms[source.name]))
+
+    def _check_form_lists(self) -> None:
+        """``x-options`` naming a list nobody provides (needs every DMN read first)."""
+        decisions = {d: self.dmn[f] for d, f in self.decision_files.items() if f in self.dmn}
+        for name, form in self.forms.items():
+            self.problems.extend(Problem(name, text, code="form-options") for text in options_problems(form, decisions))
 
     def _read_dmn(self, source: SourceFile) -> None:
         from ..rules import load_dmn

@@ -102,11 +102,13 @@ class FormFormat:
     ``check(text)`` raises ``ValueError`` with a message for people when the text is not of the
     format; the message becomes the field's error. A step whose form accepted the data then never
     refuses it for the same reason: a service task reading the field can rely on its shape.
+    ``example`` is one text the check accepts (for generated test data and documentation).
     """
 
     name: str
     check: Callable[[str], object]
     description: str = ""
+    example: str = ""
 
 
 @dataclass(frozen=True)

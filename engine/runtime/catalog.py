@@ -42,13 +42,18 @@ def definition(engine: Any, key: str) -> dict[str, Any]:
         raise UnknownProcess(key)
     latest = rows[-1]
     return {
-        "key": key, "name": latest.name, "version": latest.version, "start_form": latest.start_form,
+        "key": key, "name": latest.name, "version": latest.version, "start_form": _served(engine, latest.start_form),
         "versions": [
             {"version": r.version, "content_hash": r.content_hash, "created_at": utc(r.created_at),
              "deployed_by": r.deployed_by, "files": [f["name"] for f in r.files]}
             for r in reversed(rows)
         ],
     }
+
+
+def _served(engine: Any, form: Any) -> Any:
+    """The start form as served: lists (``x-options``) filled from their source."""
+    return engine.served_form(form) if isinstance(form, dict) else form
 
 
 def definition_xml(engine: Any, key: str, version: int | None = None) -> tuple[str, bytes]:

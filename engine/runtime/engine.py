@@ -59,6 +59,7 @@ from ..store.db import Database
 from ..store.models import Incident, Instance, Message, TaskRow
 from . import audit, catalog, jobs, messages, migration, queries
 from .access import Access
+from .form_lists import decision_choices, directory_choices, fill_options
 from .forms import Forms, bind_form, check_variable_names
 from .readmodel import ReadModel
 from .cases import Case, CaseRow
@@ -259,7 +260,7 @@ class Engine:
             version = self.repository.latest(loader.session, process_key)
             bundle = self.repository.bundle(loader.session, version.id)
             if bundle.start_form is not None:
-                self.forms.validate(bundle.start_form, variables)
+                self.forms.validate(self.served_form(bundle.start_form, region=region, session=loader.session), variables)
             now = self.clock.now()
             row = CaseRow(id=str(uuid.uuid4()), process_key=process_key, version_id=version.id, status=InstanceStatus.RUNNING,
                           business_key=business_key, region=region, started_by=actor.id, owner=owner or actor.id,
@@ -284,7 +285,8 @@ class Engine:
             spiff = self._ready_task(case, task_id)
             meta = case.bundle.meta(spiff.workflow.spec.name, spiff.task_spec.bpmn_id)
             if meta is not None and meta.form is not None:
-                self.forms.validate(bind_form(meta.form, spiff.data), data, task_id=task_id)  # as served
+                served = self.served_form(meta.form, spiff.data, case.row.region, loader.session)
+                self.forms.validate(served, data, task_id=task_id)  # as served
             loader.element_id = task.element_id
             return case
 
@@ -525,6 +527,30 @@ class Engine:
                              incident_id=incident.id)
             return jobs.describe(incident)
 
+    # --- forms -----------------------------------------------------------------------
+
+    def served_form(self, form: Mapping[str, Any], data: Mapping[str, Any] | None = None, region: str = "",
+                    session: Session | None = None) -> Any:
+        """``form`` as clients see it and submissions are checked against: ``x-bind`` limits from the
+        case's ``data``, ``x-options`` lists from the directory and the decisions in force in ``region``."""
+        bound = bind_form(form, data) if data is not None else form
+        return fill_options(bound, lambda spec: self._form_choices(spec, region, session))
+
+    def _form_choices(self, spec: Mapping[str, Any], region: str, session: Session | None) -> list[tuple[Any, str]]:
+        if spec.get("source") == "directory":
+            return directory_choices(self.directory, str(spec.get("list")))
+        if spec.get("source") == "decision" and isinstance(spec.get("decision"), str):
+            try:
+                if session is not None:  # inside a command: its own session sees what it deployed
+                    deployed = self.repository.decision(session, spec["decision"], region)
+                else:
+                    with self.db.read() as reading:
+                        deployed = self.repository.decision(reading, spec["decision"], region)
+            except UnknownDecision:
+                return []  # not deployed (yet): the form's literal list, if any, stands
+            return decision_choices(deployed.model, deployed.decision_id, str(spec.get("output")))
+        return []
+
     # --- queries ---------------------------------------------------------------------
 
     def definitions(self) -> list[dict[str, Any]]:
@@ -568,7 +594,10 @@ class Engine:
                 reveal = meta.reveal if meta is not None and may_act else ()
                 return self.access.masker(actor, case.bundle, case.variables, reveal)
 
-            return queries.task_detail(row, case.bundle, case.workflow, masking)
+            def serve(form: Any, data: Mapping[str, Any]) -> Any:
+                return self.served_form(form, data, case.row.region, session)
+
+            return queries.task_detail(row, case.bundle, case.workflow, masking, serve)
 
     def tasks(self, actor: Actor, **filters: Any) -> Page[TaskView]:
         """The actor's work list: open tasks offered to their groups in their regions, or claimed by them."""

@@ -110,7 +110,8 @@ class Forms:
 
     def __init__(self, formats: Iterable[FormFormat] = ()) -> None:
         self.checker = FormatChecker()
-        for fmt in formats:
+        self.formats: dict[str, FormFormat] = {fmt.name: fmt for fmt in formats}  # the plugins' (with examples)
+        for fmt in self.formats.values():
             self.checker.checks(fmt.name, raises=ValueError)(_passes(fmt.check))
         self._validator = lru_cache(maxsize=512)(self._build)
 

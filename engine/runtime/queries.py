@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from uuid import UUID
 
 from sqlalchemy import Select, false, func, or_, select, true
@@ -129,7 +129,8 @@ def _utc(value: datetime | None) -> datetime | None:
     return utc(value) if value else None
 
 
-def task_detail(row: TaskRow, bundle: ProcessBundle, workflow: Any, masking: Callable[[Any], Masker | None]) -> TaskView:
+def task_detail(row: TaskRow, bundle: ProcessBundle, workflow: Any, masking: Callable[[Any], Masker | None],
+                serve: Callable[[Any, Mapping[str, Any]], Any] | None = None) -> TaskView:
     """The task with its form, data and rendered instructions, as ``masking(meta)`` lets the
     reader see them (None: unmasked). The template is rendered on the data the reader may see."""
     view = task_view(row)
@@ -144,7 +145,8 @@ def task_detail(row: TaskRow, bundle: ProcessBundle, workflow: Any, masking: Cal
         instructions = render_instructions(meta.instructions, data, limits_of(workflow))
         if masker is not None:
             instructions = masker.text(instructions)
-    form = bind_form(meta.form, task.data) if meta and meta.form is not None else None  # x-bind: limits from the case
+    serve = serve or bind_form  # the engine's: x-bind limits from the case, x-options lists from their source
+    form = serve(meta.form, task.data) if meta and meta.form is not None else None
     return replace(view, form=form, instructions=instructions, data=data)
 
 

@@ -45,7 +45,8 @@ class PropertyPlugin:
     @hookimpl
     def gongzhi_register_form_formats(self) -> list[FormFormat]:
         # The survey form accepts exactly the CSV that property.survey can score.
-        return [FormFormat(SURVEY_CSV, lambda text: score_survey(text, self.config), "居民满意度问卷（CSV，含满意度列）")]
+        return [FormFormat(SURVEY_CSV, lambda text: score_survey(text, self.config), "居民满意度问卷（CSV，含满意度列）",
+                           example="序号,满意度\n1,满意\n2,基本满意\n")]
 
     @hookimpl
     def gongzhi_register_reports(self) -> list[Report]:

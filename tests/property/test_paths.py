@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from gongzhi import Actor, FormValidationError, bpmn_package_path
+from gongzhi import Actor, FormValidationError, NotAllowed, bpmn_package_path
 from gongzhi.plugins.property import (
     PropertyConfig,
     PropertyPlugin,
@@ -87,8 +87,9 @@ def test_street_sends_the_scores_back_and_a_second_round_counts(small, clock) ->
 
 
 def test_schedule_starts_the_review_of_each_period_that_ended(small, clock) -> None:
-    schedule = small.start("property_schedule", HB, {"review_cycle": "季度", "cycle": "每季度"}, region="990101")
-    assert [t.element_id for t in schedule.open_tasks] == ["running"]
+    schedule = small.start("property_schedule", HB, {"review_cycle": "季度", "cycle": "每季度"}, region="990101",
+                           business_key="property_schedule:990101")
+    assert schedule.open_tasks == [] and schedule.status == "running"  # no task to "do": it waits for 停止周期考评
     clock.set(datetime(2027, 2, 3, 1, 0, tzinfo=timezone.utc))  # three months after Monday 2 November 2026
     small.fire_due_timers()
     small.run_due_jobs()
@@ -99,8 +100,13 @@ def test_schedule_starts_the_review_of_each_period_that_ended(small, clock) -> N
     small.run_due_jobs()
     keys = sorted(r.business_key for r in small.instances(ADMIN, process_key="property_review").items)
     assert keys == ["property_review:2026Q4", "property_review:2027Q1"]
-    done = do(small, schedule.id, "running", {"stop_reason": "改为半年度考评"})
-    assert done.status == "completed"
+    outsider = Actor.of("office9", "区政府督查室", ["district"], "990101")  # sees the case, may not stop it
+    with pytest.raises(NotAllowed):  # stopping is the housing bureau's action, not anyone's
+        small.correlate("property_schedule_stop", outsider, {"stop_reason": "不想考评"},
+                        business_key="property_schedule:990101")
+    done = small.correlate("property_schedule_stop", HB, {"stop_reason": "改为半年度考评"},
+                           business_key="property_schedule:990101")
+    assert done.status == "completed" and done.variables["stop"] == {"stop_reason": "改为半年度考评"}
 
 
 @pytest.mark.parametrize(("veto", "score", "expected"), [

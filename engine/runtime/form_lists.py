@@ -1,0 +1,156 @@
+"""Choice lists a form takes from their one source (``x-options``), filled in when the form is served.
+
+A property written
+
+    "lead_department": {"type": "string", "x-options": {"source": "directory", "list": "departments"}}
+
+is served, and validated, with ``oneOf: [{"const": "chengguan", "title": "城管执法局"}, …]`` taken
+from the organisation directory; one written
+
+    "participant_type": {"type": "string", "x-options": [
+        {"source": "decision", "decision": "consultation_tier", "output": "participant_types"},
+        {"source": "decision", "decision": "consultation_venue_participants", "output": "participant_type"}]}
+
+gets ``enum`` with the values a decision can give in that output column (its ``outputValues``,
+else the distinct constant entries of the column; list entries count item by item), several
+sources joined in order without repeats. Adding a department to the directory or a participant
+type to the DMN is then the only edit: the form shows it and accepts it. A literal ``enum`` /
+``oneOf`` beside the keyword is the fallback while a source has nothing to give.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+__all__ = ["OPTIONS_KEY", "SOURCES", "DIRECTORY_LISTS", "Choice", "fill_options", "options_of", "options_problems",
+           "decision_choices", "directory_choices"]
+
+OPTIONS_KEY = "x-options"
+SOURCES = ("directory", "decision")
+DIRECTORY_LISTS = ("departments", "groups")
+Choice = tuple[Any, str]  # (value stored in the case, Chinese label)
+Resolve = Callable[[Mapping[str, Any]], list[Choice]]  # one source spec -> its choices
+
+
+def _specs(options: Any) -> list[Mapping[str, Any]]:
+    items = options if isinstance(options, list) else [options]
+    return [item for item in items if isinstance(item, Mapping)]
+
+
+def options_of(options: Any, resolve: Resolve) -> list[Choice]:
+    """The joined choices of every source in ``options`` (a spec or a list of specs), first label wins."""
+    seen: dict[Any, str] = {}
+    for spec in _specs(options):
+        for value, title in resolve(spec):
+            seen.setdefault(value, title)
+    return list(seen.items())
+
+
+def _apply(schema: Mapping[str, Any], choices: list[Choice]) -> dict[str, Any]:
+    out = {k: v for k, v in schema.items() if k not in ("enum", "oneOf")}
+    if all(isinstance(v, str) and v == t for v, t in choices):
+        out["enum"] = [v for v, _ in choices]
+    else:
+        out["oneOf"] = [{"const": v, "title": t} for v, t in choices]
+    return out
+
+
+def fill_options(schema: Any, resolve: Resolve) -> Any:
+    """``schema`` with every ``x-options`` property's choices filled in by ``resolve``.
+
+    Returns ``schema`` itself when nothing is filled, so forms without lists cost nothing."""
+    if isinstance(schema, list):
+        items = [fill_options(item, resolve) for item in schema]
+        return schema if all(a is b for a, b in zip(items, schema)) else items
+    if not isinstance(schema, Mapping):
+        return schema
+    out: dict[str, Any] | None = None
+    for key, value in schema.items():
+        filled = fill_options(value, resolve) if key != OPTIONS_KEY else value
+        if filled is not value:
+            out = out if out is not None else dict(schema)
+            out[key] = filled
+    if OPTIONS_KEY in schema:
+        choices = options_of(schema[OPTIONS_KEY], resolve)
+        if choices:
+            out = _apply(out if out is not None else schema, choices)
+    return schema if out is None else out
+
+
+def directory_choices(directory: Any, name: str) -> list[Choice]:
+    """Departments (code → name) or groups (code → name) of the organisation directory."""
+    if directory is None:
+        return []
+    if name == "departments":
+        return [(d.code, d.name) for d in directory.departments.values()]
+    if name == "groups":
+        return list(directory.groups.items())
+    return []
+
+
+def _flat(value: Any) -> list[Any]:
+    return [v for item in value for v in _flat(item)] if isinstance(value, list) else [value]
+
+
+def decision_choices(model: Any, decision_id: str, output: str) -> list[Choice]:
+    """The values a decision table's output column can give, as (value, value) choices."""
+    from ..rules.values import to_json
+
+    decision = model.decisions.get(decision_id) if model is not None else None
+    table = getattr(decision, "logic", None)
+    clauses = [o for o in getattr(table, "outputs", []) if output in (o.name, o.key)]
+    if not clauses:
+        return []
+    column = table.outputs.index(clauses[0])
+    if clauses[0].values:
+        values = [to_json(v) for v in clauses[0].values]
+    else:
+        values = [to_json(rule.outputs[column].value) for rule in table.rules
+                  if column < len(rule.outputs) and rule.outputs[column].const]
+    flat = [v for value in values for v in _flat(value) if v is not None]
+    return [(v, str(v)) for v in dict.fromkeys(flat)]
+
+
+def options_problems(form: Any, decisions: Mapping[str, Any], path: str = "") -> list[str]:
+    """What is wrong with a form's ``x-options`` (for definition checks), in Chinese.
+
+    ``decisions`` maps the decision ids of the same deployment to their models; a decision
+    deployed on its own is resolved when the form is served, so only a known one is checked."""
+    problems: list[str] = []
+    if isinstance(form, list):
+        for i, item in enumerate(form):
+            problems.extend(options_problems(item, decisions, f"{path}[{i}]"))
+        return problems
+    if not isinstance(form, Mapping):
+        return problems
+    if OPTIONS_KEY in form:
+        problems.extend(_spec_problems(form[OPTIONS_KEY], decisions, path or "表单"))
+    for key, value in form.items():
+        if key != OPTIONS_KEY:
+            problems.extend(options_problems(value, decisions, f"{path}.{key}" if path else key))
+    return problems
+
+
+def _spec_problems(options: Any, decisions: Mapping[str, Any], where: str) -> list[str]:
+    specs: Sequence[Any] = options if isinstance(options, list) else [options]
+    problems = []
+    for spec in specs:
+        if not isinstance(spec, Mapping) or spec.get("source") not in SOURCES:
+            problems.append(f"属性 {where} 的 {OPTIONS_KEY} 来源无效：应为 {{\"source\": \"directory\" 或 \"decision\", …}}")
+        elif spec["source"] == "directory" and spec.get("list") not in DIRECTORY_LISTS:
+            problems.append(f"属性 {where} 的 {OPTIONS_KEY} 引用了未知的名录列表 {spec.get('list')!r}；"
+                            f"可用：{'、'.join(DIRECTORY_LISTS)}")
+        elif spec["source"] == "decision":
+            problems.extend(_decision_problems(spec, decisions, where))
+    return problems
+
+
+def _decision_problems(spec: Mapping[str, Any], decisions: Mapping[str, Any], where: str) -> list[str]:
+    decision_id, output = spec.get("decision"), spec.get("output")
+    if not isinstance(decision_id, str) or not isinstance(output, str):
+        return [f"属性 {where} 的 {OPTIONS_KEY} 需要写明决策（decision）和输出列（output）"]
+    if decision_id not in decisions:
+        return []
+    if not decision_choices(decisions[decision_id], decision_id, output):
+        return [f"属性 {where} 的 {OPTIONS_KEY} 引用的决策 {decision_id} 没有可作选项的输出列 {output!r}"]
+    return []
