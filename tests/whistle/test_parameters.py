@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from gongzhi import bpmn_package_path
 from gongzhi.definitions.sources import SourceFile
+from gongzhi.plugins.whistle import annual_ratings, department_report
 
 LIMITS = bpmn_package_path() / "whistle" / "whistle_limits.dmn"
 
@@ -53,3 +54,37 @@ def test_whether_a_level_needs_the_leaders_approval_is_a_limits_cell(world):
     assert [t.element_id for t in hard.open_tasks] == ["sign_in"]
     key = world.whistle(world.start().id, "huanjing", [], level="重点哨")
     assert [t.element_id for t in key.open_tasks] == ["leader_approve"]
+
+
+WEIGHTS = bpmn_package_path() / "whistle" / "whistle_weights.dmn"
+
+
+def deploy_weights(world, **cells: str) -> None:
+    text = WEIGHTS.read_text(encoding="utf-8")
+    for name, value in cells.items():
+        text, count = re.subn(rf'(<outputEntry id="weights_default_{name}"><text>)[^<]*(</text>)', rf"\g<1>{value}\g<2>", text)
+        assert count == 1, name
+    created = world.engine.deploy(sources=[SourceFile("whistle_weights.dmn", text.encode())], actor=world.admin).created
+    assert [c["key"] for c in created] == ["whistle_weights"]
+
+
+def closed_case(world, satisfaction: str, street_score: int, community_score: int) -> None:
+    iid = world.start().id
+    world.whistle(iid, "huanjing", [])
+    world.handle(iid, "huanjing")
+    world.rate(iid, street_score=street_score, community_score=community_score)
+    assert world.follow_up(iid, satisfaction=satisfaction).status == "completed"
+
+
+def test_the_report_weights_are_a_table(world):
+    closed_case(world, "基本满意", street_score=5, community_score=3)
+    [row] = department_report(world.engine, month="2025-03")
+    assert row["satisfaction_rate"] == 0.9 and row["composite"] == round(0.1 * 1 + 0.5 * 1 + 0.4 * 0.9, 4)
+    [annual] = annual_ratings(world.engine, year=2025)
+    assert annual["score"] == 80.0  # (100 + 60) / 2
+
+    deploy_weights(world, sat_basic="0.6", w_response="0.2", w_resolution="0.4", w_street="1", w_community="0")
+    [row] = department_report(world.engine, month="2025-03")
+    assert row["satisfaction_rate"] == 0.6 and row["composite"] == round(0.2 * 1 + 0.4 * 1 + 0.4 * 0.6, 4)
+    [annual] = annual_ratings(world.engine, year=2025)
+    assert annual["score"] == 100.0  # the street's rating alone
