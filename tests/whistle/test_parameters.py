@@ -31,16 +31,21 @@ def deploy(world, **cells: str) -> None:
 
 
 def community_case(world):
-    inst = world.start(category_l1="物业管理", category_l2="楼道堆物", category_l3="杂物堵塞")
-    world.do(inst.id, "community_handle", {"community_outcome": "已处置", "accepted_at": "2025-03-03T10:00:00+08:00",
-                                           "contacted": "物业经理", "measures": "协调物业清理", "resolve_by": "2025-03-05"})
-    return world.find(inst.id, "resident_followup")
+    return world.start(category_l1="物业管理", category_l2="楼道堆物", category_l3="杂物堵塞").id
 
 
-def test_the_followup_time_limit_is_a_policy_cell(world):
-    assert community_case(world).due_at == world.clock.now() + timedelta(days=1)  # Monday → Tuesday, the default
+def handled_by_community(world, iid: str):
+    world.do(iid, "community_handle", {"community_outcome": "已处置", "accepted_at": "2025-03-03T10:00:00+08:00",
+                                       "contacted": "物业经理", "measures": "协调物业清理", "resolve_by": "2025-03-05"})
+    return world.find(iid, "resident_followup")
+
+
+def test_the_followup_time_limit_is_a_policy_cell_read_when_the_followup_starts(world):
+    assert handled_by_community(world, community_case(world)).due_at == world.clock.now() + timedelta(days=1)  # Mon → Tue
+    opened_before = community_case(world)
     deploy(world, policy_normal_o2="3")
-    assert community_case(world).due_at == world.clock.now() + timedelta(days=3)  # Monday → Thursday
+    assert handled_by_community(world, community_case(world)).due_at == world.clock.now() + timedelta(days=3)  # → Thu
+    assert handled_by_community(world, opened_before).due_at == world.clock.now() + timedelta(days=3)
 
 
 def test_whether_a_level_needs_the_leaders_approval_is_a_limits_cell(world):
