@@ -244,8 +244,10 @@ def department_report(engine: Any, *, config: ReportConfig | None = None, street
                       names: Mapping[str, str] | None = None, actor: Actor = SYSTEM,
                       **period: Any) -> list[dict[str, Any]]:
     """One row per department (optionally only the cases of one street), over the cases ``actor`` may see."""
-    config = config or weights_in_force(engine, "部门考核", street)
     facts = collect(engine, *period_bounds(**period), street=street, actor=actor)
+    if not facts.cases:
+        return []
+    config = config or weights_in_force(engine, "部门考核", street)
     by_dept: dict[str, list[Dispatch]] = defaultdict(list)
     for d in facts.dispatches:
         by_dept[d.dept].append(d)
@@ -277,8 +279,10 @@ def department_report(engine: Any, *, config: ReportConfig | None = None, street
 def street_report(engine: Any, *, config: ReportConfig | None = None, names: Mapping[str, str] | None = None,
                   actor: Actor = SYSTEM, **period: Any) -> list[dict[str, Any]]:
     """One row per street: its cases, the dispatches they caused and the residents' answers."""
-    config = config or weights_in_force(engine, "街道统计")
     facts = collect(engine, *period_bounds(**period), actor=actor)
+    if not facts.cases:
+        return []
+    config = config or weights_in_force(engine, "街道统计")
     streets: dict[str, dict[str, Any]] = defaultdict(lambda: {"cases": [], "dispatches": []})
     for iid, case in facts.cases.items():
         streets[case["street"]]["cases"].append(case)
@@ -308,8 +312,10 @@ def annual_ratings(engine: Any, *, year: int | str, config: ReportConfig | None 
     A response rated as a refusal to report (拒不报到) counts 0 points from the
     street (a veto). Ranked best first.
     """
-    config = config or weights_in_force(engine, "年度评价")
     facts = collect(engine, *period_bounds(year=year), actor=actor)
+    if not facts.cases:
+        return []
+    config = config or weights_in_force(engine, "年度评价")
     street_pts: dict[str, list[int]] = defaultdict(list)
     community_pts: dict[str, list[int]] = defaultdict(list)
     vetoes: dict[str, int] = defaultdict(int)
