@@ -41,7 +41,7 @@ def test_demo_tells_the_whistle_story(out: str) -> None:
     out = section(out, WHISTLE, CONSULTATION)
     # Read back from the audit trail: who did what, in order.
     sign = out.index("生态环境分局 刘科长 完成「签收或退单」")
-    overrule = out.index("东湖街道吹哨中心 完成「街道异议审核」（审核结论：驳回退单")
+    overrule = out.index("东湖街道吹哨中心 完成「街道退单审核」（审核结论：驳回退单")
     closed = out.index("网格员小李 办结")
     assert sign < overrule < closed
     # Decisions are told by the rule's description and the outputs' labels, departments by name.

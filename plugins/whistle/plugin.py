@@ -20,14 +20,14 @@ class WhistlePlugin:
 
     ``directory``: a :class:`Directory` or a YAML path (default: the bundled 青禾区);
     ``notifier``: called with each urging notice (default: an in-memory :class:`Outbox`);
-    ``report_config``: weights for the reports (基本满意 0.9, composite 0.1/0.5/0.4 by default).
+    ``report_config``: overrides the reports' weights (by default read from the DMN ``whistle_weights``).
     """
 
     def __init__(self, directory: Directory | str | Path | None = None, notifier: Notifier | None = None,
                  report_config: ReportConfig | None = None) -> None:
         self._directory = Resource(directory, Directory, Directory.load, "组织目录")
         self.notifier: Notifier = notifier or Outbox()
-        self.report_config = report_config or ReportConfig()
+        self.report_config = report_config
 
     @property
     def directory(self) -> Directory:

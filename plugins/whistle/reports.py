@@ -26,7 +26,7 @@ Figures (ratios are ``None`` when there is nothing to divide by):
 解决率 resolution_rate     weighted final follow-up answers (已解决 1, 部分解决 and 未解决 0
                        by default) over closed cases the department handled
 满意率 satisfaction_rate   weighted (满意 1, 基本满意 0.9, 不满意 0) over the same cases
-综合得分 composite         0.1 × 响应率 + 0.5 × 解决率 + 0.4 × 满意率 (weights configurable)
+综合得分 composite         0.1 × 响应率 + 0.5 × 解决率 + 0.4 × 满意率 (all weights: DMN whistle_weights)
 退单 returned / upheld / overruled, 升级 escalations (handling tasks taken over by
 the district), 到场督办 onsite_escalations (on-site reports taken over by the district after a
 no-show), 延期申请 extension_requests
@@ -44,22 +44,47 @@ from gongzhi import SYSTEM, Actor, NotAllowed, Report
 from gongzhi.calendar import CST
 from gongzhi.clock import utc
 
-__all__ = ["Report", "ReportConfig", "HEADINGS", "RATIOS", "reports", "department_report", "street_report", "annual_ratings",
+__all__ = ["Report", "ReportConfig", "weights_in_force", "HEADINGS", "RATIOS", "reports", "department_report", "street_report", "annual_ratings",
            "period_bounds", "PROCESS_KEY"]
 
 PROCESS_KEY = "whistle_dispatch"
 DEPT_PREFIX = "dept_"
 
 
+WEIGHTS_DECISION = "whistle_weights"
+
+
 @dataclass(frozen=True)
 class ReportConfig:
-    """Weights behind the figures; the defaults are DOMAIN.md's (keep them in configuration)."""
+    """Weights behind the figures, as the decision ``whistle_weights`` (whistle_weights.dmn) gives them.
 
-    satisfaction_weights: Mapping[str, float] = field(default_factory=lambda: {"满意": 1.0, "基本满意": 0.9, "不满意": 0.0})
-    resolution_weights: Mapping[str, float] = field(default_factory=lambda: {"已解决": 1.0, "部分解决": 0.0, "未解决": 0.0})
-    composite_weights: Mapping[str, float] = field(
-        default_factory=lambda: {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4})
-    annual_weights: Mapping[str, float] = field(default_factory=lambda: {"street": 0.5, "community": 0.5})
+    The reports read the table in force (a street's own first) each time they run; pass a
+    ``ReportConfig`` only to override the table explicitly.
+    """
+
+    satisfaction_weights: Mapping[str, float]
+    resolution_weights: Mapping[str, float]
+    composite_weights: Mapping[str, float]
+    annual_weights: Mapping[str, float]
+
+    @classmethod
+    def from_decision(cls, result: Mapping[str, Any]) -> "ReportConfig":
+        """The weights from one row of ``whistle_weights`` (its output names)."""
+        return cls(
+            satisfaction_weights={"满意": result["satisfied"], "基本满意": result["basically_satisfied"],
+                                  "不满意": result["not_satisfied"]},
+            resolution_weights={"已解决": result["resolved"], "部分解决": result["partly_resolved"],
+                                "未解决": result["not_resolved"]},
+            composite_weights={"response": result["response_weight"], "resolution": result["resolution_weight"],
+                               "satisfaction": result["satisfaction_weight"]},
+            annual_weights={"street": result["street_weight"], "community": result["community_weight"]},
+        )
+
+
+def weights_in_force(engine: Any, report: str, street: str | None = None) -> ReportConfig:
+    """The ``whistle_weights`` row for ``report`` in the version in force for ``street`` (the district's without)."""
+    outcome = engine.evaluate_decision(WEIGHTS_DECISION, {"report": report}, region=street or "")
+    return ReportConfig.from_decision(outcome["result"])
 
 
 # --- the facts ---------------------------------------------------------------------
@@ -219,8 +244,10 @@ def department_report(engine: Any, *, config: ReportConfig | None = None, street
                       names: Mapping[str, str] | None = None, actor: Actor = SYSTEM,
                       **period: Any) -> list[dict[str, Any]]:
     """One row per department (optionally only the cases of one street), over the cases ``actor`` may see."""
-    config = config or ReportConfig()
     facts = collect(engine, *period_bounds(**period), street=street, actor=actor)
+    if not facts.cases:
+        return []
+    config = config or weights_in_force(engine, "部门考核", street)
     by_dept: dict[str, list[Dispatch]] = defaultdict(list)
     for d in facts.dispatches:
         by_dept[d.dept].append(d)
@@ -252,8 +279,10 @@ def department_report(engine: Any, *, config: ReportConfig | None = None, street
 def street_report(engine: Any, *, config: ReportConfig | None = None, names: Mapping[str, str] | None = None,
                   actor: Actor = SYSTEM, **period: Any) -> list[dict[str, Any]]:
     """One row per street: its cases, the dispatches they caused and the residents' answers."""
-    config = config or ReportConfig()
     facts = collect(engine, *period_bounds(**period), actor=actor)
+    if not facts.cases:
+        return []
+    config = config or weights_in_force(engine, "街道统计")
     streets: dict[str, dict[str, Any]] = defaultdict(lambda: {"cases": [], "dispatches": []})
     for iid, case in facts.cases.items():
         streets[case["street"]]["cases"].append(case)
@@ -283,8 +312,10 @@ def annual_ratings(engine: Any, *, year: int | str, config: ReportConfig | None 
     A response rated as a refusal to report (拒不报到) counts 0 points from the
     street (a veto). Ranked best first.
     """
-    config = config or ReportConfig()
     facts = collect(engine, *period_bounds(year=year), actor=actor)
+    if not facts.cases:
+        return []
+    config = config or weights_in_force(engine, "年度评价")
     street_pts: dict[str, list[int]] = defaultdict(list)
     community_pts: dict[str, list[int]] = defaultdict(list)
     vetoes: dict[str, int] = defaultdict(int)
@@ -298,7 +329,7 @@ def annual_ratings(engine: Any, *, year: int | str, config: ReportConfig | None 
     rows = []
     for dept in sorted(street_pts):
         s, c = _mean(street_pts[dept]), _mean(community_pts[dept])
-        score = round(config.annual_weights.get("street", 0.5) * s + config.annual_weights.get("community", 0.5) * c, 2)
+        score = round(config.annual_weights["street"] * s + config.annual_weights["community"] * c, 2)
         rows.append({"year": int(year), "department": dept, "department_name": (names or {}).get(dept, dept),
                      "responses": len(street_pts[dept]), "street_rating": s, "community_rating": c,
                      "vetoes": vetoes[dept], "score": score})
@@ -358,8 +389,8 @@ def own_street(actor: Any, params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def reports(config: ReportConfig, directory: Callable[[], Any] | None = None) -> list[Report]:
-    """The whistle reports, bound to ``config`` and department/street names from the directory."""
+def reports(config: ReportConfig | None = None, directory: Callable[[], Any] | None = None) -> list[Report]:
+    """The whistle reports (weights from ``whistle_weights`` unless ``config`` overrides them), names from the directory."""
 
     def names() -> dict[str, str]:
         if directory is None:

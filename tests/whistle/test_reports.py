@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -11,6 +12,7 @@ from chinese_calendar import is_workday
 from gongzhi import SYSTEM
 from gongzhi.calendar import CST
 from gongzhi.plugins.whistle import Directory, ReportConfig, annual_ratings, department_report, street_report
+from gongzhi.plugins.whistle.reports import weights_in_force
 
 DEPARTMENTS = ["chengguan", "shichang", "gongan", "xiaofang", "zhujian", "huanjing", "shuiwu", "gongdian"]
 FOUR = {"accepted_at": "2025-03-03T10:00:00+08:00", "contacted": "反映人及物业", "measures": "现场协调并督促整改",
@@ -264,7 +266,7 @@ def test_month_is_fully_driven(month):
 
 
 def test_department_report_matches_ledger(month):
-    config = ReportConfig()
+    config = weights_in_force(month.w.engine, "部门考核")
     rows = {r["department"]: r for r in department_report(month.w.engine, month="2025-03", config=config)}
     expected = expected_departments(month, config)
     assert set(rows) == set(expected)
@@ -275,9 +277,10 @@ def test_department_report_matches_ledger(month):
     assert all(totals.values()), totals  # the month exercised every kind of event
 
 
-def test_weights_are_configuration(month):
-    strict = ReportConfig(satisfaction_weights={"满意": 1.0, "基本满意": 0.0, "不满意": 0.0},
-                          composite_weights={"response": 0.2, "resolution": 0.4, "satisfaction": 0.4})
+def test_an_explicit_config_overrides_the_weights_table(month):
+    strict = replace(weights_in_force(month.w.engine, "部门考核"),
+                     satisfaction_weights={"满意": 1.0, "基本满意": 0.0, "不满意": 0.0},
+                     composite_weights={"response": 0.2, "resolution": 0.4, "satisfaction": 0.4})
     default = {r["department"]: r for r in department_report(month.w.engine, month="2025-03")}
     rows = department_report(month.w.engine, month="2025-03", config=strict)
     for row in rows:
@@ -306,7 +309,7 @@ def test_street_report_matches_ledger(month):
 
 def test_annual_view_ranks_departments(month):
     rows = annual_ratings(month.w.engine, year=2025)
-    expected = expected_departments(month, ReportConfig())
+    expected = expected_departments(month, weights_in_force(month.w.engine, "年度评价"))
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
     for row in rows:
