@@ -81,9 +81,12 @@ class ReportConfig:
         )
 
 
-def weights_in_force(engine: Any, report: str, street: str | None = None) -> ReportConfig:
-    """The ``whistle_weights`` row for ``report`` in the version in force for ``street`` (the district's without)."""
-    outcome = engine.evaluate_decision(WEIGHTS_DECISION, {"report": report}, region=street or "")
+def weights_in_force(engine: Any, report: str, street: str | None = None, until: datetime | None = None) -> ReportConfig:
+    """The ``whistle_weights`` row for ``report`` in the version in force for ``street`` (the district's
+    without) at the end of the period ending ``until`` (or now, for a period still running): a weight
+    changed in July does not rewrite January."""
+    at = min(until, engine.clock.now()) if until is not None else None
+    outcome = engine.evaluate_decision(WEIGHTS_DECISION, {"report": report}, region=street or "", at=at)
     return ReportConfig.from_decision(outcome["result"])
 
 
@@ -244,10 +247,11 @@ def department_report(engine: Any, *, config: ReportConfig | None = None, street
                       names: Mapping[str, str] | None = None, actor: Actor = SYSTEM,
                       **period: Any) -> list[dict[str, Any]]:
     """One row per department (optionally only the cases of one street), over the cases ``actor`` may see."""
-    facts = collect(engine, *period_bounds(**period), street=street, actor=actor)
+    begin, end = period_bounds(**period)
+    facts = collect(engine, begin, end, street=street, actor=actor)
     if not facts.cases:
         return []
-    config = config or weights_in_force(engine, "部门考核", street)
+    config = config or weights_in_force(engine, "部门考核", street, end)
     by_dept: dict[str, list[Dispatch]] = defaultdict(list)
     for d in facts.dispatches:
         by_dept[d.dept].append(d)
@@ -279,10 +283,11 @@ def department_report(engine: Any, *, config: ReportConfig | None = None, street
 def street_report(engine: Any, *, config: ReportConfig | None = None, names: Mapping[str, str] | None = None,
                   actor: Actor = SYSTEM, **period: Any) -> list[dict[str, Any]]:
     """One row per street: its cases, the dispatches they caused and the residents' answers."""
-    facts = collect(engine, *period_bounds(**period), actor=actor)
+    begin, end = period_bounds(**period)
+    facts = collect(engine, begin, end, actor=actor)
     if not facts.cases:
         return []
-    config = config or weights_in_force(engine, "街道统计")
+    config = config or weights_in_force(engine, "街道统计", until=end)
     streets: dict[str, dict[str, Any]] = defaultdict(lambda: {"cases": [], "dispatches": []})
     for iid, case in facts.cases.items():
         streets[case["street"]]["cases"].append(case)
@@ -312,10 +317,11 @@ def annual_ratings(engine: Any, *, year: int | str, config: ReportConfig | None 
     A response rated as a refusal to report (拒不报到) counts 0 points from the
     street (a veto). Ranked best first.
     """
-    facts = collect(engine, *period_bounds(year=year), actor=actor)
+    begin, end = period_bounds(year=year)
+    facts = collect(engine, begin, end, actor=actor)
     if not facts.cases:
         return []
-    config = config or weights_in_force(engine, "年度评价")
+    config = config or weights_in_force(engine, "年度评价", until=end)
     street_pts: dict[str, list[int]] = defaultdict(list)
     community_pts: dict[str, list[int]] = defaultdict(list)
     vetoes: dict[str, int] = defaultdict(int)
