@@ -101,7 +101,7 @@ def mobilisation_rows(engine: Any, actor: Actor, mobilisation: str | None = None
                      "micro_grid_name": v.get("micro_grid_name"), "member_group": v.get("member_group"),
                      "households": households, "reached": reached, "coverage": _ratio(reached, households),
                      "status": v.get("status") or "待确认", "deadline": v.get("deadline")})
-    return rows
+    return sorted(rows, key=lambda r: (str(r["mobilisation"]), str(r["micro_grid"])))
 
 
 def _scoped(actor: Actor, params: dict[str, Any]) -> dict[str, Any]:

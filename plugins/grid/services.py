@@ -196,7 +196,8 @@ def service_tasks(registers: Callable[[], Register], notifier: Notifier) -> list
         p = call.params
         return [_start(call, "grid_mobilisation_micro", f"{call.instance_id}:{item['micro_grid']}",
                        {**item, "subject": p["subject"], "deadline": p["deadline"], "remind_at": p["remind_at"],
-                        "mobilisation": call.instance_id, "community": p["community"]}, item["micro_grid"])
+                        "mobilisation": call.instance_id, "community": p["community"],
+                        "remind_minutes": p.get("remind_minutes") or 0}, item["micro_grid"])
                 for item in p["items"]]
 
     def reached(call: ServiceCall) -> dict[str, Any]:
