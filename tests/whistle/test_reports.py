@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from chinese_calendar import is_workday
 
-from gongzhi import SYSTEM
+from gongzhi import SYSTEM, Actor
 from gongzhi.calendar import CST
 from gongzhi.plugins.whistle import Directory, ReportConfig, annual_ratings, department_report, street_report
 from gongzhi.plugins.whistle.reports import weights_in_force
@@ -375,3 +375,43 @@ def test_department_report_exports_one_sheet_with_chinese_headings(month):
         else:  # a number the sheet can sum, shown as a person writes it (100%, 87.5%)
             assert cell.value == row["response_rate"]
             assert cell.number_format == ("0%" if round(row["response_rate"] * 100, 1) % 1 == 0 else "0.0%")
+
+
+def test_the_monthly_department_assessment_downloads_as_a_workbook_and_a_pdf(month):
+    """Issue 20 item 5: the 考核办's files hold the API's numbers; a street officer's has no district sheet."""
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from gongzhi.api import create_app
+    from gongzhi.security.tokens import mint
+
+    engine = month.w.engine
+    client = create_app(engine=engine).test_client()
+
+    def get(actor, fmt=""):  # type: ignore[no-untyped-def]
+        token = mint(engine.config.secret_key, actor.id, actor.name, actor.groups, actor.region)
+        return client.get(f"/api/v1/reports/whistle-departments?month=2025-03{fmt}",
+                          headers={"Authorization": f"Bearer {token}"})
+
+    admin = Actor.of("admin", "管理员", ["admin"])
+    rows = get(admin).get_json()["data"]
+    book = load_workbook(io.BytesIO(get(admin, "&format=xlsx").get_data()))
+    assert book.sheetnames == ["吹哨报到·部门考核", "街道"]
+    sheet = book["吹哨报到·部门考核"]
+    assert sheet["A2"].value.startswith("统计期：2025年3月　区域：全区")
+    header = [c.value for c in sheet[3]]
+    rate = header.index("响应率")
+    for r, row in enumerate(rows, start=4):
+        cells = [c.value for c in sheet[r]]
+        assert cells[0] == row["department_name"] and cells[rate] == row["response_rate"]
+    assert book["街道"]["A1"].value == "吹哨报到·街道统计"
+    pdf = PdfReader(io.BytesIO(get(admin, "&format=pdf").get_data()))
+    lines = [line.strip() for page in pdf.pages for line in page.extract_text().splitlines()]
+    for row in rows:
+        assert row["department_name"] in lines
+    east = Actor.of("s-east", "东湖街道", ["street"], "990101/001")
+    mine = load_workbook(io.BytesIO(get(east, "&format=xlsx").get_data()))
+    assert mine.sheetnames == ["吹哨报到·部门考核"]  # the street statistics are the district's
+    assert "区域：东湖街道" in mine.active["A2"].value

@@ -9,7 +9,7 @@ from flask import Response, request
 from ...status import MessageStatus
 from ... import __version__
 from ...runtime.watchdog import stuck_commands
-from ...errors import NotFound
+from ...errors import NotAllowed, NotFound
 from ...security.identity import Actor
 from ..blueprint import api
 from ..context import state
@@ -131,12 +131,21 @@ def get_report(actor: Actor, name: str, query: dict[str, Any], **_: Any) -> Any:
         return _attachment("\ufeff" + report.to_csv(data), "text/csv", f"{name}.csv")
     heading = ExportHeading.of(report.title, actor, params, engine.clock.now())
     if query["format"] == "xlsx":
-        levels = [(title, reports[other], run_report(reports[other], engine, actor, params))
-                  for title, other in report.book]  # every name checked at start-up
+        levels = [(title, reports[other], figures) for title, other in report.book  # names checked at start-up
+                  if (figures := _level(reports[other], engine, actor, params)) is not None]
         return _attachment(report.to_xlsx(data, heading, levels), XLSX_MEDIA_TYPE, f"{name}.xlsx")
     if query["format"] == "pdf":
         return _attachment(report.to_pdf(data, heading), PDF_MEDIA_TYPE, f"{name}.pdf")
     return {"name": name, "title": report.title, "data": data}
+
+
+def _level(report: Any, engine: Any, actor: Actor, params: dict[str, Any]) -> Any:
+    """A level of an assessment book, or None when the reader may not see it (a street officer's
+    workbook has no district-wide sheet)."""
+    try:
+        return run_report(report, engine, actor, params)
+    except NotAllowed:
+        return None
 
 
 def _attachment(body: str | bytes, media_type: str, filename: str) -> Response:

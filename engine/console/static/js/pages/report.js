@@ -60,7 +60,9 @@ export async function render(main, name, query) {
     h("button", { type: "button", class: "secondary", onclick: () => download(`/reports/${encodeURIComponent(name)}`,
       { ...params, format: "csv" }, `${info.title}.csv`) }, "下载 CSV"),
     h("button", { type: "button", class: "secondary", onclick: () => download(`/reports/${encodeURIComponent(name)}`,
-      { ...params, format: "xlsx" }, `${info.title}.xlsx`) }, "下载 Excel"));
+      { ...params, format: "xlsx" }, `${info.title}.xlsx`) }, "下载 Excel"),
+    h("button", { type: "button", class: "secondary", onclick: () => download(`/reports/${encodeURIComponent(name)}`,
+      { ...params, format: "pdf" }, `${info.title}.pdf`) }, "下载 PDF"));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     setQuery(`/reports/${name}`, Object.fromEntries(controls.map(([p, c]) => [p, c.value])));
