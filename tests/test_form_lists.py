@@ -135,9 +135,9 @@ def test_choices_of_a_decision_column_and_literal_fallback() -> None:
     from gongzhi.rules import load_dmn
 
     model = load_dmn(((bpmn_package_path() / "consultation") / "consultation_rules.dmn").read_bytes(), filename="r.dmn")
-    tier = [v for v, _ in decision_choices(model, "consultation_tier", "participant_types")]
+    tier = [v for v, _ in decision_choices(model, "consultation_tier_rules", "participant_types")]
     assert "社区党组织" in tier and "网格员" in tier  # list cells count item by item
-    assert decision_choices(model, "consultation_tier", "no_such_column") == []
+    assert decision_choices(model, "consultation_tier_rules", "no_such_column") == []
     form = {"type": "string", "enum": ["甲"], "x-options": {"source": "decision", "decision": "x", "output": "y"}}
     assert fill_options(form, lambda spec: []) is form  # nothing to give: the literal list stands
 
