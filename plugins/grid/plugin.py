@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gongzhi import NotFound, Notifier, Outbox, Report, Resource, ServiceTask, hookimpl
+from gongzhi import FormFormat, NotFound, Notifier, Outbox, Report, Resource, ServiceTask, hookimpl
 from gongzhi.grid import of as grid_of
 from gongzhi.humanize import register_names
 
 from .register import Register
 from .reports import reports
-from .services import service_tasks
+from .services import check_grid, check_mobilisable, service_tasks
 
 __all__ = ["GridPlugin", "plugin"]
 
@@ -30,6 +30,7 @@ class GridPlugin:
     def __init__(self, register: Register | str | Path | None = None, notifier: Notifier | None = None) -> None:
         self._register = Resource(register, Register, Register.load, "走访对象名册")
         self.notifier: Notifier = notifier or Outbox()
+        self._engine: Any = None  # set when the engine is ready: the form formats read its grid directory
 
     @property
     def register(self) -> Register:
@@ -44,7 +45,17 @@ class GridPlugin:
         return reports()
 
     @hookimpl
+    def gongzhi_register_form_formats(self) -> list[FormFormat]:
+        # The start forms accept only what the processes can use: a form that validates is never
+        # refused by the service task after it (an unknown grid, a community without micro-grids).
+        return [FormFormat("grid-code", lambda text: check_grid(grid_of(self._engine), text),
+                           "网格目录中的网格（区域路径）", "990101/001/001/01"),
+                FormFormat("grid-community", lambda text: check_mobilisable(grid_of(self._engine), text),
+                           "网格目录中划分了微网格的社区（区域路径）", "990101/001/001")]
+
+    @hookimpl
     def gongzhi_engine_ready(self, engine: Any) -> None:
+        self._engine = engine
         def person(code: str) -> str | None:
             # People read a grid member's masked name, never the group code of their login.
             if not code.startswith(GROUP_PREFIX):

@@ -110,6 +110,25 @@ def intake(grids: GridDirectory, grid: str, member: str, finding: dict[str, Any]
             "reporter_mobile": "".join(ch for ch in person.phone if ch.isdigit()), "urgency": "一般", "emergency": "无"}
 
 
+def check_grid(grids: GridDirectory, path: str) -> str:
+    """The form format ``grid-code``: a general grid of the directory (ValueError naming it otherwise)."""
+    try:
+        return _unit(grids, path, "grid", "grid").path
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from exc
+
+
+def check_mobilisable(grids: GridDirectory, path: str) -> str:
+    """The form format ``grid-community``: a community of the directory divided into micro-grids."""
+    try:
+        unit = _unit(grids, path, "community", "community")
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from exc
+    if not any(m.level == "micro_grid" for g in grids.children(unit.path) for m in grids.children(g.path)):
+        raise ValueError(f"“{unit.name}”没有划分微网格，无法发起入户组织动员")
+    return unit.path
+
+
 def mobilisation_plan(grids: GridDirectory, register: Register, community: Any) -> list[dict[str, Any]]:
     """One task per 微网格员 and micro-grid of ``community``; a micro-grid without one goes to its grid's people."""
     unit = _unit(grids, community, "community", "community")

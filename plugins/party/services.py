@@ -31,7 +31,8 @@ def check_community(directory: Any, path: Any) -> str:
 
 
 def community_format(directory: Callable[[], Any]) -> FormFormat:
-    return FormFormat(COMMUNITY_FORMAT, lambda text: check_community(directory(), text), "组织目录中的社区（区域路径）")
+    return FormFormat(COMMUNITY_FORMAT, lambda text: check_community(directory(), text), "组织目录中的社区（区域路径）",
+                      "990101/001/001")
 
 
 def _check_registration(directory: Callable[[], Any]) -> Callable[[ServiceCall], Any]:

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import pytest
 
-from gongzhi import SYSTEM, Actor, Engine, InvalidInput, MovableClock, Outbox, ServiceTaskError, bpmn_package_path
+from gongzhi import SYSTEM, Actor, Engine, FormValidationError, InvalidInput, MovableClock, Outbox, ServiceTaskError, bpmn_package_path
 from gongzhi.calendar import CST
 from gongzhi.plugins.grid import GridPlugin
 
@@ -105,9 +105,11 @@ def test_the_deadline_reminds_then_closes_open_tasks(grid: Engine, clock: Movabl
 
 
 def test_an_unknown_community_or_one_without_micro_grids_is_a_clear_error(grid: Engine) -> None:
-    with pytest.raises(ServiceTaskError, match="社区编码“990101/001/009”不在网格目录中"):
+    # The start form refuses them as field errors: the process never sees a community it cannot use.
+    with pytest.raises(FormValidationError, match="社区编码“990101/001/009”不在网格目录中") as unknown:
         grid.start("grid_mobilisation", COMMUNITY, {**ORDER, "community": "990101/001/009"}, region="990101/001/001")
-    with pytest.raises(ServiceTaskError, match="没有划分微网格"):
+    assert unknown.value.errors[0]["field"] == "community"
+    with pytest.raises(FormValidationError, match="没有划分微网格"):
         grid.start("grid_mobilisation", SYSTEM, {**ORDER, "community": "990101/002/001"}, region="990101/002/001")
     assert grid.instances(SYSTEM, process_key="grid_mobilisation").items == []
 

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import pytest
 
-from gongzhi import SYSTEM, Actor, Engine, InvalidInput, MovableClock, NotAllowed, ServiceTaskError, bpmn_package_path
+from gongzhi import SYSTEM, Actor, Engine, FormValidationError, InvalidInput, MovableClock, NotAllowed, ServiceTaskError, bpmn_package_path
 from gongzhi.calendar import CST
 from gongzhi.grid import of as grid_of
 from gongzhi.plugins.grid import Register, visit_plan
@@ -117,9 +117,9 @@ def test_a_target_not_on_the_list_is_refused_and_nothing_is_written(grid: Engine
 
 
 def test_unknown_grid_and_members_of_other_grids_are_clear_errors(grid: Engine) -> None:
-    with pytest.raises(ServiceTaskError) as exc:
+    with pytest.raises(FormValidationError) as exc:  # the start form refuses it: a field error, no case
         grid.start("grid_visit_schedule", COMMUNITY, {"grid": "990101/001/001/09"}, region="990101/001/001")
-    assert "网格编码“990101/001/001/09”不在网格目录中" in str(exc.value) and isinstance(exc.value.__cause__, InvalidInput)
+    assert "网格编码“990101/001/001/09”不在网格目录中" in str(exc.value) and exc.value.errors[0]["field"] == "grid"
     assert grid.instances(SYSTEM, process_key="grid_visit_schedule").items == []
     directory = grid_of(grid)
     with pytest.raises(InvalidInput, match="G0011"):
