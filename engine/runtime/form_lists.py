@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
+from .forms import rewrite
+
 __all__ = ["OPTIONS_KEY", "SOURCES", "DIRECTORY_LISTS", "Choice", "fill_options", "options_of", "options_problems",
            "decision_choices", "directory_choices"]
 
@@ -56,25 +58,14 @@ def _apply(schema: Mapping[str, Any], choices: list[Choice]) -> dict[str, Any]:
 
 
 def fill_options(schema: Any, resolve: Resolve) -> Any:
-    """``schema`` with every ``x-options`` property's choices filled in by ``resolve``.
+    """``schema`` with every ``x-options`` property's choices filled in by ``resolve``
+    (``schema`` itself when nothing is filled)."""
 
-    Returns ``schema`` itself when nothing is filled, so forms without lists cost nothing."""
-    if isinstance(schema, list):
-        items = [fill_options(item, resolve) for item in schema]
-        return schema if all(a is b for a, b in zip(items, schema)) else items
-    if not isinstance(schema, Mapping):
-        return schema
-    out: dict[str, Any] | None = None
-    for key, value in schema.items():
-        filled = fill_options(value, resolve) if key != OPTIONS_KEY else value
-        if filled is not value:
-            out = out if out is not None else dict(schema)
-            out[key] = filled
-    if OPTIONS_KEY in schema:
-        choices = options_of(schema[OPTIONS_KEY], resolve)
-        if choices:
-            out = _apply(out if out is not None else schema, choices)
-    return schema if out is None else out
+    def fill(node: Mapping[str, Any]) -> Mapping[str, Any]:
+        choices = options_of(node[OPTIONS_KEY], resolve)
+        return _apply(node, choices) if choices else node
+
+    return rewrite(schema, OPTIONS_KEY, fill)
 
 
 def directory_choices(directory: Any, name: str) -> list[Choice]:

@@ -55,29 +55,39 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def bind_form(schema: Any, data: Mapping[str, Any]) -> Any:
-    """``schema`` with every ``x-bind`` keyword set from ``data`` (the task's variables).
-
-    Returns ``schema`` itself when nothing is bound, so forms without ``x-bind`` cost nothing."""
+def rewrite(schema: Any, key: str, apply: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> Any:
+    """``schema`` with ``apply(node)`` taking the place of every object node that holds ``key``,
+    copying only the nodes on the way to a change: returns ``schema`` itself when nothing changed,
+    so forms without the keyword cost nothing (``x-bind`` and ``x-options`` both walk this way)."""
     if isinstance(schema, list):
-        items = [bind_form(item, data) for item in schema]
+        items = [rewrite(item, key, apply) for item in schema]
         return schema if all(a is b for a, b in zip(items, schema)) else items
     if not isinstance(schema, Mapping):
         return schema
     out: dict[str, Any] | None = None
-    for key, value in schema.items():
-        bound = bind_form(value, data) if key != BIND_KEY else value
-        if bound is not value:
+    for name, value in schema.items():
+        changed = rewrite(value, key, apply) if name != key else value
+        if changed is not value:
             out = out if out is not None else dict(schema)
-            out[key] = bound
-    bindings = schema.get(BIND_KEY)
-    if isinstance(bindings, Mapping):
-        for keyword, path in bindings.items():
-            value = _lookup(data, path) if isinstance(path, str) and keyword in BINDABLE else _MISSING
-            if value is not _MISSING and BINDABLE[keyword](value):
-                out = out if out is not None else dict(schema)
-                out[keyword] = value
-    return schema if out is None else out
+            out[name] = changed
+    node = schema if out is None else out
+    return apply(node) if key in schema else node
+
+
+def bind_form(schema: Any, data: Mapping[str, Any]) -> Any:
+    """``schema`` with every ``x-bind`` keyword set from ``data`` (the task's variables)."""
+
+    def bind(node: Mapping[str, Any]) -> Mapping[str, Any]:
+        bindings, out = node[BIND_KEY], None
+        if isinstance(bindings, Mapping):
+            for keyword, path in bindings.items():
+                value = _lookup(data, path) if isinstance(path, str) and keyword in BINDABLE else _MISSING
+                if value is not _MISSING and BINDABLE[keyword](value):
+                    out = out if out is not None else dict(node)
+                    out[keyword] = value
+        return node if out is None else out
+
+    return rewrite(schema, BIND_KEY, bind)
 
 
 def bind_problems(schema: Any, path: str = "") -> list[str]:
