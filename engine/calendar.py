@@ -13,8 +13,8 @@ from typing import Protocol, Sequence
 
 from .hooks.specs import hookimpl
 
-__all__ = ["WorkingCalendar", "ChinaCalendar", "WeekdayCalendar", "add_working_days", "add_working_hours",
-           "parse_working_hours", "WORKING_HOURS", "CST"]
+__all__ = ["WorkingCalendar", "ChinaCalendar", "WeekdayCalendar", "add_working_days", "working_days_before",
+           "add_working_hours", "parse_working_hours", "WORKING_HOURS", "CST"]
 
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 logger = logging.getLogger("gongzhi.calendar")
@@ -73,6 +73,21 @@ def add_working_days(calendar: WorkingCalendar, start: datetime, days: int) -> d
     remaining = days
     while remaining:
         day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            remaining -= 1
+    return datetime.combine(day, local.timetz()).astimezone(timezone.utc)
+
+
+def working_days_before(calendar: WorkingCalendar, end: datetime, days: int) -> datetime:
+    """The moment ``days`` working days before ``end``, at the same local time of day: the mirror of
+    ``add_working_days`` (a margin kept before an outside deadline, e.g. one working day for review)."""
+    if days < 0:
+        raise ValueError("working days must not be negative")
+    local = end.astimezone(CST)
+    day = local.date()
+    remaining = days
+    while remaining:
+        day -= timedelta(days=1)
         if calendar.is_working_day(day):
             remaining -= 1
     return datetime.combine(day, local.timetz()).astimezone(timezone.utc)

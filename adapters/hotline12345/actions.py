@@ -21,6 +21,7 @@ from gongzhi import GongzhiError, InstanceStatus, NotFound
 
 from ..intake import content_hash
 from ..inbound import Refused
+from .deadlines import deadline_terms, parse_deadline
 
 if TYPE_CHECKING:  # pragma: no cover
     from .plugin import HotlineAdapter
@@ -32,6 +33,8 @@ PLATFORM_ACTIONS = {"urge": "催办", "supervise": "督办", "revisit": "回访�
 # The message each action sends (its data arrives in the catch event's message variable; 撤单 cancels instead).
 MESSAGES = {"urge": "hotline_urge", "supervise": "hotline_supervise", "revisit": "hotline_revisit",
             "redispatch": "hotline_redispatch", "return_result": "hotline_return_result"}
+# A 督办 with a new 时限 also sends this one: the departments' handling step catches it (whistle_department).
+DEADLINE_MESSAGE = "hotline_deadline"
 # 催办 and 督办 reach a running case at once or not at all; the others wait (the message TTL) for the
 # case to reach the step that waits for them (a revisit may come while a second department still works).
 IMMEDIATE = frozenset({"urge", "supervise"})
@@ -72,6 +75,11 @@ def _choice(data: Mapping[str, Any], key: str, options: tuple[str, ...], errors:
 
 def _data_errors(action: str, data: Mapping[str, Any]) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
+    if action in ("supervise", "redispatch") and data.get("deadline") is not None:
+        try:
+            parse_deadline(data["deadline"], "data.deadline")  # a new 时限 (checked against the clock when applied)
+        except Refused as exc:
+            errors += exc.errors
     if action in ("urge", "supervise"):
         _text(data, "content", errors, required=True)
     elif action == "revisit":
@@ -144,20 +152,32 @@ def _apply(adapter: HotlineAdapter, order_no: str, action: PlatformAction) -> di
         raise Refused(409, f"工单 {order_no} 已{'撤单' if view.status == InstanceStatus.CANCELLED else '办结'}，"
                            f"不能再{action.name}", kind="conflict", code=CLOSED_CODE)
     answer = {"order_no": order_no, "action_id": action.action_id, "action": action.action, "case_id": view.id}
-    engine, actor = adapter.engine, adapter.actor
     if action.action == "withdraw":
-        engine.cancel(view.id, actor, f"12345 平台撤单：{action.data['reason']}")
+        adapter.engine.cancel(view.id, adapter.actor, f"12345 平台撤单：{action.data['reason']}")
         return {**answer, "result": "已撤单"}
     payload = {**action.data, "action_id": action.action_id, "occurred_at": action.occurred_at}
+    terms = None
+    if action.action in ("supervise", "redispatch") and action.data.get("deadline") is not None:
+        terms = deadline_terms(adapter, action.data["deadline"], view.variables.get("urgency"), view.region,
+                               field="data.deadline")
+        payload["hotline_deadline"] = terms  # 重派: the next round's departments work to it
+    receipt = _send(adapter, view, order_no, action, MESSAGES[action.action], payload, "",
+                    0 if action.action in IMMEDIATE else None)
+    if terms is not None and action.action == "supervise":
+        # The departments handling the order now take the new 时限 (those not there yet, when they get there).
+        receipt = _send(adapter, view, order_no, action, DEADLINE_MESSAGE, terms, ":deadline", None)
+    return {**answer, "result": "已送达" if receipt.status == "delivered" else "已接收，待案件办理到相应环节时处理"}
+
+
+def _send(adapter: HotlineAdapter, view: Any, order_no: str, action: PlatformAction, message: str,
+          payload: dict[str, Any], suffix: str, ttl: float | None) -> Any:
     try:
-        receipt = engine.send_message(MESSAGES[action.action], actor, payload, business_key=view.business_key,
-                                      message_id=f"{OWNER}:{action.action_id}",
-                                      ttl_seconds=0 if action.action in IMMEDIATE else None)
+        return adapter.engine.send_message(message, adapter.actor, payload, business_key=view.business_key,
+                                           message_id=f"{OWNER}:{action.action_id}{suffix}", ttl_seconds=ttl)
     except NotFound as exc:  # a running case that is not (or no longer) at a step that takes this action
         raise Refused(409, f"工单 {order_no} 当前环节不受理{action.name}", kind="conflict", code=CLOSED_CODE) from exc
     except GongzhiError as exc:
         raise Refused(min(exc.http_status, 500), exc.message) from exc
-    return {**answer, "result": "已送达" if receipt.status == "delivered" else "已接收，待案件办理到相应环节时处理"}
 
 
 # --- the monthly reconciliation -------------------------------------------------------------------

@@ -21,6 +21,7 @@ from ..inbound import Refused, admit, grid_of
 from ..intake import IntakeResult
 from ..signing import Verifier, WebhookVerificationError, signature_headers
 from ..transport import DeliveryFailed, Sender
+from .deadlines import deadline_terms, parse_deadline
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx
@@ -236,17 +237,27 @@ class HotlineAdapter(AdapterPlugin):
         for name in ("content", "address"):
             if not isinstance(order.get(name), str) or not order.get(name).strip():
                 errors.append({"field": name, "message": "必填"})
+        if order.get("deadline") is not None:
+            try:
+                parse_deadline(order["deadline"], "deadline")
+            except Refused as exc:
+                errors += exc.errors
         if errors:
             raise Refused(400, "工单字段有误", kind="bad-request", errors=errors)
+        urgency = order.get("urgency") or "一般"
+        terms: dict[str, Any] = {"deadline": None}
+        if order.get("deadline") is not None and self.intake().find(order_no) is None:
+            # A new order's 时限 sets the departments' deadline; a retry of one received is answered as before.
+            terms = deadline_terms(self, order["deadline"], urgency, grid)
         case_type = order.get("case_type") if order.get("case_type") in CASE_TYPES else "诉求"
         variables: dict[str, Any] = {
             "channel": CHANNEL, "category_l1": category["l1"], "category_l2": category["l2"],
             "category_l3": category["l3"], "case_type": case_type, "description": order["content"],
             "address": order["address"], "grid": grid, "reporter_name": caller.get("name") or "匿名",
-            "reporter_mobile": caller.get("mobile") or "", "urgency": order.get("urgency") or "一般",
+            "reporter_mobile": caller.get("mobile") or "", "urgency": urgency,
             "emergency": order.get("emergency") or "无",
-            "hotline": {"order_no": order_no, "dispatched_at": order.get("dispatched_at"),
-                        "deadline": order.get("deadline"), "remark": order.get("remark")},
+            "hotline": {"order_no": order_no, "dispatched_at": order.get("dispatched_at"), **terms,
+                        "remark": order.get("remark")},
         }
         if order.get("attachments"):
             variables["attachments"] = order["attachments"]
