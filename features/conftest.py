@@ -71,12 +71,17 @@ def _plugins(outbox: Any) -> list[Any]:
 
     from gongzhi.adapters.open311 import Open311Adapter
 
+    from gongzhi.adapters.hotline12345 import HotlineAdapter
+
     open311 = Open311Adapter(importlib.import_module(f"{PACKAGE}.open311").open311_settings())
-    return [WhistlePlugin(notifier=outbox), ConsultationPlugin(), PropertyPlugin(notifier=outbox), PartyPlugin(), open311]
+    hotline = HotlineAdapter(importlib.import_module(f"{PACKAGE}.hotline").hotline_settings())
+    return [WhistlePlugin(notifier=outbox), ConsultationPlugin(), PropertyPlugin(notifier=outbox), PartyPlugin(), open311,
+            hotline]
 
 
 def _engine(url: str, clock: MovableClock, outbox: Any) -> Engine:
-    return Engine({"database_url": url, "disable_plugins": ["whistle", "consultation", "property", "party", "open311"]}, clock=clock,
+    return Engine({"database_url": url, "disable_plugins": ["whistle", "consultation", "property", "party", "open311",
+                                                          "hotline12345"]}, clock=clock,
                   plugins=_plugins(outbox))
 
 

@@ -143,6 +143,7 @@ class World:
     report: list[dict[str, Any]] | None = None
     fired: int = 0
     counter: int = 0
+    hotline_order: str | None = None  # the order number of the last 12345 work order
 
     # --- HTTP ---------------------------------------------------------------------------
     def headers(self, actor: Actor) -> dict[str, str]:
