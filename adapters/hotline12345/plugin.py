@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 import orjson
-from gongzhi import Channel, ConfigurationError, Delivery, GongzhiError, InstanceEvent, InstanceView, hookimpl
+from gongzhi import (Channel, ConfigurationError, Delivery, GongzhiError, InstanceEvent, InstanceView, Report,
+                     hookimpl)
 
 from ..base import AdapterPlugin
 from ..cases import group_unit, summarize, task_data
@@ -73,6 +74,13 @@ class HotlineAdapter(AdapterPlugin):
         # Signed inbound calls: a forged call fails the signature, a replayed one the timestamp window
         # (a retry inside it is answered from the order's or the action's idempotency record).
         self.verifier = Verifier([str(s) for s in platform], clock=self.clock or time.time) if platform else None
+
+    @hookimpl
+    def gongzhi_register_reports(self) -> list[Report]:
+        """``hotline-rates``: the orders' 三率 by Gongzhi's and by the platform's definition (``rates``)."""
+        from .rates import rates_report
+
+        return [rates_report()]
 
     # --- outbound: the channel ----------------------------------------------------------
 
