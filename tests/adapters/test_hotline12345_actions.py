@@ -11,6 +11,7 @@ import orjson
 import pytest
 from gongzhi import SYSTEM
 from gongzhi.adapters.hotline12345 import HotlineAdapter
+from gongzhi.adapters.hotline12345.rates import hotline_rates
 from gongzhi.adapters.signing import new_secret, signature_headers
 
 from .test_hotline12345 import ORDER, TOKEN, Platform, flush, send
@@ -81,6 +82,9 @@ def test_an_orders_whole_life_with_urging_an_unsatisfied_revisit_and_a_second_ro
     view = engine.instance(case_id, SYSTEM)
     assert view.variables["reopen_count"] == 1
     assert view.variables["followups"][-1] == {"round": 0, "resolved": "未解决", "satisfaction": "不满意", "by": "12345 平台"}
+    [reopened] = hotline_rates(engine, month="2026-11")  # Gongzhi waits for the closing follow-up; the platform does not
+    assert (reopened["followed_up"], reopened["gongzhi_satisfaction_rate"]) == (0, None)
+    assert (reopened["platform_revisited"], reopened["platform_satisfaction_rate"]) == (1, 0.0)
 
     d.whistle(case_id)
     d.sign(case_id)
@@ -97,6 +101,15 @@ def test_an_orders_whole_life_with_urging_an_unsatisfied_revisit_and_a_second_ro
     assert len(close) == 1 and close[0]["data"]["satisfaction"] == "满意"
     late = act(client, ORDER["order_no"], "CB-9", "urge", {"content": "再催"})
     assert late.status_code == 409 and late.get_json()["code"] == 40902  # a closed order cannot be urged
+
+    # Its 三率 contribution. Gongzhi: two dispatches (one per round), both signed by the department; one
+    # closed case whose final follow-up is the platform's second revisit (满意, 已解决). The platform: one
+    # order, signed before its 时限; its last revisit counts, not the first 不满意.
+    [row] = hotline_rates(engine, month="2026-11")
+    assert (row["orders"], row["dispatched"], row["gongzhi_response_rate"]) == (1, 2, 1.0)
+    assert (row["followed_up"], row["gongzhi_resolution_rate"], row["gongzhi_satisfaction_rate"]) == (1, 1.0, 1.0)
+    assert (row["platform_reached"], row["platform_responded"], row["platform_response_rate"]) == (1, 1, 1.0)
+    assert (row["platform_revisited"], row["platform_resolution_rate"], row["platform_satisfaction_rate"]) == (1, 1.0, 1.0)
 
 
 def test_a_redispatch_while_waiting_for_the_revisit_reopens_the_case(platform_world, driver):
