@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from gongzhi import DecisionError
 from gongzhi.calendar import working_days_before
 from gongzhi.humanize import beijing
 
@@ -53,7 +54,11 @@ def deadline_terms(adapter: HotlineAdapter, value: Any, urgency: str | None, reg
     if moment <= now:
         raise Refused(422, f"平台时限 {beijing(moment)} 已过，无法按时限办理", kind="invalid", code=PAST_CODE,
                       errors=[{"field": field, "message": "平台时限已过"}])
-    rules = engine.evaluate_decision(POLICY, {"urgency": urgency or "一般"}, region=region)["result"]
+    try:
+        rules = engine.evaluate_decision(POLICY, {"urgency": urgency or "一般"}, region=region)["result"]
+    except DecisionError as exc:  # an urgency the table does not know: the intake form would refuse it too
+        raise Refused(422, "工单字段不符合受理表单", kind="invalid",
+                      errors=[{"field": "urgency", "message": "紧急程度不在 12345 对接规则允许的取值之内"}]) from exc
     margin = int(rules["deadline_margin_days"])
     due = working_days_before(engine.calendar, moment, margin)
     if due <= now:  # too close for the review margin: the departments get the platform's own 时限

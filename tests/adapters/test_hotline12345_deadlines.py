@@ -68,6 +68,9 @@ def test_a_deadline_past_or_malformed_at_intake_is_refused_and_makes_no_case(pla
     assert naive.status_code == 400 and naive.get_json()["code"] == 40000
     assert [e["field"] for e in naive.get_json()["errors"]] == ["deadline"]
     assert send(client, {**ORDER, "order_no": "GD-BAD-2", "deadline": 20261109}).status_code == 400
+    odd = send(client, {**ORDER, "order_no": "GD-BAD-3", "urgency": "特急"})  # hotline_policy knows no such urgency
+    assert odd.status_code == 422 and odd.get_json()["code"] == 42200
+    assert [e["field"] for e in odd.get_json()["errors"]] == ["urgency"]
     assert engine.instances(SYSTEM, process_key="whistle_dispatch").total == 0
     # An order taken in before its 时限 passed is still answered as received when the platform retries it later.
     first = send(client, ORDER)
