@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from gongzhi import SYSTEM
+from gongzhi.plugins.whistle.reports import department_report
 
 from .test_hotline12345 import ORDER, send
 from .test_hotline12345_actions import act, elements, notices, platform_world  # noqa: F401  (the fixture)
@@ -97,6 +98,10 @@ def test_a_supervision_with_a_new_deadline_restarts_the_handling_clock(platform_
     replay = act(client, ORDER["order_no"], "DB-7", "supervise",
                  {"content": "列入督办，请今日办结", "deadline": "2026-11-02T17:00:00+08:00"})
     assert replay.headers["Idempotent-Replayed"] == "true" and handling(d, case_id).id == after.id
+    d.feedback(case_id)
+    d.rate(case_id)
+    [row] = department_report(engine, month="2026-11")
+    assert row["handled"] == 1 and row["escalations"] == 1  # the restart counts as a supervision (README)
 
 
 def test_a_supervision_with_a_past_or_malformed_deadline_changes_nothing(platform_world, driver):
@@ -128,3 +133,22 @@ def test_a_redispatch_with_a_new_deadline_sets_the_next_rounds_deadline(platform
     task = to_handling(d, case_id)
     assert task.due_at == moment("2026-11-04T12:00:00+08:00")  # one working day before the new 时限
     assert "平台时限为 11月5日 12:00" in task.instructions
+
+
+def test_a_new_deadline_for_a_department_still_on_site_waits_for_its_handling(platform_world, driver):
+    engine, client, _ = platform_world()
+    case_id = send(client, ORDER).get_json()["data"]["case_id"]
+    d = driver(engine)
+    d.whistle(case_id)
+    d.sign(case_id)
+    assert elements(d, case_id) == ["onsite_report"]
+    supervised = act(client, ORDER["order_no"], "DB-5", "supervise",
+                     {"content": "列入督办", "deadline": "2026-11-04T17:00:00+08:00"})
+    assert supervised.get_json()["data"]["result"] == "已接收，待案件办理到相应环节时处理"
+    d.onsite(case_id)
+    task = handling(d, case_id)
+    assert task.due_at == moment("2026-11-03T17:00:00+08:00")  # the new 时限 less the margin, once it got there
+    d.feedback(case_id)
+    d.rate(case_id)
+    [row] = department_report(engine, month="2026-11")
+    assert row["handled"] == 1 and row["escalations"] == 0  # no handling step was under way to interrupt
