@@ -11,6 +11,7 @@ from gongzhi.humanize import register_names
 from .directory import Directory
 from .reports import Report, ReportConfig, reports
 from .services import service_tasks
+from .targets import check_task
 
 __all__ = ["WhistlePlugin", "plugin"]
 
@@ -35,7 +36,7 @@ class WhistlePlugin:
 
     @hookimpl
     def gongzhi_register_service_tasks(self) -> list[ServiceTask]:
-        return service_tasks(lambda: self.directory, self.notifier)
+        return [*service_tasks(lambda: self.directory, self.notifier), check_task(lambda: self.directory)]
 
     @hookimpl(trylast=True)
     def gongzhi_directory(self) -> Any:
