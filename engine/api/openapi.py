@@ -55,6 +55,7 @@ class DocContext:
     """What the document takes from the app it describes."""
 
     reports: Mapping[str, Any] = field(default_factory=dict)
+    admin_actions: Mapping[str, Any] = field(default_factory=dict)
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
 
 

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
-from gongzhi import SYSTEM, Actor, InvalidInput, NotAllowed, ServiceCall, ServiceTask
+from gongzhi import SYSTEM, Actor, AdminAction, InvalidInput, NotAllowed, ServiceCall, ServiceTask
 from gongzhi.calendar import CST
 from gongzhi.humanize import percent
 
@@ -275,8 +275,25 @@ def check_task(directory: Callable[[], Any]) -> ServiceTask:
             raise RuntimeError("whistle.check_targets 需要引擎读取报表并发起预警，但调用方没有提供引擎")
         d = directory()
         result = check_targets(call.engine, level=str(call.params.get("level") or "全部"),
-                               names=names_of_directory(d), region_of_district=d.district().path)
+                               names=names_of_directory(d), region_of_district=d.district.path)
         return {"month": result.month, "opened": len(result.opened), "closed": len(result.closed),
                 "still_open": len(result.still_open)}
 
     return ServiceTask("whistle.check_targets", run, "检查各部门、各街道本月考核指标是否低于目标，未达标时预警")
+
+
+def check_action(directory: Callable[[], Any]) -> AdminAction:
+    """``POST /api/v1/admin-actions/whistle-targets-check``: the same check, on demand."""
+
+    def run(engine: Any, actor: Actor, month: Any = None, level: Any = None) -> dict[str, Any]:
+        for field, value in (("month", month), ("level", level)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidInput("考核目标检查的参数无效", errors=[{"field": field, "message": "须为字符串"}])
+        d = directory()
+        return check_targets(engine, month=month, level=level, actor=actor, names=names_of_directory(d),
+                             region_of_district=d.district.path).as_dict()
+
+    return AdminAction("whistle-targets-check", "检查考核目标",
+                       "按决策表“考核目标”（whistle_targets）检查各部门、各街道某月（默认本月至今）的指标；"
+                       "新低于目标的发出预警（每次未达标一次），恢复达标的结束该次未达标。返回本次发起、结束和仍在进行的未达标",
+                       {"month": "月份 YYYY-MM（默认本月，不能是以后的月份）", "level": "考核对象：部门、街道或全部（默认）"}, run)
