@@ -13,7 +13,12 @@ from ..context import state
 from ..openapi import DocContext
 from ..schemas import AdminActionBodySchema, AdminActionListSchema, AdminActionResultSchema
 
-__all__ = ["collect_admin_actions"]
+__all__ = ["collect_admin_actions", "AdminActionParameterError"]
+
+
+class AdminActionParameterError(InvalidInput):
+    """The action could not use its parameters (problem type ``admin-action-parameter-error``): the request
+    matched the document (``params`` is any object) and the action's own rules refused it."""
 
 
 def collect_admin_actions(pm: Any) -> Registry[AdminAction]:
@@ -53,8 +58,8 @@ def _document(entry: dict[str, Any], context: DocContext) -> None:
 
 @api.route("POST", "/admin-actions/<name>", summary="执行插件提供的管理操作（仅管理员）", tag="管理操作",
            body=AdminActionBodySchema, response=AdminActionResultSchema, errors=(403, 404), document=_document,
-           description="参数放在请求体的 `params` 中；操作不认识的参数、或操作不能使用的参数值返回 422（`errors` 逐项列出字段），"
-                       "这时什么也没有改变。")
+           description="参数放在请求体的 `params` 中；操作不认识的参数、或操作不能使用的参数值返回 422 "
+                       "`admin-action-parameter-error`（`errors` 逐项列出字段），这时什么也没有改变。")
 def run_admin_action(actor: Actor, name: str, body: dict[str, Any], **_: Any) -> dict[str, Any]:
     _admin(actor)
     action = state().admin_actions.get(name)
@@ -62,7 +67,12 @@ def run_admin_action(actor: Actor, name: str, body: dict[str, Any], **_: Any) ->
         raise NotFound(f"没有管理操作 '{name}'", action=name)
     unknown = sorted(set(body["params"]) - set(action.params))
     if unknown:
-        raise InvalidInput(f"管理操作“{action.title}”不认识参数：{'、'.join(unknown)}",
-                           errors=[{"field": f"params.{k}", "message": "未知参数"} for k in unknown])
-    result = action.run(state().engine, actor, **body["params"])
+        raise AdminActionParameterError(f"管理操作“{action.title}”不认识参数：{'、'.join(unknown)}",
+                                        errors=[{"field": f"params.{k}", "message": "未知参数"} for k in unknown])
+    try:
+        result = action.run(state().engine, actor, **body["params"])
+    except AdminActionParameterError:
+        raise
+    except InvalidInput as exc:  # the action checked its own parameters
+        raise AdminActionParameterError(exc.message, errors=exc.context.get("errors") or [], action=name) from exc
     return {"name": name, "title": action.title, "result": dict(result)}
