@@ -212,3 +212,15 @@ def test_the_watch_checks_on_the_worker_every_hour(world):
     assert engine.incidents(SYSTEM) == []
     engine.complete(task.id, world.actors["district"], {"stop_reason": "改为人工检查"})
     assert engine.instance(watch.id, world.admin).status == "completed"
+
+
+def test_a_breach_another_check_is_opening_is_not_opened_twice(world):
+    """Two checks racing: the one that claimed the breach's key starts it; the other sends nothing."""
+    from gongzhi.plugins.whistle.targets import CLAIM_OWNER
+
+    for i in range(5):
+        dispatch(world, handled=i < 4)
+    key = f"{DEPT_KEY}:1"
+    assert world.engine.claims.claim(CLAIM_OWNER, key, "target_breach", key).owned  # the other check, mid-way
+    assert check(world, level="部门").opened == []
+    assert alerts(world) == [] and alert_cases(world) == {}
