@@ -426,7 +426,7 @@ def reports(config: ReportConfig | None = None, directory: Callable[[], Any] | N
         return annual_ratings(engine, year=year, config=config, names=names(), actor=actor)
 
     return [
-        Report("whistle-departments", "吹哨报到·部门考核", "各职能部门的响应率、解决率、满意率、综合得分、办结率、按时签收率、按时办结率、退单与升级",
+        Report("whistle-departments", "吹哨报到·部门考核", "各职能部门的响应率、解决率、满意率、综合得分、办结率、按时签收率、按时办结率、退单与升级，以及是否达到考核目标",
                {**_PERIOD, "street": "只统计某街道的案件（区域路径）"}, (*_DEPT_COLUMNS, *_TARGET_COLUMNS), departments, scope=own_street,
                headings=HEADINGS, percents=RATIOS, book=(("街道", "whistle-streets"),)),
         Report("whistle-streets", "吹哨报到·街道统计", "各街道的案件量、办结率、部门响应与居民评价", _PERIOD, (*_STREET_COLUMNS, *_TARGET_COLUMNS), streets,

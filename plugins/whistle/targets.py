@@ -182,7 +182,7 @@ def check_targets(engine: Any, *, month: str | None = None, level: str | None = 
                     opened.append(started)
             elif verdict.judged and not verdict.breached and base in open_now:
                 closed.append(_close(engine, open_now.pop(base), "恢复达标", verdict.value))
-    for base, case in list(open_now.items()):
+    for base in list(open_now):  # an earlier month's breach: that month is over, each month is judged afresh
         if base.split(":")[1] < month and base.split(":")[2] in {LEVELS[lvl] for lvl in levels}:
             closed.append(_close(engine, open_now.pop(base), "月份结束", None))
     still = [{"business_key": c["business_key"], "instance_id": c["instance_id"]} for c in open_now.values()]
