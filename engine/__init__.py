@@ -39,6 +39,7 @@ from .runtime.audit.actions import (
     StartRecord,
 )
 from .hooks.objects import (
+    AdminAction,
     Channel,
     Delivery,
     Demo,
@@ -76,6 +77,7 @@ __all__ = [
     "Demo",
     "DemoResult",
     "Report",
+    "AdminAction",
     "Directory",
     "PortalAdapter",
     "FormFormat",

@@ -15,6 +15,7 @@ from .context import EXTENSION, ApiState
 from .portal_adapters import mount_adapters
 from .problems import register_error_handlers
 from .reports import collect_reports
+from .routes.admin_actions import collect_admin_actions
 
 __all__ = ["create_app", "init_app", "DEFAULT_MAX_CONTENT_LENGTH", "URL_PREFIX"]
 
@@ -82,6 +83,7 @@ def init_app(app: Flask, engine: Engine, *, url_prefix: str = URL_PREFIX, max_co
     app.extensions[EXTENSION] = ApiState(
         engine=engine, max_content_length=limit,
         reports=dict(collect_reports(engine.pm)), url_prefix=url_prefix,
+        admin_actions=dict(collect_admin_actions(engine.pm)),
     )
     app.register_blueprint(blueprint, url_prefix=url_prefix)
     mount_adapters(app, engine)  # portal adapters under /adapters/{name}/

@@ -23,3 +23,4 @@ def _limit_body() -> None:
 
 # Importing the route modules registers their operations on ``api``.
 from .routes import definitions, grids, incidents, instances, jobs, misc, sources, tasks  # noqa: E402,F401
+from .routes import admin_actions  # noqa: E402,F401

@@ -24,6 +24,7 @@ class ApiState:
     engine: Engine
     max_content_length: int
     reports: dict[str, Any] = field(default_factory=dict)
+    admin_actions: dict[str, Any] = field(default_factory=dict)
     openapi: dict[str, Any] | None = None  # built on first request, then cached
     url_prefix: str = "/api/v1"
 

@@ -33,7 +33,7 @@ JSON_VALUE = "#/components/schemas/JsonValue"
 BUSINESS_PROBLEMS = (
     "form-validation-error", "definition-invalid", "decision-error", "hit-policy-violation", "idempotency-conflict",
     "report-parameter-error", "execution-error", "script-error", "service-task-error", "limit-exceeded",
-    "deadline-exceeded", "outside-district",
+    "deadline-exceeded", "outside-district", "admin-action-parameter-error",
 )
 
 DESCRIPTION = """共治 Gongzhi 规则与流程引擎的 HTTP 接口。
@@ -55,6 +55,7 @@ class DocContext:
     """What the document takes from the app it describes."""
 
     reports: Mapping[str, Any] = field(default_factory=dict)
+    admin_actions: Mapping[str, Any] = field(default_factory=dict)
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
 
 

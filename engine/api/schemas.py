@@ -558,4 +558,26 @@ class AuditVerifySchema(Out):
     checked_at = fields.String(required=True)
 
 
+
+class AdminActionBodySchema(Strict):
+    params = JsonObject(load_default=dict, metadata={"description": "操作的参数（见 GET /admin-actions 的 params）"})
+
+
+class AdminActionInfoSchema(Out):
+    name = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    params = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "操作接受的参数及说明"})
+
+
+class AdminActionListSchema(Out):
+    items = fields.List(fields.Nested(AdminActionInfoSchema), required=True)
+
+
+class AdminActionResultSchema(Out):
+    name = fields.String(required=True)
+    title = fields.String(required=True)
+    result = JsonObject(required=True, metadata={"description": "操作的结果（各操作自己的说明）"})
+
 __all__ = [name for name in list(globals()) if name.endswith("Schema") and name != "Schema"]

@@ -94,6 +94,7 @@ REGISTRATIONS = {
     "gongzhi_register_reports": "reports",
     "gongzhi_register_adapters": "adapters",
     "gongzhi_register_audit_sinks": "audit_sinks",
+    "gongzhi_register_admin_actions": "admin_actions",
 }
 
 

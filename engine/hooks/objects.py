@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # pragma: no cover - the web layer's types; this module never
 from ..errors import InvalidInput, NotAllowed
 from ..security.identity import Actor
 
-__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult", "Report", "PortalAdapter", "FormFormat"]
+__all__ = ["ServiceTask", "ServiceCall", "InstanceEvent", "Channel", "Delivery", "Demo", "DemoResult", "Report", "PortalAdapter", "FormFormat",
+           "AdminAction"]
 
 
 @dataclass(frozen=True)
@@ -247,3 +248,20 @@ class PortalAdapter(Protocol):
 
     def blueprint(self, engine: object) -> "Blueprint":
         """The adapter's routes; called only by the web app."""
+
+
+@dataclass(frozen=True)
+class AdminAction:
+    """An operation a plugin offers administrators over HTTP: ``POST /api/v1/admin-actions/{name}``
+    (``gongzhi_register_admin_actions``), documented in the OpenAPI document with its ``params``.
+
+    ``run(engine, actor, **params)`` does it and returns a JSON object. The HTTP layer lets only
+    admins call it and refuses parameters not in ``params`` (422); ``run`` raises ``InvalidInput``
+    for values it cannot use, before it changes anything, and should be safe to repeat (a retried
+    request)."""
+
+    name: str
+    title: str
+    description: str
+    params: Mapping[str, str]
+    run: Callable[..., Mapping[str, Any]]

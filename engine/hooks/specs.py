@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..runtime.engine import Engine
     from ..security.identity import Actor
     from .directory import Directory
-    from .objects import Channel, Demo, FormFormat, InstanceEvent, PortalAdapter, Report, ServiceTask
+    from .objects import AdminAction, Channel, Demo, FormFormat, InstanceEvent, PortalAdapter, Report, ServiceTask
 
 hookspec = pluggy.HookspecMarker("gongzhi")
 hookimpl = pluggy.HookimplMarker("gongzhi")
@@ -68,6 +68,11 @@ def gongzhi_register_reports() -> list["Report"]:
 @hookspec
 def gongzhi_register_adapters() -> list["PortalAdapter"]:
     """Portal adapters, keyed by name, mounted under /adapters/{name}/; only the web app builds their blueprints."""
+
+
+@hookspec
+def gongzhi_register_admin_actions() -> list["AdminAction"]:
+    """Operations for administrators, keyed by name, served as POST /api/v1/admin-actions/{name}."""
 
 
 @hookspec

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gongzhi import Notifier, Outbox, Resource, ServiceTask, hookimpl
+from gongzhi import AdminAction, Notifier, Outbox, Resource, ServiceTask, hookimpl
 from gongzhi.humanize import register_names
 
 from .directory import Directory
 from .reports import Report, ReportConfig, reports
 from .services import service_tasks
+from .targets import check_action, check_task
 
 __all__ = ["WhistlePlugin", "plugin"]
 
@@ -35,7 +36,7 @@ class WhistlePlugin:
 
     @hookimpl
     def gongzhi_register_service_tasks(self) -> list[ServiceTask]:
-        return service_tasks(lambda: self.directory, self.notifier)
+        return [*service_tasks(lambda: self.directory, self.notifier), check_task(lambda: self.directory)]
 
     @hookimpl(trylast=True)
     def gongzhi_directory(self) -> Any:
@@ -44,6 +45,10 @@ class WhistlePlugin:
     @hookimpl
     def gongzhi_register_reports(self) -> list[Report]:
         return reports(self.report_config, lambda: self.directory)
+
+    @hookimpl
+    def gongzhi_register_admin_actions(self) -> list[AdminAction]:
+        return [check_action(lambda: self.directory)]
 
     @hookimpl
     def gongzhi_engine_ready(self, engine: Any) -> None:

@@ -364,6 +364,7 @@ _DEPT_COLUMNS = ("department", "department_name", "street", "dispatched", "respo
                  "followed_up", "resolution_rate", "satisfaction_rate", "composite", "street_rating", "community_rating")
 _STREET_COLUMNS = ("street", "street_name", "cases", "closed", "case_closure_rate", "community_cases", "whistle_cases",
                    *[c for c in _DEPT_COLUMNS[3:-2]])
+_TARGET_COLUMNS = ("target_status", "target_breaches")  # against whistle_targets (targets.py)
 _ANNUAL_COLUMNS = ("rank", "year", "department", "department_name", "responses", "street_rating", "community_rating",
                    "vetoes", "score")
 
@@ -377,6 +378,7 @@ HEADINGS = {
     "composite": "综合得分", "street_rating": "街道评价", "community_rating": "社区评价", "cases": "案件",
     "closed": "已办结", "case_closure_rate": "案件办结率", "community_cases": "社区办结", "whistle_cases": "吹哨案件",
     "rank": "名次", "year": "年度", "responses": "评价次数", "vetoes": "一票否决", "score": "年度得分",
+    "target_status": "是否达标", "target_breaches": "未达标指标（目标）",
 }
 RATIOS = frozenset({"response_rate", "on_time_sign_rate", "closure_rate", "on_time_closure_rate", "resolution_rate",
                     "satisfaction_rate", "case_closure_rate"})
@@ -395,6 +397,14 @@ def own_street(actor: Any, params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+def _with_targets(engine: Any, rows: list[dict[str, Any]], level: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each row judged against its targets (whistle_targets in force at the period's end): 是否达标, 未达标指标."""
+    from .targets import annotate  # targets builds on this module
+
+    period = {k: params[k] for k in ("month", "year", "start", "end") if params.get(k)}
+    return annotate(engine, rows, level, params.get("street"), period_bounds(**period)[1]) if rows else rows
+
+
 def reports(config: ReportConfig | None = None, directory: Callable[[], Any] | None = None) -> list[Report]:
     """The whistle reports (weights from ``whistle_weights`` unless ``config`` overrides them), names from the directory."""
 
@@ -405,19 +415,21 @@ def reports(config: ReportConfig | None = None, directory: Callable[[], Any] | N
         return {**{code: dept.name for code, dept in d.departments.items()}, **{u.path: u.name for u in d.streets()}}
 
     def departments(engine: Any, actor: Actor, **params: Any) -> list[dict[str, Any]]:
-        return department_report(engine, config=config, names=names(), actor=actor, **params)
+        rows = department_report(engine, config=config, names=names(), actor=actor, **params)
+        return _with_targets(engine, rows, "部门", params)
 
     def streets(engine: Any, actor: Actor, **params: Any) -> list[dict[str, Any]]:
-        return street_report(engine, config=config, names=names(), actor=actor, **params)
+        return _with_targets(engine, street_report(engine, config=config, names=names(), actor=actor, **params), "街道",
+                             params)
 
     def annual(engine: Any, actor: Actor, year: int | str, **_: Any) -> list[dict[str, Any]]:
         return annual_ratings(engine, year=year, config=config, names=names(), actor=actor)
 
     return [
-        Report("whistle-departments", "吹哨报到·部门考核", "各职能部门的响应率、解决率、满意率、综合得分、办结率、按时签收率、按时办结率、退单与升级",
-               {**_PERIOD, "street": "只统计某街道的案件（区域路径）"}, _DEPT_COLUMNS, departments, scope=own_street,
+        Report("whistle-departments", "吹哨报到·部门考核", "各职能部门的响应率、解决率、满意率、综合得分、办结率、按时签收率、按时办结率、退单与升级，以及是否达到考核目标",
+               {**_PERIOD, "street": "只统计某街道的案件（区域路径）"}, (*_DEPT_COLUMNS, *_TARGET_COLUMNS), departments, scope=own_street,
                headings=HEADINGS, percents=RATIOS, book=(("街道", "whistle-streets"),)),
-        Report("whistle-streets", "吹哨报到·街道统计", "各街道的案件量、办结率、部门响应与居民评价", _PERIOD, _STREET_COLUMNS, streets,
+        Report("whistle-streets", "吹哨报到·街道统计", "各街道的案件量、办结率、部门响应与居民评价", _PERIOD, (*_STREET_COLUMNS, *_TARGET_COLUMNS), streets,
                headings=HEADINGS, percents=RATIOS),
         Report("whistle-annual", "吹哨报到·以下评上年度评价", "街道评价与社区评价合成的部门年度得分与排名",
                {"year": "年份 YYYY"}, _ANNUAL_COLUMNS, annual,

@@ -24,6 +24,7 @@ CONTRACT = {
     ("post", "/deployments/validate"), ("get", "/directory"), ("get", "/plugins"), ("post", "/process-definitions/{key}/migrations"),
     ("post", "/process-instances/{instance_id}/migration/revert"),
     ("get", "/grids"), ("get", "/grids/locate"), ("get", "/grids/locate-address"),
+    ("get", "/admin-actions"), ("post", "/admin-actions/{name}"),
 }
 
 

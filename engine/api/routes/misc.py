@@ -50,7 +50,8 @@ def health(**_: Any) -> tuple[dict[str, Any], int]:
 def openapi(**_: Any) -> Response:
     current = state()
     if current.openapi is None:
-        context = DocContext(reports=current.reports, max_json_depth=max_json_depth(current.engine.config))
+        context = DocContext(reports=current.reports, max_json_depth=max_json_depth(current.engine.config),
+                             admin_actions=current.admin_actions)
         current.openapi = build_spec(api.operations, current.url_prefix, __version__, context)
     return json_response(current.openapi)
 
