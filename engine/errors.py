@@ -66,6 +66,7 @@ __all__ = [
     "LimitExceeded",
     "DeadlineExceeded",
     "AuditChainBroken",
+    "DeliveryDeferred",
 ]
 
 
@@ -265,3 +266,19 @@ class DeadlineExceeded(LimitExceeded):
 
 class AuditChainBroken(GongzhiError):
     title = "审计链被篡改"
+
+
+# --- the outbox ----------------------------------------------------------------
+
+
+class DeliveryDeferred(GongzhiError):
+    """A channel will not take a delivery before ``until`` (an aware datetime), on purpose: quiet hours.
+
+    Not a failure: the outbox moves the delivery's due time to exactly ``until`` and does not
+    count an attempt, so a deferral never turns into an incident however long it lasts.
+    """
+
+    title = "暂缓发送"
+
+    def __init__(self, message: str, *, until: Any) -> None:
+        super().__init__(message, until=until)

@@ -10,9 +10,10 @@ import hmac
 import json
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from gongzhi import SYSTEM, ConfigurationError
@@ -283,10 +284,33 @@ def test_quiet_hours_hold_non_urgent_notices_until_morning(whistle_engine, drive
     assert engine.incidents(SYSTEM) == []
 
 
-def test_quiet_hours_need_retries_that_outlast_them(whistle_engine, local_server) -> None:
-    notify = NotifyAdapter(notify_config("http://127.0.0.1:9", quiet_hours={"from": "22:00", "to": "07:00"}))
-    with pytest.raises(ConfigurationError, match="quiet window"):
-        whistle_engine(notify, job_max_attempts=5)
+def test_a_held_notice_is_retried_exactly_when_the_quiet_hours_end(whistle_engine, driver, local_server, clock) -> None:
+    """Quiet hours defer the delivery to the minute they end: no backoff guess, no attempt spent, never an incident."""
+    sms = FakeAliyunSms()
+    notify = NotifyAdapter(notify_config(local_server(sms).url, quiet_hours={"from": "10:30", "to": "12:00"}))
+    engine = whistle_engine(notify, job_max_attempts=1)  # one try: a held notice must not use it up
+    start_and_miss_the_sign_in(engine, driver, clock)  # 11:00 Beijing: inside the quiet window
+    engine.run_due_jobs()
+    assert sms.calls == 0 and [r.outcome for r in notify.records] == ["held"]
+    noon = datetime(2026, 11, 2, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    clock.set(noon - timedelta(seconds=1))
+    engine.run_due_jobs()
+    assert sms.calls == 0 and [r.outcome for r in notify.records] == ["held"]  # not due before the window ends
+    clock.set(noon)
+    engine.run_due_jobs()
+    assert [p["PhoneNumbers"] for p in sms.sent] == ["13900002001"]
+    assert [r.at for r in notify.records if r.outcome == "sent"] == [noon.astimezone(timezone.utc).isoformat()]
+    assert engine.incidents(SYSTEM) == []
+
+
+def test_the_end_of_quiet_hours_is_read_in_their_timezone() -> None:
+    from gongzhi.adapters.notify.directory import QuietHours
+
+    night = QuietHours.from_dict({"from": "22:00", "to": "07:00"})
+    late = datetime(2026, 11, 2, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert night.ends_after(late) == datetime(2026, 11, 3, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    early = datetime(2026, 11, 3, 6, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert night.ends_after(early) == datetime(2026, 11, 3, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def test_a_gateway_that_stays_down_becomes_an_incident(whistle_engine, driver, local_server, clock) -> None:
