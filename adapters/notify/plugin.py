@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 import orjson
 from gongzhi import Actor, Channel, ConfigurationError, Delivery, DeliveryDeferred, InstanceEvent, hookimpl
-from gongzhi.humanize import name_of
+from gongzhi.humanize import beijing, name_of
 
 from ..base import Adapter, AdapterPlugin
 from ..loading import load_yaml
@@ -184,7 +184,7 @@ class NotifyAdapter(AdapterPlugin):
         if pending:
             raise DeliveryFailed("; ".join(pending)[:1000])
         if held_until is not None:
-            raise DeliveryDeferred("quiet hours", until=held_until)
+            raise DeliveryDeferred(f"免打扰时段，{beijing(held_until, now)} 发出", until=held_until)
 
     def _to_group(self, delivery: Delivery, index: int, kind: str, group: str, notice: Mapping[str, Any]) -> list[str]:
         people = self.contacts_for(group, str(delivery.event.get("region") or ""))

@@ -267,7 +267,7 @@ def _defer(engine: "Engine", job_id: int, worker_id: str, deferred: DeliveryDefe
         if job is None or job.locked_by != worker_id:
             return JobOutcome.SKIPPED
         job.due_at = max(deferred.until, engine.clock.now())
-        job.last_error = f"DeliveryDeferred: {deferred}"[:4000]
+        job.last_error = f"暂缓发送：{deferred}"[:4000]  # an operator reads it on the jobs page
         job.locked_by, job.locked_until = None, None
     return JobOutcome.RETRY
 

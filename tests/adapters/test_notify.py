@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from gongzhi import SYSTEM, ConfigurationError
+from gongzhi import SYSTEM, Actor, ConfigurationError
 from gongzhi.adapters.notify import NotifyAdapter, mainland_mobile
 
 
@@ -28,6 +28,7 @@ INTAKE = {"channel": "政务门户", "category_l1": "生态环境", "category_l2
           "grid": "990101/001/001/01", "reporter_name": "张三", "reporter_mobile": "13800138000",
           "urgency": "一般", "emergency": "无"}
 AK, SECRET = "LTAI-test-key", "test-secret"
+ADMIN = Actor.of("admin", "管理员", ["admin"])
 
 
 # --- the fake providers ---------------------------------------------------------------
@@ -296,6 +297,11 @@ def test_a_held_notice_is_retried_exactly_when_the_quiet_hours_end(whistle_engin
     engine.run_due_jobs()
     assert sms.calls == 0 and [r.outcome for r in notify.records] == ["held"]
     noon = datetime(2026, 11, 2, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    from gongzhi.runtime.joblist import list_jobs
+
+    [job] = [j for j in list_jobs(engine, ADMIN, kind="delivery")["items"] if j["status"] == "scheduled"]
+    assert job["due_at"] == noon.astimezone(timezone.utc).isoformat() and job["attempts"] == 0
+    assert job["last_error"] == "暂缓发送：免打扰时段，11月2日 12:00 发出"
     clock.set(noon - timedelta(seconds=1))
     engine.run_due_jobs()
     assert sms.calls == 0 and [r.outcome for r in notify.records] == ["held"]  # not due before the window ends
