@@ -36,6 +36,7 @@ plain-language message a process designer can act on. The HTTP layer maps
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 __all__ = [
@@ -280,5 +281,7 @@ class DeliveryDeferred(GongzhiError):
 
     title = "暂缓发送"
 
-    def __init__(self, message: str, *, until: Any) -> None:
+    def __init__(self, message: str, *, until: datetime) -> None:
+        if not isinstance(until, datetime) or until.tzinfo is None:
+            raise TypeError("DeliveryDeferred needs until as an aware datetime")  # a channel's bug: a failed try
         super().__init__(message, until=until)

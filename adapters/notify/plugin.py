@@ -61,7 +61,9 @@ class NotifyAdapter(AdapterPlugin):
 
     Configuration (``adapter_notify`` / ``GONGZHI_ADAPTER_NOTIFY`` / the constructor):
     ``process_keys`` and ``operators`` (where notices come from; default the whistle processes
-    and ``whistle.notify``), ``contacts`` or ``contacts_file`` (group -> people), ``routes``
+    and ``whistle.notify``), ``grid_groups`` (groups whose people are the directory's grid people
+    of those roles), ``contacts`` or ``contacts_file`` (group -> people, for the groups the
+    directory has no people for), ``routes``
     (which channels a kind uses per group), ``quiet_hours``, and one block per provider
     (``sms``, ``wecom``). See README.md.
     """

@@ -15,8 +15,9 @@ gets ``enum`` with the values a decision can give in that output column (its ``o
 else the distinct constant entries of the column; list entries count item by item), several
 sources joined in order without repeats. ``"input": "tier_name"`` instead of ``output`` takes the
 values a decision accepts in that input column (named by its expression or label): its
-``inputValues``, else the literals its rules test for — the meeting forms the 三会 rules know. Adding a department to the directory or a participant
-type to the DMN is then the only edit: the form shows it and accepts it. A literal ``enum`` /
+``inputValues``, else the literals its rules test for — the meeting forms the 三会 rules know.
+Adding a department to the directory or a participant type to the DMN is then the only edit: the
+form shows it and accepts it. A literal ``enum`` /
 ``oneOf`` beside the keyword is the fallback while a source has nothing to give.
 """
 
