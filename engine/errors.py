@@ -36,6 +36,7 @@ plain-language message a process designer can act on. The HTTP layer maps
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "LimitExceeded",
     "DeadlineExceeded",
     "AuditChainBroken",
+    "DeliveryDeferred",
 ]
 
 
@@ -265,3 +267,21 @@ class DeadlineExceeded(LimitExceeded):
 
 class AuditChainBroken(GongzhiError):
     title = "审计链被篡改"
+
+
+# --- the outbox ----------------------------------------------------------------
+
+
+class DeliveryDeferred(GongzhiError):
+    """A channel will not take a delivery before ``until`` (an aware datetime), on purpose: quiet hours.
+
+    Not a failure: the outbox moves the delivery's due time to exactly ``until`` and does not
+    count an attempt, so a deferral never turns into an incident however long it lasts.
+    """
+
+    title = "暂缓发送"
+
+    def __init__(self, message: str, *, until: datetime) -> None:
+        if not isinstance(until, datetime) or until.tzinfo is None:
+            raise TypeError("DeliveryDeferred needs until as an aware datetime")  # a channel's bug: a failed try
+        super().__init__(message, until=until)

@@ -4,6 +4,7 @@ type added to the DMN shows up in the served form and is accepted, with no other
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Callable
@@ -160,3 +161,24 @@ def test_unknown_lists_are_definition_problems_in_chinese(make_engine: Callable[
     messages = " ".join(m for _, _, m in found)
     assert "properties.dept" in messages and "未知的名录列表 'bureaus'" in messages
     assert "properties.kind" in messages and "nothing_here" in messages
+
+
+def test_choices_of_a_decision_input_column() -> None:
+    """``"input"`` takes what a decision accepts: the input column's allowed values, else the literals its rules test."""
+    from gongzhi.rules import load_dmn
+
+    model = load_dmn(((bpmn_package_path() / "consultation") / "consultation_rules.dmn").read_bytes(), filename="r.dmn")
+    tiers = decision_choices(model, "consultation_tier_rules", None, input_column="tier_name")
+    assert [v for v, _ in tiers] == ["小微事务恳谈会", "社区党群议事会", "重大事项论证会"]
+    scopes = decision_choices(model, "consultation_tier", None, input_column="影响范围")  # by the column's label too
+    assert [v for v, _ in scopes] == ["楼栋", "小区", "社区", "跨社区"]
+    assert decision_choices(model, "consultation_tier", None, input_column="no_such_input") == []
+    text = ((bpmn_package_path() / "consultation") / "consultation_rules.dmn").read_text(encoding="utf-8")
+    bare = re.sub(r'\s*<inputValues id="UnaryTests_consultation_venue_participants_venue_values">.*?</inputValues>', "",
+                  text, flags=re.S)
+    assert bare != text
+    venues = decision_choices(load_dmn(bare.encode(), filename="r.dmn"), "consultation_venue_participants", None,
+                              input_column="venue")
+    assert [v for v, _ in venues] == ["院坝协商", "社区协商", "厂区协商", "政企协商", "银企协商"]  # from the rules' cells
+    spec = {"type": "string", "x-options": {"source": "decision", "decision": "consultation_tier", "input": "nothing"}}
+    assert "输入列 'nothing'" in options_problems(spec, {"consultation_tier": model})[0]

@@ -3,9 +3,9 @@
 Entry point: ``notify = "gongzhi.adapters.notify:plugin"``. See ``README.md`` beside this file.
 """
 
-from .directory import Contact, mainland_mobile
+from .directory import Contact, InvalidMobileNumber, directory_contacts, mainland_mobile
 from .plugin import NotifyAdapter, SendRecord, plugin
 from .providers import AliyunSms, DingTalkWork, Permanent, TencentSms, Transient, WeComApp
 
-__all__ = ["NotifyAdapter", "SendRecord", "Contact", "mainland_mobile", "AliyunSms", "TencentSms", "WeComApp",
-           "DingTalkWork", "Transient", "Permanent", "plugin"]
+__all__ = ["NotifyAdapter", "SendRecord", "Contact", "InvalidMobileNumber", "directory_contacts", "mainland_mobile",
+           "AliyunSms", "TencentSms", "WeComApp", "DingTalkWork", "Transient", "Permanent", "plugin"]

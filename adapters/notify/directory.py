@@ -1,6 +1,9 @@
-"""Who a notice reaches: contacts per group, mainland mobile numbers, routes and quiet hours.
+"""Who a notice reaches: people from the directory, mainland mobile numbers, routes and quiet hours.
 
-Pure configuration objects: nothing here sends anything.
+Nothing here sends anything. People come from the organisation directory (``gongzhi_directory``):
+a directory that answers ``notice_contacts(group, region)`` names them for any group; the grid
+layer's people (with their phones) stand for the groups ``grid_groups`` maps to grid roles; the
+adapter's own ``contacts`` list is only the fallback for groups the directory has no people for.
 """
 
 from __future__ import annotations
@@ -8,14 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta, timezone
 from fnmatch import fnmatchcase
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from gongzhi import ConfigurationError
+from gongzhi import ConfigurationError, InvalidInput
 
-__all__ = ["Contact", "Route", "QuietHours", "mainland_mobile", "masked_mobile"]
+__all__ = ["Contact", "Route", "QuietHours", "InvalidMobileNumber", "mainland_mobile", "masked_mobile",
+           "directory_contacts"]
 
 # China mainland mobile numbers: 11 digits, 1 then 3–9 (the MIIT number plan), optionally +86 / 0086.
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -29,6 +33,13 @@ def mainland_mobile(raw: str) -> str | None:
             text = text[len(prefix):]
             break
     return text if _MOBILE.match(text) else None
+
+
+class InvalidMobileNumber(InvalidInput):
+    """A contact's phone is not a China mainland mobile number: never texted, never retried."""
+
+    def __init__(self) -> None:
+        super().__init__("不是中国大陆手机号（11 位，以 1 开头，第二位为 3–9）")
 
 
 def masked_mobile(number: str) -> str:
@@ -50,7 +61,47 @@ class Contact:
         cid = str(data.get("id") or "")
         if not cid:
             raise ConfigurationError(f"notify contacts of group '{group}': every contact needs an id")
-        return cls(cid, str(data.get("mobile") or ""), str(data.get("wecom") or ""), str(data.get("dingtalk") or ""))
+        mobile = data.get("mobile") or data.get("phone") or ""
+        return cls(cid, str(mobile), str(data.get("wecom") or ""), str(data.get("dingtalk") or ""))
+
+    @classmethod
+    def of(cls, person: Any, group: str) -> Contact:
+        """A directory's person (a mapping, or an object with ``id`` and ``mobile``/``phone``, ``wecom``, ``dingtalk``)."""
+        if isinstance(person, Mapping):
+            return cls.from_dict(person, group)
+        fields = ("id", "mobile", "phone", "wecom", "dingtalk")
+        return cls.from_dict({k: getattr(person, k, "") for k in fields}, group)
+
+
+def directory_contacts(directory: Any, group: str, region: str, grid_roles: Iterable[str] = ()) -> list[Contact] | None:
+    """The people of ``group`` for a case in ``region`` as the directory knows them, or None when it knows none.
+
+    A directory with ``notice_contacts(group, region)`` answers for every group (an empty list is
+    an answer: nobody). Otherwise, for a group mapped to grid roles, the grid layer's people holding
+    one of ``grid_roles`` on the case's grid or a grid above it (a micro-grid's grid)."""
+    if directory is None:
+        return None
+    ask = getattr(directory, "notice_contacts", None)
+    if callable(ask):
+        found = ask(group, region)
+        if found is not None:
+            return [Contact.of(p, group) for p in found]
+    roles = set(grid_roles)
+    if not roles:
+        return None
+    from gongzhi import grid
+
+    try:
+        grids = grid.of(directory)
+    except grid.NoGridData:
+        return None
+    parts, people = (region or "").strip("/").split("/"), {}
+    for depth in range(len(parts), 0, -1):  # the case's unit first, then the units above it
+        path = "/".join(parts[:depth])
+        for member in grids.members_of(path):
+            if any(a.grid == path and a.role in roles for a in member.assignments):
+                people.setdefault(member.id, Contact(member.id, member.phone))
+    return list(people.values())
 
 
 @dataclass(frozen=True)
@@ -91,6 +142,14 @@ class QuietHours:
             return False
         now = at.astimezone(self.zone).time()
         return self.start <= now < self.end if self.start < self.end else now >= self.start or now < self.end
+
+    def ends_after(self, at: datetime) -> datetime:
+        """The moment the quiet window holding ``at`` ends (aware, UTC): when a held notice goes out."""
+        local = at.astimezone(self.zone)
+        end = datetime.combine(local.date(), self.end, tzinfo=self.zone)
+        if end <= local:
+            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=self.zone)
+        return end.astimezone(timezone.utc)
 
     def window_seconds(self) -> float:
         start = self.start.hour * 3600 + self.start.minute * 60

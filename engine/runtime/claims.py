@@ -54,6 +54,7 @@ class Claim:
     state: ClaimState
     status: int | None = None  # the stored answer, when DONE (and the earlier one's, on CONFLICT)
     body: str | None = None
+    taken_over: bool = False  # OWNED from an owner that died mid-way: its work may have been done in part
 
     @property
     def owned(self) -> bool:
@@ -93,7 +94,7 @@ class Claims:
             elif answer is not None:
                 return answer
             elif stale and self._take_over(owner, key, now):
-                return Claim(ClaimState.OWNED)  # its owner died mid-way: this caller takes over
+                return Claim(ClaimState.OWNED, taken_over=True)  # its owner died mid-way: this caller takes over
             if time.monotonic() >= deadline:
                 return Claim(ClaimState.PENDING)
             time.sleep(delay)

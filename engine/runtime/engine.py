@@ -548,7 +548,9 @@ class Engine:
                         deployed = self.repository.decision(reading, spec["decision"], region)
             except UnknownDecision:
                 return []  # not deployed (yet): the form's literal list, if any, stands
-            return decision_choices(deployed.model, deployed.decision_id, str(spec.get("output")))
+            column = spec.get("input")
+            return decision_choices(deployed.model, deployed.decision_id, str(spec.get("output")),
+                                    input_column=None if column is None else str(column))
         return []
 
     # --- queries ---------------------------------------------------------------------

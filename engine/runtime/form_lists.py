@@ -13,8 +13,11 @@ from the organisation directory; one written
 
 gets ``enum`` with the values a decision can give in that output column (its ``outputValues``,
 else the distinct constant entries of the column; list entries count item by item), several
-sources joined in order without repeats. Adding a department to the directory or a participant
-type to the DMN is then the only edit: the form shows it and accepts it. A literal ``enum`` /
+sources joined in order without repeats. ``"input": "tier_name"`` instead of ``output`` takes the
+values a decision accepts in that input column (named by its expression or label): its
+``inputValues``, else the literals its rules test for — the meeting forms the 三会 rules know.
+Adding a department to the directory or a participant type to the DMN is then the only edit: the
+form shows it and accepts it. A literal ``enum`` /
 ``oneOf`` beside the keyword is the fallback while a source has nothing to give.
 """
 
@@ -83,12 +86,15 @@ def _flat(value: Any) -> list[Any]:
     return [v for item in value for v in _flat(item)] if isinstance(value, list) else [value]
 
 
-def decision_choices(model: Any, decision_id: str, output: str) -> list[Choice]:
-    """The values a decision table's output column can give, as (value, value) choices."""
+def decision_choices(model: Any, decision_id: str, output: str | None, *, input_column: str | None = None) -> list[Choice]:
+    """The values a decision table's output column can give (or, with ``input_column``, the values
+    its input column accepts), as (value, value) choices."""
     from ..rules.values import to_json
 
     decision = model.decisions.get(decision_id) if model is not None else None
     table = getattr(decision, "logic", None)
+    if input_column is not None:
+        return _input_choices(table, input_column)
     clauses = [o for o in getattr(table, "outputs", []) if output in (o.name, o.key)]
     if not clauses:
         return []
@@ -100,6 +106,23 @@ def decision_choices(model: Any, decision_id: str, output: str) -> list[Choice]:
                   if column < len(rule.outputs) and rule.outputs[column].const]
     flat = [v for value in values for v in _flat(value) if v is not None]
     return [(v, str(v)) for v in dict.fromkeys(flat)]
+
+
+def _input_choices(table: Any, name: str) -> list[Choice]:
+    """What an input column accepts: its ``inputValues`` literals, else the literals its rules test for."""
+    from ..rules.values import to_json
+
+    inputs = list(getattr(table, "inputs", []))
+    found = [i for i, clause in enumerate(inputs) if name in (clause.expression_text, clause.label, clause.id)]
+    if not found:
+        return []
+    column = found[0]
+    if inputs[column].values is not None:
+        literals = list(inputs[column].values.literals)
+    else:
+        literals = [v for rule in table.rules if column < len(rule.tests) for v in rule.tests[column].literals]
+    values = [to_json(v) for v in literals if v is not None]
+    return [(v, str(v)) for v in dict.fromkeys(values)]
 
 
 def options_problems(form: Any, decisions: Mapping[str, Any], path: str = "") -> list[str]:
@@ -137,11 +160,12 @@ def _spec_problems(options: Any, decisions: Mapping[str, Any], where: str) -> li
 
 
 def _decision_problems(spec: Mapping[str, Any], decisions: Mapping[str, Any], where: str) -> list[str]:
-    decision_id, output = spec.get("decision"), spec.get("output")
-    if not isinstance(decision_id, str) or not isinstance(output, str):
-        return [f"属性 {where} 的 {OPTIONS_KEY} 需要写明决策（decision）和输出列（output）"]
+    decision_id, output, column = spec.get("decision"), spec.get("output"), spec.get("input")
+    if not isinstance(decision_id, str) or not isinstance(output if column is None else column, str):
+        return [f"属性 {where} 的 {OPTIONS_KEY} 需要写明决策（decision）和输出列（output）或输入列（input）"]
     if decision_id not in decisions:
         return []
-    if not decision_choices(decisions[decision_id], decision_id, output):
-        return [f"属性 {where} 的 {OPTIONS_KEY} 引用的决策 {decision_id} 没有可作选项的输出列 {output!r}"]
+    if not decision_choices(decisions[decision_id], decision_id, output, input_column=column):
+        which = f"输出列 {output!r}" if column is None else f"输入列 {column!r}"
+        return [f"属性 {where} 的 {OPTIONS_KEY} 引用的决策 {decision_id} 没有可作选项的{which}"]
     return []

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import utc
-from ..errors import Conflict, GongzhiError
+from ..errors import Conflict, DeliveryDeferred, GongzhiError
 from ..security.identity import SYSTEM
 from ..hooks.objects import Delivery
 from ..status import Action, InstanceStatus, JobOutcome, JobStatus, MessageStatus
@@ -154,6 +154,8 @@ def run_job(engine: "Engine", job_id: int, worker_id: str) -> JobOutcome:
         # The instance moved under us (a person completed a task at the same moment): try again soon.
         _release(engine, job_id, worker_id)
         return JobOutcome.SKIPPED
+    except DeliveryDeferred as deferred:
+        return _defer(engine, job_id, worker_id, deferred)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is lost
         if not isinstance(exc, GongzhiError):
             logger.exception("job %s failed", job_id)
@@ -256,6 +258,18 @@ def _release(engine: "Engine", job_id: int, worker_id: str) -> None:
     with engine.db.write() as session:
         session.execute(update(Job).where(Job.id == job_id, Job.locked_by == worker_id)
                         .values(locked_by=None, locked_until=None))
+
+
+def _defer(engine: "Engine", job_id: int, worker_id: str, deferred: DeliveryDeferred) -> JobOutcome:
+    """A channel asked for a later time (quiet hours): due exactly then, no attempt counted."""
+    with engine.db.write() as session:
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None or job.locked_by != worker_id:
+            return JobOutcome.SKIPPED
+        job.due_at = max(deferred.until, engine.clock.now())
+        job.last_error = f"暂缓发送：{deferred}"[:4000]  # an operator reads it on the jobs page
+        job.locked_by, job.locked_until = None, None
+    return JobOutcome.RETRY
 
 
 def _record_failure(engine: "Engine", job_id: int, worker_id: str, exc: Exception) -> JobOutcome:

@@ -10,12 +10,14 @@ import hmac
 import json
 import logging
 import threading
-from datetime import timedelta
+from collections import deque
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
-from gongzhi import SYSTEM, ConfigurationError
+from gongzhi import SYSTEM, Actor, ConfigurationError
 from gongzhi.adapters.notify import NotifyAdapter, mainland_mobile
 
 
@@ -26,6 +28,7 @@ INTAKE = {"channel": "政务门户", "category_l1": "生态环境", "category_l2
           "grid": "990101/001/001/01", "reporter_name": "张三", "reporter_mobile": "13800138000",
           "urgency": "一般", "emergency": "无"}
 AK, SECRET = "LTAI-test-key", "test-secret"
+ADMIN = Actor.of("admin", "管理员", ["admin"])
 
 
 # --- the fake providers ---------------------------------------------------------------
@@ -262,6 +265,8 @@ def test_a_sign_in_reminder_reaches_sms_and_wecom_through_throttling(whistle_eng
     outcomes = {(r.contact, r.channel, r.outcome) for r in notify.records}
     assert outcomes == {("HJ-01", "sms", "retry"), ("HJ-01", "sms", "sent"), ("HJ-01", "wecom", "sent"),
                         ("HJ-02", "sms", "invalid_number"), ("HJ-02", "wecom", "no_address")}
+    [landline] = [r for r in notify.records if r.outcome == "invalid_number"]
+    assert landline.error.startswith("InvalidMobileNumber: 不是中国大陆手机号") and "8888" not in landline.error
     first_try, second_try = [r for r in notify.records if r.channel == "sms" and r.contact == "HJ-01"]
     assert first_try.event_id == second_try.event_id and second_try.address == "139****2001"
     assert engine.incidents(SYSTEM) == []
@@ -283,10 +288,38 @@ def test_quiet_hours_hold_non_urgent_notices_until_morning(whistle_engine, drive
     assert engine.incidents(SYSTEM) == []
 
 
-def test_quiet_hours_need_retries_that_outlast_them(whistle_engine, local_server) -> None:
-    notify = NotifyAdapter(notify_config("http://127.0.0.1:9", quiet_hours={"from": "22:00", "to": "07:00"}))
-    with pytest.raises(ConfigurationError, match="quiet window"):
-        whistle_engine(notify, job_max_attempts=5)
+def test_a_held_notice_is_retried_exactly_when_the_quiet_hours_end(whistle_engine, driver, local_server, clock) -> None:
+    """Quiet hours defer the delivery to the minute they end: no backoff guess, no attempt spent, never an incident."""
+    sms = FakeAliyunSms()
+    notify = NotifyAdapter(notify_config(local_server(sms).url, quiet_hours={"from": "10:30", "to": "12:00"}))
+    engine = whistle_engine(notify, job_max_attempts=1)  # one try: a held notice must not use it up
+    start_and_miss_the_sign_in(engine, driver, clock)  # 11:00 Beijing: inside the quiet window
+    engine.run_due_jobs()
+    assert sms.calls == 0 and [r.outcome for r in notify.records] == ["held"]
+    noon = datetime(2026, 11, 2, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    from gongzhi.runtime.joblist import list_jobs
+
+    [job] = [j for j in list_jobs(engine, ADMIN, kind="delivery")["items"] if j["status"] == "scheduled"]
+    assert job["due_at"] == noon.astimezone(timezone.utc).isoformat() and job["attempts"] == 0
+    assert job["last_error"] == "暂缓发送：免打扰时段，11月2日 12:00 发出"
+    clock.set(noon - timedelta(seconds=1))
+    engine.run_due_jobs()
+    assert sms.calls == 0 and [r.outcome for r in notify.records] == ["held"]  # not due before the window ends
+    clock.set(noon)
+    engine.run_due_jobs()
+    assert [p["PhoneNumbers"] for p in sms.sent] == ["13900002001"]
+    assert [r.at for r in notify.records if r.outcome == "sent"] == [noon.astimezone(timezone.utc).isoformat()]
+    assert engine.incidents(SYSTEM) == []
+
+
+def test_the_end_of_quiet_hours_is_read_in_their_timezone() -> None:
+    from gongzhi.adapters.notify.directory import QuietHours
+
+    night = QuietHours.from_dict({"from": "22:00", "to": "07:00"})
+    late = datetime(2026, 11, 2, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert night.ends_after(late) == datetime(2026, 11, 3, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    early = datetime(2026, 11, 3, 6, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert night.ends_after(early) == datetime(2026, 11, 3, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def test_a_gateway_that_stays_down_becomes_an_incident(whistle_engine, driver, local_server, clock) -> None:
@@ -356,3 +389,116 @@ def test_an_urgent_kind_goes_out_in_quiet_hours(whistle_engine, driver, local_se
     assert [m["touser"] for m in urged] == ["zhangwei"] and not sms.sent  # WeCom only, as routed
     assert ("HJ-01", "wecom", "sent") in {(r.contact, r.channel, r.outcome) for r in notify.records if r.kind == "催办"}
     assert "held" not in {r.outcome for r in notify.records if r.kind == "催办"}
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies: nothing of ours catches it, as nothing runs after a kill."""
+
+
+class DiesAfterTheProviderAnswers:
+    """An httpx transport (the adapters' ``transport.py`` seam) that forwards to the fake gateway and
+    kills the worker once, right after the gateway took a work notice and before its answer is read."""
+
+    def __init__(self) -> None:
+        import httpx
+
+        self.inner, self.armed = httpx.HTTPTransport(), True
+
+    def handle_request(self, request: Any) -> Any:
+        response = self.inner.handle_request(request)
+        if self.armed and request.url.path.endswith("/asyncsend_v2"):
+            self.armed = False
+            response.close()
+            raise WorkerKilled()
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class FakeDingTalkBusyFor(FakeDingTalk):
+    """DingTalk busy for the named users' first notice only."""
+
+    def __init__(self, busy_for: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.busy_for = set(busy_for)
+
+    def __call__(self, req: Any) -> tuple[int, Any]:
+        if urlsplit(req.path).path.endswith("/asyncsend_v2") and req.json()["userid_list"] in self.busy_for:
+            self.busy_for.discard(req.json()["userid_list"])
+            return 200, {"errcode": -1, "errmsg": "系统繁忙"}
+        return super().__call__(req)
+
+
+def dingtalk_config(url: str) -> dict[str, Any]:
+    return {"contacts": {"dept_huanjing": [{"id": "HJ-01", "dingtalk": "zhangwei"}, {"id": "HJ-02", "dingtalk": "liqiang"}]},
+            "default_channels": ["dingtalk"],
+            "dingtalk": {"app_key": "ding-key", "app_secret": "ding-secret", "agent_id": 2233, "api_base_url": url}}
+
+
+def test_a_notice_sent_just_before_the_worker_dies_is_not_sent_again(whistle_engine, driver, local_server, clock) -> None:
+    ding = FakeDingTalk()
+    url = local_server(ding).url
+    first = NotifyAdapter(dingtalk_config(url), transport=DiesAfterTheProviderAnswers())
+    engine = whistle_engine(first, job_max_attempts=3)
+    start_and_miss_the_sign_in(engine, driver, clock)
+    with pytest.raises(WorkerKilled):
+        engine.run_due_jobs()  # DingTalk took HJ-01's notice; the worker died before recording it
+    assert [m["userid_list"] for m in ding.sent] == ["zhangwei"] and first.records == deque()
+
+    # A new worker process on the same database, once the dead one's lease and claim have run out.
+    restarted = NotifyAdapter(dingtalk_config(url))
+    again = whistle_engine(restarted, job_max_attempts=3)
+    clock.advance(timedelta(seconds=again.config.job_lease_seconds + 1))
+    again.run_due_jobs()
+    assert [m["userid_list"] for m in ding.sent] == ["zhangwei", "liqiang"]  # each exactly once
+    outcomes = {(r.contact, r.outcome) for r in restarted.records}
+    assert outcomes == {("HJ-01", "unconfirmed"), ("HJ-02", "sent")}
+    assert again.incidents(SYSTEM) == []
+    clock.advance(timedelta(minutes=5))
+    again.run_due_jobs()
+    assert len(ding.sent) == 2  # the delivery is done: nothing is tried again
+
+
+def test_a_restarted_worker_retries_only_what_did_not_go_out(whistle_engine, driver, local_server, clock) -> None:
+    """The send records are in the store, not in the worker's memory: a retry by a new process skips who was reached."""
+    ding = FakeDingTalkBusyFor(busy_for=("liqiang",))
+    url = local_server(ding).url
+    first = NotifyAdapter(dingtalk_config(url))
+    engine = whistle_engine(first, job_max_attempts=3)
+    start_and_miss_the_sign_in(engine, driver, clock)
+    engine.run_due_jobs()
+    assert [(r.contact, r.outcome) for r in first.records] == [("HJ-01", "sent"), ("HJ-02", "retry")]
+
+    restarted = NotifyAdapter(dingtalk_config(url))
+    again = whistle_engine(restarted, job_max_attempts=3)
+    clock.advance(timedelta(seconds=again.config.job_lease_seconds + 1))
+    again.run_due_jobs()
+    assert [m["userid_list"] for m in ding.sent] == ["zhangwei", "liqiang"]
+    assert [(r.contact, r.outcome) for r in restarted.records] == [("HJ-02", "sent")]
+    assert again.incidents(SYSTEM) == []
+
+
+def test_people_come_from_the_directory_before_the_fallback_list(whistle_engine) -> None:
+    """The grid layer's people stand for a group mapped to grid roles; a directory that names a group's
+    people answers for it; only a group the directory has no people for uses the adapter's own list."""
+    from gongzhi.adapters.notify import Contact
+    from gongzhi.adapters.notify.directory import directory_contacts
+
+    config = notify_config("http://127.0.0.1:9", grid_groups={"grid_worker": ["网格长", "full_time"]})
+    config["contacts"]["grid_worker"] = [{"id": "OLD-1", "mobile": "139 0000 9999"}]
+    notify = NotifyAdapter(config)
+    whistle_engine(notify)
+    micro = "990101/001/001/01/02"  # a case in a micro-grid reaches the people of its grid
+    assert {(c.id, c.mobile) for c in notify.contacts_for("grid_worker", micro)} == {
+        ("G0001", "139 0000 1001"), ("G0002", "139 0000 1002")}
+    assert [c.id for c in notify.contacts_for("dept_huanjing", micro)] == ["HJ-01", "HJ-02"]  # no such people there
+
+    class Book:  # a portal directory that names every group's people
+        def notice_contacts(self, group: str, region: str) -> list[dict[str, str]] | None:
+            return [{"id": "P-1", "phone": "139 0000 5555", "wecom": "wangwu"}] if group == "street" else None
+
+    assert directory_contacts(Book(), "street", micro) == [Contact("P-1", "139 0000 5555", "wangwu")]
+    assert directory_contacts(Book(), "dept_huanjing", micro) is None  # not known: the fallback list
+    with pytest.raises(ConfigurationError, match="grid role"):
+        NotifyAdapter().configure(notify_config("http://127.0.0.1:9", grid_groups={"grid_worker": ["网格管家"]}))

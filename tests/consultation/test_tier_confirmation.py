@@ -75,3 +75,41 @@ def test_a_declined_topic_is_not_asked_for_its_meeting_form(consult) -> None:
     inst = c.start("consultation_courtyard", **MATTER)
     c.review(inst, "不予受理", review_reason="属业主大会决定事项")
     assert c.status(inst) == "completed" and "tier_confirmation" not in c.variables(inst)
+
+
+def _rules_with_one_more_tier(name: str) -> bytes:
+    """consultation_rules.dmn with one more meeting form in 三会议事规则: its allowed value and its row, nothing else."""
+    from gongzhi import bpmn_package_path
+
+    text = (bpmn_package_path() / "consultation" / "consultation_rules.dmn").read_text(encoding="utf-8")
+    allowed = '<text>"小微事务恳谈会","社区党群议事会","重大事项论证会"</text>\n        </inputValues>'
+    assert text.count(allowed) == 1
+    text = text.replace(allowed, allowed.replace('"重大事项论证会"', f'"重大事项论证会","{name}"'))
+    start = text.index('      <rule id="DecisionRule_consultation_tier_rules_small_talk">')
+    end = text.index("</rule>", start) + len("</rule>\n")
+    row = text[start:end].replace("tier_rules_small_talk", "tier_rules_courtyard_talk").replace('"小微事务恳谈会"', f'"{name}"')
+    row = row.replace("<text>3</text>", "<text>2</text>", 1)  # a two-day notice
+    return (text[:end] + row + text[end:]).encode()
+
+
+def test_the_meeting_forms_offered_are_those_the_tier_rules_know(consult) -> None:
+    from gongzhi.definitions.sources import SourceFile
+
+    c = consult
+    inst = c.start("consultation_courtyard", **MATTER)
+    c.do(inst, "review_topic", c.party, {"review_decision": "受理"})
+    field = c.engine.task(c.task(inst, "confirm_tier").id, c.party).form["properties"]["confirmed_tier_name"]
+    assert field["enum"] == ["小微事务恳谈会", "社区党群议事会", "重大事项论证会"]
+
+    # One DMN edit adds a meeting form: the confirmation form offers it and the topic follows its rules.
+    c.engine.deploy(sources=[SourceFile("consultation_rules.dmn", _rules_with_one_more_tier("院落议事会"))], actor=c.admin)
+    field = c.engine.task(c.task(inst, "confirm_tier").id, c.party).form["properties"]["confirmed_tier_name"]
+    assert field["enum"] == ["小微事务恳谈会", "社区党群议事会", "重大事项论证会", "院落议事会"]
+    c.confirm_tier(inst, change_to="院落议事会", reason="涉及整个院落，按院落议事会议定")
+    v = c.variables(inst)
+    assert (v["tier"], v["tier_name"], v["notice_days"]) == ("small_talk", "院落议事会", 2)
+    other = c.start("consultation_courtyard", **MATTER)
+    c.do(other, "review_topic", c.party, {"review_decision": "受理"})
+    with pytest.raises(FormValidationError) as exc:  # a name no rule knows is a field error, as before
+        c.confirm_tier(other, change_to="随便开个会", reason="想换个叫法")
+    assert [e["field"] for e in exc.value.errors] == ["confirmed_tier_name"]
