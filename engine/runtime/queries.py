@@ -261,7 +261,7 @@ def _instance(row: Instance, version: int, variables: dict | None = None, open_t
     return InstanceView(
         id=row.id, process_key=row.process_key, version=version, status=row.status, business_key=row.business_key,
         region=row.region, started_by=row.started_by, created_at=utc(row.created_at), updated_at=utc(row.updated_at),
-        variables=variables or {}, open_tasks=open_tasks or [],
+        variables=variables or {}, open_tasks=open_tasks or [], parent_id=row.parent_id,
     )
 
 
@@ -270,7 +270,7 @@ def case_view(row: Any, version: int, variables: dict[str, Any], open_tasks: lis
     return InstanceView(
         id=row.id, process_key=row.process_key, version=version, status=row.status, business_key=row.business_key,
         region=row.region, started_by=row.started_by, created_at=utc(row.created_at), updated_at=utc(row.updated_at),
-        variables=variables, open_tasks=open_tasks,
+        variables=variables, open_tasks=open_tasks, parent_id=row.parent_id,
     )
 
 
