@@ -436,6 +436,13 @@ class DefinitionFilesSchema(Out):
     files = fields.List(fields.Nested(SourceFileSchema), required=True)
 
 
+class DefinitionLabelsSchema(Out):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    labels = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "字段名 → 表单标题"})
+
+
 class DefinitionProblemSchema(Out):
     file = fields.String(required=True)
     line = fields.Integer(allow_none=True, required=True)

@@ -23,6 +23,7 @@ CONTRACT = {
     ("get", "/decisions"), ("get", "/process-definitions/{key}/files"), ("get", "/decisions/{decision_id}/xml"),
     ("post", "/deployments/validate"), ("get", "/directory"), ("get", "/plugins"), ("post", "/process-definitions/{key}/migrations"),
     ("post", "/process-instances/{instance_id}/migration/revert"), ("get", "/process-instances/{instance_id}/timers"),
+    ("get", "/process-definitions/{key}/labels"),
     ("get", "/grids"), ("get", "/grids/locate"), ("get", "/grids/locate-address"),
 }
 

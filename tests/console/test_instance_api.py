@@ -86,3 +86,23 @@ def test_a_child_case_names_its_parent(make_engine: Callable[..., Engine]) -> No
     child = client.get(f"{API}/process-instances/{children[0]['id']}", headers=admin).get_json()
     assert child["parent_id"] == parent.id
     assert client.get(f"{API}/process-instances/{parent.id}", headers=admin).get_json()["parent_id"] is None
+
+
+def test_labels_name_every_form_field_of_a_version(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine()
+    engine.deploy()  # the bundled flows
+    client = _client(engine)
+    response = client.get(f"{API}/process-definitions/whistle_dispatch/labels", headers=_headers(engine, CLERK))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["key"] == "whistle_dispatch" and body["version"] == 1
+    labels = body["labels"]
+    # The start form, the street's whistle form and a conditional field of the department's sign form.
+    assert (labels["description"], labels["lead_department"], labels["co_departments"]) == ("问题描述", "主办部门", "协办部门")
+    assert labels["return_reason"] == "退单理由"
+    assert all(not k.startswith("_") and v for k, v in labels.items())
+    missing = client.get(f"{API}/process-definitions/nope/labels", headers=_headers(engine, CLERK))
+    assert missing.status_code == 404
+    assert client.get(f"{API}/process-definitions/whistle_dispatch/labels?version=9",
+                      headers=_headers(engine, CLERK)).status_code == 404
+    assert client.get(f"{API}/process-definitions/whistle_dispatch/labels").status_code == 401
