@@ -96,7 +96,17 @@ export function value(v, labels = {}) {
 // --- names from the directory ---------------------------------------------------------------
 let directory = { regions: new Map(), groups: {}, departments: new Map() };
 
-export async function loadDirectory() {
+let loaded = Promise.resolve();
+
+// Resolves once the directory's names are in (pages that fetch their data first await it before drawing).
+export const namesReady = () => loaded;
+
+export function loadDirectory() {
+  loaded = fetchDirectory();
+  return loaded;
+}
+
+async function fetchDirectory() {
   try {
     const data = await get("/directory");
     directory = {

@@ -4,7 +4,7 @@ import { claims } from "../auth.js";
 import { get } from "../api.js";
 import { clear, field, h, select, table } from "../dom.js";
 import { dayField } from "../dates.js";
-import { region, regionOptions, status, when } from "../format.js";
+import { namesReady, region, regionOptions, status, when } from "../format.js";
 import { pager, processName, processNames, setQuery } from "./common.js";
 
 const PER_PAGE = 20;
@@ -35,11 +35,13 @@ function regionChoices() {
   return regionOptions().filter(([path]) => path && inside(path)).map(([path]) => [path, region(path)]);
 }
 
+export const waitsForNames = true;  // its data is asked for while the directory loads
+
 export async function render(main, query) {
   const filters = Object.fromEntries(FILTERS.map((k) => [k, query.get(k) || ""]));
   const page = Number(query.get("page") || 1);
   const [names, list] = await Promise.all([processNames(),
-    get("/process-instances", { ...apiQuery(filters), page, per_page: PER_PAGE })]);
+    get("/process-instances", { ...apiQuery(filters), page, per_page: PER_PAGE }), namesReady()]);
   const process = select("process_key", [["", "全部流程"], ...[...names.entries()]], filters.process_key);
   const state = select("status", [["", "全部状态"], ["running", "办理中"], ["completed", "已办结"], ["cancelled", "已撤销"]],
     filters.status);
