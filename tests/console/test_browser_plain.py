@@ -34,6 +34,7 @@ def test_instance_and_task_pages_show_names_not_codes(page: Any, server: Server)
     assert machine_text(page) == [], machine_text(page)
     timeline = page.locator(".timeline").inner_text()
     assert "依据「" in timeline and "DecisionRule" not in timeline, timeline  # decisions by their rules' words
+    page.get_by_role("heading", name="案件数据").evaluate("h => window.scrollTo(0, h.offsetTop - 70)")
     snapshot(page, "instance-data")
 
     token = server.token("dept_huanjing", "990101")
@@ -81,3 +82,15 @@ def test_a_street_officer_who_may_read_the_case_sees_its_timer(page: Any, server
     timers = page.locator("ul.timers").inner_text()
     assert "公示期满：" in timers and re.search(r"\d+月\d+日 \d\d:\d\d（\d+ 天内）", timers), timers  # 3 working days
     assert page.get_by_role("link", name="故障").count() == 0  # still not an administrator
+
+
+def test_the_micro_wish_diagram_is_drawn_with_its_lanes(page: Any, server: Server) -> None:
+    sign_in(page, server, "community", "990101/001/001")
+    page.get_by_role("link", name="流程与规则").click()
+    page.get_by_role("link", name="微心愿点单接单", exact=True).click()
+    page.locator('[data-element-id="place_order"]').wait_for()
+    diagram = page.locator(".diagram").inner_text()
+    assert "审核并下单" in diagram and "接单办理" in diagram, diagram
+    versions = page.locator("table").inner_text()
+    assert re.search(r"流程图 \d+ 个", versions) and ".bpmn" not in versions, versions  # no file paths
+    snapshot(page, "definition-micro-wish")
