@@ -235,6 +235,8 @@ class InstanceSummarySchema(Out):
     started_by = fields.String(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+    parent_id = fields.String(allow_none=True, required=True,
+                              metadata={"description": "发起本案件的上级案件（由其调用活动发起的子流程案件）；否则为 null"})
 
 
 class InstanceSchema(InstanceSummarySchema):
@@ -434,6 +436,13 @@ class DefinitionFilesSchema(Out):
     files = fields.List(fields.Nested(SourceFileSchema), required=True)
 
 
+class DefinitionLabelsSchema(Out):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    labels = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "字段名 → 表单标题"})
+
+
 class DefinitionProblemSchema(Out):
     file = fields.String(required=True)
     line = fields.Integer(allow_none=True, required=True)
@@ -528,6 +537,18 @@ class JobSchema(Out):
     locked_until = fields.String(allow_none=True, required=True)
     last_error = fields.String(allow_none=True, required=True)
     created_at = fields.String(required=True)
+
+
+class TimerSchema(Out):
+    element_id = fields.String(required=True)
+    element_name = fields.String(allow_none=True, required=True, metadata={"description": "定时器在流程图中的名称"})
+    due_at = fields.String(required=True, metadata={"description": "到期时间（含时区）"})
+    status = fields.String(required=True, metadata={"enum": ["due", "scheduled", "leased"]})
+
+
+class TimerListSchema(Out):
+    instance_id = fields.String(required=True)
+    items = fields.List(fields.Nested(TimerSchema), required=True)
 
 
 class JobPageSchema(Out):

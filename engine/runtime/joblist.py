@@ -25,7 +25,7 @@ from .queries import _page, in_region
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
 
-__all__ = ["VIEWS", "list_jobs", "worker_state"]
+__all__ = ["VIEWS", "list_jobs", "instance_timers", "worker_state"]
 
 # due: a worker may take it now; scheduled: due later (a timer waiting); leased: a worker holds it;
 # failed: out of retries (an incident is open).
@@ -108,6 +108,20 @@ def list_jobs(engine: "Engine", actor: Actor, *, status: str | None = None, inst
         rows = session.execute(query.order_by(Job.due_at, Job.id).limit(per_page).offset((page - 1) * per_page)).all()
         items = [_describe(engine, session, job, instance, now) for job, instance in rows]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def instance_timers(engine: "Engine", actor: Actor, instance_id: str) -> dict[str, Any]:
+    """The waiting timers of one case, for anyone who may read the case (not only admins): where each
+    waits and when it fires. Nothing of the worker's (leases, errors) is shown, so no admin check."""
+    now = engine.clock.now()
+    query = (select(Job).where(Job.instance_id == instance_id, Job.kind == "timer", Job.status == JobStatus.PENDING)
+             .order_by(Job.due_at, Job.id))
+    with engine.db.read() as session:
+        case = engine.runner.case(session, instance_id, actor, workflow=False)  # UnknownInstance unless readable
+        items = [{"element_id": job.element_id, "status": _view_of(job, now), "due_at": utc(job.due_at).isoformat(),
+                  "element_name": _element_name(engine, session, case.row.version_id, job.element_id)}
+                 for job in session.scalars(query)]
+    return {"instance_id": instance_id, "items": items}
 
 
 def worker_state(engine: "Engine", actor: Actor) -> dict[str, Any]:

@@ -55,6 +55,7 @@ class InstanceView:
     updated_at: datetime
     variables: dict[str, Any] = field(default_factory=dict)
     open_tasks: list[TaskView] = field(default_factory=list)
+    parent_id: str | None = None  # the case whose call activity started this one
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)

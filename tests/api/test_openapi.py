@@ -22,7 +22,8 @@ CONTRACT = {
     ("get", "/jobs"), ("get", "/jobs/worker"), ("get", "/process-instances/{instance_id}/audit/verify"),
     ("get", "/decisions"), ("get", "/process-definitions/{key}/files"), ("get", "/decisions/{decision_id}/xml"),
     ("post", "/deployments/validate"), ("get", "/directory"), ("get", "/plugins"), ("post", "/process-definitions/{key}/migrations"),
-    ("post", "/process-instances/{instance_id}/migration/revert"),
+    ("post", "/process-instances/{instance_id}/migration/revert"), ("get", "/process-instances/{instance_id}/timers"),
+    ("get", "/process-definitions/{key}/labels"),
     ("get", "/grids"), ("get", "/grids/locate"), ("get", "/grids/locate-address"),
     ("get", "/admin-actions"), ("post", "/admin-actions/{name}"),
 }

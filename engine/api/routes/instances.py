@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...runtime import joblist
 from ...security.identity import Actor
 from ..blueprint import api
 from ..context import state
@@ -17,6 +18,7 @@ from ..schemas import (
     InstanceSchema,
     MigrationItemSchema,
     StartInstanceSchema,
+    TimerListSchema,
 )
 from . import present
 
@@ -68,6 +70,13 @@ def get_instance(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
 def get_history(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
     # The runtime masks the trail by the process's declarations for readers without ``pii``.
     return {"instance_id": instance_id, "events": state().engine.history(instance_id, actor)}
+
+
+@api.route("GET", "/process-instances/<instance_id>/timers", summary="流程实例正在等待的定时器", tag=TAG,
+           response=TimerListSchema, description="该案件尚未触发的定时器：所在环节与到期时间，按到期先后排序。"
+           "能查看该案件的人都可读取（按区域与查看权限检查，不限管理员）；后台作业的租约与错误信息见 `/jobs`（仅管理员）。")
+def get_timers(actor: Actor, instance_id: str, **_: Any) -> dict[str, Any]:
+    return joblist.instance_timers(state().engine, actor, instance_id)
 
 
 @api.route("GET", "/process-instances/<instance_id>/audit/verify", summary="核验流程实例的审计链", tag=TAG,

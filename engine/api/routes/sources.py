@@ -8,7 +8,9 @@ a process's BPMN; it belongs there once the engine offers it (``Engine.definitio
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterator
+
+import orjson
 
 from flask import Response
 from sqlalchemy import select
@@ -24,6 +26,7 @@ from ..blueprint import api
 from ..context import state
 from ..schemas import (
     DefinitionFilesSchema,
+    DefinitionLabelsSchema,
     DeploymentSchema,
     DeploymentUploadSchema,
     DirectorySchema,
@@ -66,6 +69,47 @@ def _files(row: DefinitionVersion) -> list[dict[str, Any]]:
 def get_definition_files(key: str, query: dict[str, Any], **_: Any) -> dict[str, Any]:
     row = _version("process", key, query.get("version"))
     return {"kind": "process", "key": key, "version": row.version, "files": _files(row)}
+
+
+# Where a JSON Schema keeps further fields: nested objects, array items and conditional branches.
+_NESTED = ("items", "then", "else", "if", "additionalProperties")
+_BRANCHES = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def _titles(schema: Any) -> Iterator[tuple[str, str]]:
+    """(field name, title) of every titled property in a form, nested ones included."""
+    if not isinstance(schema, dict):
+        return
+    for name, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, dict) and isinstance(prop.get("title"), str) and prop["title"].strip():
+            yield name, prop["title"].strip()
+        yield from _titles(prop)
+    for key in _NESTED:
+        yield from _titles(schema.get(key))
+    for key in _BRANCHES:
+        for branch in schema.get(key) or ():
+            yield from _titles(branch)
+    for branch in (schema.get("dependentSchemas") or {}).values():
+        yield from _titles(branch)
+
+
+@api.route("GET", "/process-definitions/<key>/labels", summary="流程某一版本各表单字段的中文标题", tag=TAG,
+           query=VersionQuerySchema, response=DefinitionLabelsSchema,
+           description="字段名 → 表单中的标题（`title`），取自该版本的全部表单（启动表单与各环节表单，含嵌套字段与条件字段）；"
+                       "同名字段取第一个出现的标题。界面用它显示案件数据，不显示字段名。默认最新版本。")
+def get_definition_labels(key: str, query: dict[str, Any], **_: Any) -> dict[str, Any]:
+    row = _version("process", key, query.get("version"))
+    labels: dict[str, str] = {}
+    for item in sorted(_files(row), key=lambda f: f["name"]):
+        if not item["name"].endswith(".json"):
+            continue
+        try:
+            form = orjson.loads(item["content"])
+        except orjson.JSONDecodeError:  # a deployed JSON file is always valid; never fail a reader on it
+            continue
+        for name, title in _titles(form):
+            labels.setdefault(name, title)
+    return {"key": key, "version": row.version, "labels": labels}
 
 
 @api.route("GET", "/decisions/<decision_id>/xml", summary="决策的 DMN XML（供决策表编辑器使用）", tag="决策",

@@ -3,9 +3,12 @@
 import { config } from "./config.js";
 import { clearToken, token } from "./auth.js";
 
+// Server messages may quote the record's id ("流程实例 <uuid> 不存在…"): people read the sentence without it.
+const UUID = /\s*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s*/gi;
+
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail || problem?.title || `请求失败（${status}）`);
+    super(String(problem?.detail || problem?.title || `请求失败（${status}）`).replace(UUID, ""));
     this.status = status;
     this.problem = problem || {};
   }

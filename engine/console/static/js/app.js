@@ -25,6 +25,8 @@ const PAGES = [
 ];
 
 const main = document.getElementById("main");
+// The directory's names, loading while the page's module and its data load (not before them).
+let directoryReady = Promise.resolve();
 
 function route() {
   const raw = location.hash.replace(/^#/, "") || "/tasks";
@@ -65,6 +67,8 @@ async function show() {
     const match = pattern.exec(path);
     if (!match) continue;
     const page = await import(`./pages/${module}.js`);
+    // A page that asks for its data first and awaits the names itself (namesReady) need not wait here.
+    if (!page.waitsForNames) await directoryReady;
     clear(main, h("p", {}, "正在加载…"));
     try {
       await page.render(main, ...match.slice(1).map(decodeURIComponent), query);
@@ -84,10 +88,12 @@ async function start() {
   }
   takeTokenFromFragment();
   listenForPortal(config.portalOrigins, () => { renderWho(); show(); });
-  if (token()) await loadDirectory();
-  renderWho();
+  if (token()) directoryReady = loadDirectory();
   window.addEventListener("hashchange", show);
-  await show();
+  const shown = show();
+  await directoryReady;
+  renderWho();
+  await shown;
 }
 
 start();

@@ -56,20 +56,57 @@ export function due(iso, now = new Date()) {
 const STATUS = { running: "办理中", completed: "已办结", cancelled: "已撤销", open: "待办", done: "已办" };
 export const status = (value) => STATUS[value] || value || "—";
 
-export function value(v) {
+const NONE = "无";
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DURATION = /^P(?=\d|T\d)(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$/;
+
+// A calendar day as people write it: "12月1日", with the year when it is not this year's.
+export function day(text, now = new Date()) {
+  const m = DAY.exec(text || "");
+  if (!m) return text || NONE;
+  const year = parts(now, { year: "numeric" }).year;
+  return `${m[1] === year ? "" : `${m[1]}年`}${Number(m[2])}月${Number(m[3])}日`;
+}
+
+// Any value as a person reads it (the console's twin of gongzhi.humanize.plain): "无" for no value,
+// 是/否, Beijing times, durations in words, and department, group and region codes as their names.
+// ``labels`` (field name -> form title) names the fields of objects; unnamed fields show their values only.
+export function value(v, labels = {}) {
   if (v === true) return "是";
   if (v === false) return "否";
-  if (v === null || v === undefined || v === "") return "—";
-  if (Array.isArray(v)) return v.map(value).join("、") || "（无）";
-  if (typeof v === "object") return Object.entries(v).map(([k, x]) => `${k}：${value(x)}`).join("；");
-  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) return when(v);
-  return String(v);
+  if (v === null || v === undefined || v === "") return NONE;
+  if (Array.isArray(v)) return v.map((x) => value(x, labels)).join("、") || NONE;
+  if (typeof v === "object") {
+    const entries = Object.entries(v).filter(([k]) => !k.startsWith("_"));
+    if (!entries.length) return NONE;
+    const named = entries.filter(([k]) => labels[k]);
+    return named.length
+      ? named.map(([k, x]) => `${labels[k]}：${value(x, labels)}`).join("；")
+      : entries.map(([, x]) => value(x, labels)).join("，");
+  }
+  if (typeof v === "number") return String(Math.round(v * 100) / 100);
+  const text = String(v).trim();
+  if (TIMESTAMP.test(text)) return when(text);
+  if (DAY.test(text)) return day(text);
+  if (ISO_DURATION.test(text)) return duration(text);
+  return nameOf(text) || text;
 }
 
 // --- names from the directory ---------------------------------------------------------------
 let directory = { regions: new Map(), groups: {}, departments: new Map() };
 
-export async function loadDirectory() {
+let loaded = Promise.resolve();
+
+// Resolves once the directory's names are in (pages that fetch their data first await it before drawing).
+export const namesReady = () => loaded;
+
+export function loadDirectory() {
+  loaded = fetchDirectory();
+  return loaded;
+}
+
+async function fetchDirectory() {
   try {
     const data = await get("/directory");
     directory = {
@@ -95,5 +132,12 @@ export function region(path) {
 export const group = (code) => directory.groups[code] || (code === "admin" ? "系统管理员" : "其他人员");
 export const groups = (codes) => (codes || []).map(group).join("、") || "—";
 export const department = (code) => directory.departments.get(code) || value(code);
+// A code of the directory (department, group, region path) as its name; null when it is none of them.
+export function nameOf(text) {
+  if (directory.departments.has(text)) return directory.departments.get(text);
+  if (Object.hasOwn(directory.groups, text)) return directory.groups[text];
+  if (directory.regions.has(text)) return region(text);
+  return null;
+}
 export const regionOptions = () => [...directory.regions.entries()];
 export const groupOptions = () => Object.entries(directory.groups);

@@ -17,6 +17,7 @@ export const HEADINGS = {
 };
 
 export const PARAMS = { month: "月份", year: "年份", start: "开始日期", end: "结束日期（不含）", street: "街道", period: "期次",
-  company: "物业企业" };
+  company: "物业企业", variant: "协商形式", from: "征集日期起", to: "征集日期止", grid: "网格", member: "网格员编号",
+  community: "社区或街道", mobilisation: "入户组织动员案件编号", all: "同时列出未上榜的小区" };
 
 export const heading = (key) => HEADINGS[key] || key;

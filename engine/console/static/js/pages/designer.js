@@ -2,7 +2,8 @@
 // problem marked on its cell), deploy the process together with the changed decision as a new
 // version, and start a case that uses it.
 import { get, post } from "../api.js";
-import { append, clear, field, h, select, table, toast } from "../dom.js";
+import { append, clear, field, h, select, table } from "../dom.js";
+import { deployNewVersion, showValidation } from "../deploy.js";
 import { changedCells, markCells, openTable } from "./dmn.js";
 
 export async function render(main, key) {
@@ -44,31 +45,17 @@ export async function render(main, key) {
     markCells(host, result.problems.filter((p) => p.file === current.name).map((p) => p.target_id));
     const changes = changedCells(current.content, candidate.find((f) => f.name === current.name).content);
     const diff = table([
-      { title: "单元格", cell: (c) => c.id },
+      { title: "单元格", cell: (c) => c.where },
       { title: "原来", cell: (c) => c.before },
       { title: "现在", cell: (c) => c.after },
     ], changes, { empty: "与当前版本相比没有改动。" });
-    if (result.valid) {
-      deployButton.disabled = changes.length === 0;
-      clear(status, h("p", { class: "ok" }, "校验通过。"), h("h2", {}, "与当前版本的差异"), diff);
-    } else {
-      clear(status, h("p", { class: "error" }, `校验未通过，共 ${result.problems.length} 个问题（已在表中标出）：`),
-        h("ul", { class: "problems" }, result.problems.map((p) => h("li", {}, p.message))),
-        h("h2", {}, "与当前版本的差异"), diff);
-    }
+    if (result.valid) deployButton.disabled = changes.length === 0;
+    showValidation(status, result, "表中", diff);
   });
 
   deployButton.addEventListener("click", async () => {
     deployButton.disabled = true;
-    try {
-      const result = await post("/deployments", { files: await edited() }, { "Idempotency-Key": crypto.randomUUID() });
-      const process = result.created.find((c) => c.kind === "process" && c.key === key);
-      clear(status, h("p", { class: "ok" }, process ? `已部署第 ${process.version} 版。` : "没有新版本（内容未变）。"),
-        h("p", {}, h("a", { class: "button", href: `#/start/${encodeURIComponent(key)}` }, "用新版本发起案件")));
-      toast("部署完成");
-    } catch (error) {
-      clear(status, h("p", { class: "error" }, error.message),
-        h("ul", { class: "problems" }, error.fieldErrors.map((e) => h("li", {}, e.message))));
-    }
+    await deployNewVersion({ key, files: await edited(), status,
+      next: () => h("a", { class: "button", href: `#/start/${encodeURIComponent(key)}` }, "用新版本发起案件") });
   });
 }

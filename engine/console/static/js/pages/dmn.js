@@ -22,20 +22,30 @@ export function markCells(host, ids) {
   }
 }
 
-// {cell id: text} of every rule cell in a DMN document.
+// {cell id: {text, where}} of every rule cell in a DMN document; ``where`` names the cell as a
+// person finds it in the table: the decision, the rule's number and the column.
 export function cells(xml) {
   const doc = new DOMParser().parseFromString(xml, "application/xml");
   const out = {};
-  for (const el of doc.querySelectorAll("inputEntry, outputEntry")) {
-    out[el.getAttribute("id")] = el.querySelector("text")?.textContent ?? "";
+  for (const table of doc.querySelectorAll("decisionTable")) {
+    const decision = table.parentElement?.getAttribute("name") || "决策表";
+    const columns = [...table.querySelectorAll(":scope > input, :scope > output")]
+      .map((c, i) => c.getAttribute("label") || c.getAttribute("name") || `第 ${i + 1} 列`);
+    [...table.querySelectorAll(":scope > rule")].forEach((rule, r) => {
+      [...rule.querySelectorAll(":scope > inputEntry, :scope > outputEntry")].forEach((el, c) => {
+        out[el.getAttribute("id")] = { text: el.querySelector("text")?.textContent ?? "",
+          where: `「${decision}」第 ${r + 1} 条规则 · ${columns[c] || `第 ${c + 1} 列`}` };
+      });
+    });
   }
   return out;
 }
 
-// The cells that differ between two versions: [{id, before, after}].
+// The cells that differ between two versions: [{id, where, before, after}].
 export function changedCells(before, after) {
   const a = cells(before);
   const b = cells(after);
   return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-    .filter((id) => a[id] !== b[id]).map((id) => ({ id, before: a[id] ?? "（无）", after: b[id] ?? "（已删除）" }));
+    .filter((id) => a[id]?.text !== b[id]?.text)
+    .map((id) => ({ id, where: (b[id] || a[id]).where, before: a[id]?.text ?? "（无）", after: b[id]?.text ?? "（已删除）" }));
 }

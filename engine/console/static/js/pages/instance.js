@@ -6,7 +6,7 @@ import { clear, field, h, toast } from "../dom.js";
 import { due, groups, region, status, value, when } from "../format.js";
 import { drawProcess, legend } from "../diagram.js";
 import { processName, processNames } from "./common.js";
-import { variables } from "./task.js";
+import { labelsOf, variables } from "./task.js";
 
 const ACTIONS = {
   start: "发起", complete: "完成", claim: "认领", timer: "计时到期", message: "收到消息", service: "后台调用完成",
@@ -17,15 +17,22 @@ const ACTIONS = {
 const BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL";
 const SHOWN_CHILDREN = 3;
 
-// Field titles from every form of the version: people read "事项标题", not "title".
-function fieldTitles(files) {
-  const titles = {};
-  for (const f of files.filter((x) => x.kind === "json")) {
-    try {
-      for (const [k, v] of Object.entries(JSON.parse(f.content).properties || {})) if (v.title) titles[k] ||= v.title;
-    } catch (_) { /* not a form */ }
-  }
-  return titles;
+// A decision event in words, as the demo tells it: the rule's description (or its number) and the
+// outputs under their labels; never rule ids.
+function told(event, decisions) {
+  const decision = decisions.get(event.decision_id) || {};
+  const rules = new Map((decision.rules || []).map((r) => [r.id, r]));
+  const why = (event.matched_rules || []).map((id) => {
+    const rule = rules.get(typeof id === "string" ? id : id?.id);
+    return rule ? rule.description || `第 ${rule.number} 条规则` : "一条规则";
+  }).join("、") || "没有规则命中";
+  const outputs = Object.fromEntries((decision.outputs || []).filter((o) => o.name).map((o) => [o.name, o.label || ""]));
+  return `依据「${why}」，结果：${value(event.result, outputs)}`;
+}
+
+async function decisionsFor(events) {
+  if (!events.some((e) => e.action === "decision")) return new Map();
+  try { return new Map((await get("/decisions")).items.map((d) => [d.id, d])); } catch (_) { return new Map(); }
 }
 
 // The file of the version that defines process ``key`` (a called process travels with its caller).
@@ -38,13 +45,14 @@ function processFile(files, key) {
   return files.find((f) => f.name.endsWith(".bpmn") && processElement(f.content, key))?.content;
 }
 
-function timeline(events, names, titles) {
+function timeline(events, names, titles, decisions) {
   return h("ol", { class: "timeline" }, events.map((e) => {
     const who = e.actor?.name || "系统";
     const element = names[e.element_id] || "";
     const detail = e.action === "decision"
-      ? `命中规则 ${(e.matched_rules || []).join("、") || "（无）"}，结果：${value(e.result)}`
-      : e.action === "complete" && e.data ? Object.entries(e.data).slice(0, 4).map(([k, v]) => `${titles[k] || k}：${value(v)}`).join("；")
+      ? told(e, decisions)
+      : e.action === "complete" && e.data ? Object.entries(e.data).filter(([k]) => titles[k]).slice(0, 4)
+        .map(([k, v]) => `${titles[k]}：${value(v, titles)}`).join("；")
         : e.reason ? `原因：${e.reason}` : "";
     return h("li", {}, h("time", { datetime: e.at }, when(e.at)), `${who} ${ACTIONS[e.action] || "操作"}`,
       element ? `「${element}」` : "", detail ? h("div", { class: "detail" }, detail) : null);
@@ -107,15 +115,14 @@ export async function render(main, instanceId, query = new URLSearchParams()) {
   const calledXml = called ? processFile(files, called) : null;
   const xml = calledXml || processFile(files, instance.process_key) ||
     await text(`/process-definitions/${encodeURIComponent(instance.process_key)}/xml`, { version: instance.version });
-  const admin = isAdmin();
-  const [incidentList, timerJobs, children] = await Promise.all([
-    admin ? get("/incidents") : { items: [] },
-    admin ? get("/jobs", { instance_id: instance.id, kind: "timer", per_page: 200 }) : { items: [] },
-    get("/process-instances", { parent_id: instance.id, per_page: 200 })]);
+  const [incidentList, timers, children, titles, decisions] = await Promise.all([
+    isAdmin() ? get("/incidents") : { items: [] },
+    get(`/process-instances/${id}/timers`),  // every reader of the case sees when it moves on by itself
+    get("/process-instances", { parent_id: instance.id, per_page: 200 }),
+    labelsOf(instance.process_key, instance.version), decisionsFor(history.events)]);
   const incidents = incidentList.items.filter((i) => i.instance_id === instance.id && !i.resolved_at);
-  const waiting = timerJobs.items.filter((j) => j.status !== "failed");
+  const waiting = timers.items;
   const { names: labels, calls } = parse(xml);
-  const titles = fieldTitles(files);
   const calledName = calledXml ? processElement(calledXml, called).getAttribute("name") || "子流程" : null;
   const done = history.events.filter((e) => e.element_id && e.action !== "claim").map((e) => e.element_id);
   const open = instance.open_tasks.map((t) => t.element_id);
@@ -140,7 +147,9 @@ export async function render(main, instanceId, query = new URLSearchParams()) {
       h("dt", {}, "区域"), h("dd", {}, region(instance.region)),
       h("dt", {}, "版本"), h("dd", {}, `第 ${instance.version} 版`),
       h("dt", {}, "发起时间"), h("dd", {}, when(instance.created_at)),
-      h("dt", {}, "最近变化"), h("dd", {}, when(instance.updated_at)))),
+      h("dt", {}, "最近变化"), h("dd", {}, when(instance.updated_at)),
+      instance.parent_id ? [h("dt", {}, "上级案件"), h("dd", {}, h("a", { class: "parent-case",
+        href: `#/instances/${encodeURIComponent(instance.parent_id)}` }, "打开发起本案件的上级案件"))] : null)),
     h("h2", {}, calledName ? `流程图：子流程「${calledName}」` : "流程图"),
     calledName ? h("p", {}, h("a", { href: `#/instances/${id}` }, "返回主流程图")) : null, legend(), diagram,
     tasks.length ? [h("h2", {}, "待办"), h("ul", { class: "open-tasks" }, tasks)] : null,
@@ -152,7 +161,7 @@ export async function render(main, instanceId, query = new URLSearchParams()) {
     incidents.length ? [h("h2", {}, "故障"), h("ul", {}, incidents.map((i) => h("li", { class: "error" },
       `${labels[i.element_id] || "后台任务"}：${i.error}`)))] : null,
     h("h2", {}, "案件数据"), h("section", { class: "card" }, variables(instance.variables, titles)),
-    h("h2", {}, "办理记录"), h("section", { class: "card" }, timeline(history.events, labels, titles)), auditCheck(id),
+    h("h2", {}, "办理记录"), h("section", { class: "card" }, timeline(history.events, labels, titles, decisions)), auditCheck(id),
     instance.status === "running" ? cancel : null);
   await drawProcess(diagram, xml, { done, open, incidents: incidents.map((i) => i.element_id),
     timers: waiting.map((j) => j.element_id), links: diagramLinks(calls, children, instance.id) });

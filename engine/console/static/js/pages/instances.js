@@ -3,7 +3,8 @@
 import { claims } from "../auth.js";
 import { get } from "../api.js";
 import { clear, field, h, select, table } from "../dom.js";
-import { region, regionOptions, status, when } from "../format.js";
+import { dayField } from "../dates.js";
+import { namesReady, region, regionOptions, status, when } from "../format.js";
 import { pager, processName, processNames, setQuery } from "./common.js";
 
 const PER_PAGE = 20;
@@ -34,25 +35,28 @@ function regionChoices() {
   return regionOptions().filter(([path]) => path && inside(path)).map(([path]) => [path, region(path)]);
 }
 
+export const waitsForNames = true;  // its data is asked for while the directory loads
+
 export async function render(main, query) {
   const filters = Object.fromEntries(FILTERS.map((k) => [k, query.get(k) || ""]));
   const page = Number(query.get("page") || 1);
   const [names, list] = await Promise.all([processNames(),
-    get("/process-instances", { ...apiQuery(filters), page, per_page: PER_PAGE })]);
+    get("/process-instances", { ...apiQuery(filters), page, per_page: PER_PAGE }), namesReady()]);
   const process = select("process_key", [["", "全部流程"], ...[...names.entries()]], filters.process_key);
   const state = select("status", [["", "全部状态"], ["running", "办理中"], ["completed", "已办结"], ["cancelled", "已撤销"]],
     filters.status);
   const key = h("input", { name: "business_key", value: filters.business_key, maxlength: "128" });
   const area = select("region", [["", "全部区域"], ...regionChoices()], filters.region);
-  const from = h("input", { type: "date", name: "from", value: filters.from });
-  const to = h("input", { type: "date", name: "to", value: filters.to });
+  const from = dayField("from", filters.from);
+  const to = dayField("to", filters.to);
   const form = h("form", { class: "filters card", role: "search" }, field("流程", process), field("状态", state),
     field("业务编号", key), field("区域", area), field("发起日期从", from), field("至", to),
     h("button", { type: "submit" }, "查询"));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
+    if (!form.reportValidity()) return;
     setQuery("/instances", { process_key: process.value, status: state.value, business_key: key.value.trim(),
-      region: area.value, from: from.value, to: to.value });
+      region: area.value, from: from.isoValue(), to: to.isoValue() });
   });
   const columns = [
     { title: "流程", cell: (i) => h("a", { href: `#/instances/${encodeURIComponent(i.id)}` }, processName(names, i.process_key)) },

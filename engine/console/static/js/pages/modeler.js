@@ -2,7 +2,8 @@
 // validates the changed files (each problem marked on its element) before a new version is deployed.
 import { get, post } from "../api.js";
 import { bpmnModeler } from "../loader.js";
-import { clear, h, table, toast } from "../dom.js";
+import { clear, h, table } from "../dom.js";
+import { deployNewVersion, showValidation } from "../deploy.js";
 import { LABELS, describe, renderPanel } from "../properties.js";
 
 const BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL";
@@ -94,29 +95,15 @@ export async function render(main, key) {
     try {
       const result = await post("/deployments/validate", { files: await edited() });
       mark(result.problems);
-      if (result.valid) {
-        deployButton.disabled = false;
-        clear(status, h("p", { class: "ok" }, "校验通过。"), h("h2", {}, "与当前版本的差异"), diff());
-      } else {
-        clear(status, h("p", { class: "error" }, `校验未通过，共 ${result.problems.length} 个问题（已在图中标出）：`),
-          h("ul", { class: "problems" }, result.problems.map((p) => h("li", {}, p.message))),
-          h("h2", {}, "与当前版本的差异"), diff());
-      }
+      deployButton.disabled = !result.valid;
+      showValidation(status, result, "图中", diff());
     } catch (error) { clear(status, h("p", { class: "error" }, error.message)); }
   });
 
   deployButton.addEventListener("click", async () => {
     deployButton.disabled = true;
-    try {
-      const result = await post("/deployments", { files: await edited() }, { "Idempotency-Key": crypto.randomUUID() });
-      const process = result.created.find((c) => c.kind === "process" && c.key === key);
-      clear(status, h("p", { class: "ok" }, process ? `已部署第 ${process.version} 版。` : "没有新版本（内容未变）。"),
-        h("p", {}, h("a", { href: `#/definitions/process/${encodeURIComponent(key)}` }, "查看流程的各个版本")));
-      toast("部署完成");
-    } catch (error) {
-      mark((error.fieldErrors || []).map((e) => ({ file: file.name, target_id: String(e.field || "").split("#")[1] })));
-      clear(status, h("p", { class: "error" }, error.message),
-        h("ul", { class: "problems" }, (error.fieldErrors || []).map((e) => h("li", {}, e.message))));
-    }
+    await deployNewVersion({ key, files: await edited(), status,
+      next: () => h("a", { href: `#/definitions/process/${encodeURIComponent(key)}` }, "查看流程的各个版本"),
+      onProblems: (problems) => mark(problems.map((e) => ({ file: file.name, target_id: String(e.field || "").split("#")[1] }))) });
   });
 }

@@ -5,6 +5,14 @@ import { clear, h, table } from "../dom.js";
 import { when } from "../format.js";
 import { drawProcess } from "../diagram.js";
 
+// What a version is made of, counted by kind (file names are paths, not words for people).
+function files(names) {
+  const count = (test) => names.filter(test).length;
+  const parts = [["流程图", count((n) => n.endsWith(".bpmn"))], ["决策表", count((n) => n.endsWith(".dmn"))],
+    ["表单", count((n) => n.endsWith(".json"))]].filter(([, n]) => n).map(([what, n]) => `${what} ${n} 个`);
+  return parts.join("，") || "无";
+}
+
 export async function render(main, key, query) {
   const definition = await get(`/process-definitions/${encodeURIComponent(key)}`);
   const version = Number(query.get("version") || definition.version);
@@ -14,7 +22,7 @@ export async function render(main, key, query) {
     { title: "版本", cell: (v) => h("a", { href: `#/definitions/process/${encodeURIComponent(key)}?version=${v.version}`,
       "aria-current": v.version === version ? "true" : false }, `第 ${v.version} 版`) },
     { title: "部署时间", cell: (v) => when(v.created_at) },
-    { title: "文件", cell: (v) => v.files.join("、") },
+    { title: "文件", cell: (v) => files(v.files) },
   ];
   clear(main, h("h1", {}, definition.name), h("p", {},
     h("a", { class: "button", href: `#/start/${encodeURIComponent(key)}` }, "发起"),

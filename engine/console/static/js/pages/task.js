@@ -5,14 +5,32 @@ import { due, groups, region, status, value, when } from "../format.js";
 import { renderForm } from "../forms.js";
 import { processName, processNames } from "./common.js";
 
-export function variables(data, titles = {}) {
+// The case's data as people read it: each field under its form title, values in plain words.
+// Fields no form names are the process's own working values (routing, counters): counted, not listed.
+export function variables(data, labels = {}) {
   const entries = Object.entries(data || {}).filter(([k]) => !k.startsWith("_"));
-  if (!entries.length) return h("p", {}, "（无）");
-  return h("dl", { class: "vars" }, entries.map(([k, v]) => [h("dt", {}, titles[k] || k), h("dd", {}, value(v))]));
+  const named = entries.filter(([k]) => labels[k]);
+  const rest = entries.length - named.length;
+  const note = rest ? h("p", { class: "hint" }, `另有 ${rest} 项流程自动计算的数据，不在此列出。`) : null;
+  if (!named.length) return [h("p", {}, "（无）"), note];
+  return [h("dl", { class: "vars" }, named.map(([k, v]) => [h("dt", {}, labels[k]), h("dd", {}, value(v, labels))])), note];
+}
+
+// Field titles of the process's forms (the latest version: a task does not name its version).
+export async function labelsOf(processKey, version) {
+  try {
+    return (await get(`/process-definitions/${encodeURIComponent(processKey)}/labels`, { version })).labels;
+  } catch (error) {
+    if (error.status === 401) throw error;
+    return {};  // names unknown: the data is counted, never shown under its field names
+  }
 }
 
 export async function render(main, taskId) {
   const [names, task] = await Promise.all([processNames(), get(`/tasks/${encodeURIComponent(taskId)}`)]);
+  const formTitles = Object.fromEntries(Object.entries(task.form?.properties || {})
+    .filter(([, v]) => v.title).map(([k, v]) => [k, v.title]));
+  const titles = { ...(await labelsOf(task.process_key)), ...formTitles };
   const formHost = h("div");
   const submit = h("button", { type: "submit" }, "提交办理");
   const claim = h("button", { type: "button", class: "secondary" }, "认领");
@@ -25,7 +43,6 @@ export async function render(main, taskId) {
     h("dt", {}, "交给"), h("dd", {}, groups(task.candidate_groups)),
     h("dt", {}, "期限"), h("dd", {}, task.due_at ? `${when(task.due_at)}（${due(task.due_at)}）` : "无期限"),
     h("dt", {}, "收到时间"), h("dd", {}, when(task.created_at)));
-  const titles = Object.fromEntries(Object.entries(task.form?.properties || {}).map(([k, v]) => [k, v.title || k]));
   clear(main, h("h1", {}, task.name),
     task.instructions ? h("p", { class: "notice instructions" }, task.instructions) : null,
     h("section", { class: "card" }, facts),

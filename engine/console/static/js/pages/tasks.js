@@ -1,13 +1,16 @@
 // 待办: the signed-in actor's work list (their groups, their regions).
 import { get } from "../api.js";
 import { clear, h, table } from "../dom.js";
-import { due, groups, region, when } from "../format.js";
+import { due, groups, namesReady, region, when } from "../format.js";
 import { pager, processName, processNames, setQuery } from "./common.js";
+
+export const waitsForNames = true;  // its data is asked for while the directory loads
 
 export async function render(main, query) {
   const page = Number(query.get("page") || 1);
   const mine = query.get("mine") === "true";
-  const [names, list] = await Promise.all([processNames(), get("/tasks", { page, per_page: 20, mine: mine || undefined })]);
+  const [names, list] = await Promise.all([processNames(), get("/tasks", { page, per_page: 20, mine: mine || undefined }),
+    namesReady()]);
   const columns = [
     { title: "任务", cell: (t) => h("a", { href: `#/tasks/${encodeURIComponent(t.id)}` }, t.name) },
     { title: "流程", cell: (t) => processName(names, t.process_key) },
