@@ -191,7 +191,7 @@ def test_what_a_veto_does_is_a_table_cell(world):
 
     created = world.engine.deploy(sources=[with_annual_cells(annual_veto_o0='"基本合格"', annual_veto_o1="60")],
                                   actor=world.admin).created
-    assert [c["key"] for c in created] == ["whistle_annual_result"]
+    assert "whistle_annual_result" in [c["key"] for c in created]
     [row] = annual_ratings(world.engine, year=2025)
     assert (row["vetoes"], row["grade"], row["score"]) == (1, "基本合格", 60.0)
 
