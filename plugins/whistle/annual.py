@@ -10,7 +10,10 @@ does to the annual result — and the grade thresholds — is the decision
 ``whistle_annual_result`` (whistle_annual.dmn), evaluated in the version in force at
 the end of the year: by default a confirmed veto makes the result 不合格 with 0 points.
 There is no veto tick on a rating form: a department that signed and finished cannot
-be vetoed after the fact.
+be vetoed after the fact. The refusal lives in the department's result
+(``case_record.departments[].refusal``), so a confirmed refusal counts once its case
+closes; a tick left by a case that finished on the flow before (``street_rating.refused``)
+is not a veto.
 
 The yearly round (``whistle_annual_review``) adds each community's rating of its linked
 units and 下沉力量 (``whistle_annual_rating`` cases of the year, 100 points per unit); the
