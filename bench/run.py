@@ -59,8 +59,8 @@ STEP_DATA: dict[str, dict[str, Any]] = {
     "onsite_report": {"arrived_at": "2025-03-03T15:00:00+08:00", "onsite_staff": "执法队员两名",
                       "onsite_situation": "现场核实属实"},
     "handle_feedback": {"handle_outcome": "办结反馈", **FOUR, "handle_result": "已解决"},
-    "street_rate": {"street_signed_on_time": True, "street_arrived_on_time": True, "street_resolved": True,
-                    "street_cooperation": 5, "street_score": 5, "street_refused": False},
+    "street_rate": {"street_resolved": True,
+                    "street_cooperation": 5, "street_score": 5},
     "community_rate": {"community_score": 5},
     "resident_followup": {"followup_resolved": "已解决", "followup_satisfaction": "满意"},
 }

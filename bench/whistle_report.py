@@ -37,8 +37,8 @@ INTAKE = {"channel": "12345热线", "category_l1": "生态环境", "category_l2"
           "reporter_name": "张三", "reporter_mobile": "13800138000", "urgency": "一般", "emergency": "无"}
 FOUR = {"accepted_at": "2025-03-03T10:00:00+08:00", "contacted": "反映人张三及餐馆业主", "measures": "责令安装油烟净化设施并复查",
         "resolve_by": "2025-03-20", "handle_result": "已解决"}
-RATING = {"street_signed_on_time": True, "street_arrived_on_time": True, "street_resolved": True,
-          "street_cooperation": 5, "street_score": 4, "street_refused": False}
+RATING = {"street_resolved": True,
+          "street_cooperation": 5, "street_score": 4}
 
 
 def actors() -> dict[str, Actor]:

@@ -23,6 +23,7 @@ from .xmlindex import NS, BpmnIndex, Element, parse_xml
 __all__ = ["DefinitionSet", "ProcessBundle", "TaskMeta"]
 
 FORM_PROPERTY = "formJsonSchemaFilename"
+COMPLETED_BY_PROPERTY = "completedByVariable"  # on a user task: the variable the engine sets to its completer
 VIEWER_PROPERTY = "viewerGroups"  # on the process: who may read its cases (default: its lanes' groups)
 SENDER_PROPERTY = "senderGroups"  # on a message catch event or receive task: who may send it
 ANYONE = "*"  # senderGroups="*": anyone who can see the case's region
@@ -42,6 +43,7 @@ class TaskMeta:
     due_expression: str | None
     instructions: str | None
     reveal: tuple[str, ...] = ()  # declared personal variables the task's holder sees unmasked
+    completed_by_variable: str | None = None  # set by the engine to who completed it: a form cannot forge it
 
 
 @dataclass
@@ -273,6 +275,7 @@ class DefinitionSet:
             due_expression=props.get("dueDateExpression") or None,
             instructions=instructions,
             reveal=_groups(props.get(personal.REVEAL_PROPERTY, "")),
+            completed_by_variable=props.get(COMPLETED_BY_PROPERTY) or None,
         )
 
 

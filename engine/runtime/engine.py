@@ -293,6 +293,9 @@ class Engine:
         def act(case: Case) -> dict[str, Any]:
             spiff = self._ready_task(case, task_id)
             spiff.data.update(data)
+            meta = case.bundle.meta(spiff.workflow.spec.name, spiff.task_spec.bpmn_id)
+            if meta is not None and meta.completed_by_variable:  # after the form data, so the form cannot set it
+                spiff.data[meta.completed_by_variable] = {"id": actor.id, "name": actor.name or actor.id}
             spiff.run()
             return {"data": data}
 

@@ -40,6 +40,7 @@ def _count(value: Any) -> bool:
 BINDABLE: dict[str, Callable[[Any], bool]] = {
     "minimum": _number, "maximum": _number, "exclusiveMinimum": _number, "exclusiveMaximum": _number,
     "minLength": _count, "maxLength": _count, "minItems": _count, "maxItems": _count,
+    "minProperties": _count, "maxProperties": _count,
     "enum": lambda v: isinstance(v, list) and len(v) > 0,
     "const": lambda v: True, "default": lambda v: True,
 }

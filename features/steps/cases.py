@@ -77,6 +77,15 @@ def switch_to_child(world: World, process: str) -> None:
     world.case = Case(child["id"], key, child.get("business_key"))
 
 
+@词('切换到 {地区} 的 "{流程}" 案件')
+def switch_to_case_in(world: World, region: str, process: str) -> None:
+    key, path = world.process_key(process), world.glossary.region(region)
+    items = world.get("/process-instances", process_key=key, per_page=200)["items"]
+    found = [i for i in items if i.get("region") == path]
+    assert found, f"{region}没有“{process}”案件"
+    world.case = Case(found[-1]["id"], key, found[-1].get("business_key"))
+
+
 # --- tasks ---------------------------------------------------------------------------------
 
 @词('填写 "{任务}"：')

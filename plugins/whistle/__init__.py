@@ -6,7 +6,8 @@ Register with ``Engine(plugins=[WhistlePlugin()])`` or the ``gongzhi`` entry poi
 
 from .directory import Department, Directory, OrgUnit
 from .plugin import WhistlePlugin, plugin
-from .reports import Report, ReportConfig, annual_ratings, department_report, reports, street_report
+from .annual import annual_ratings
+from .reports import Report, ReportConfig, department_report, reports, street_report
 from .services import Outbox
 
 __all__ = [

@@ -60,9 +60,7 @@ class _Story:
             "handle_result": "已解决"}, group, minutes=60 * 24)
 
     def rate(self, iid: str) -> None:
-        self.do(iid, "street_rate", {"street_signed_on_time": True, "street_arrived_on_time": True,
-                                     "street_resolved": True, "street_cooperation": 5, "street_score": 5,
-                                     "street_refused": False}, "street")
+        self.do(iid, "street_rate", {"street_resolved": True, "street_cooperation": 5, "street_score": 5}, "street")
         self.do(iid, "community_rate", {"community_score": 5}, "community")
 
     def run(self) -> DemoResult:

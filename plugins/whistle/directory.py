@@ -14,10 +14,11 @@ from typing import Any, Iterable, Mapping
 
 from gongzhi.grid import GridDirectory, GridUnit
 
-__all__ = ["Directory", "OrgUnit", "Department", "DEFAULT_DIRECTORY"]
+__all__ = ["Directory", "OrgUnit", "Department", "LinkedUnit", "RELATIONS", "DEFAULT_DIRECTORY"]
 
 DEFAULT_DIRECTORY = Path(__file__).with_name("directory.yaml")
 LEVELS = ("district", "street", "community", "grid", "micro_grid")
+RELATIONS = ("挂钩联系单位", "下沉力量")  # what a unit is to the community that rates it (以下评上)
 
 # One node of the administrative tree (the grid layer's unit: it adds kind and boundary).
 OrgUnit = GridUnit
@@ -35,6 +36,14 @@ class Department:
         return {"code": self.code, "name": self.name, "group": self.group}
 
 
+@dataclass(frozen=True)
+class LinkedUnit:
+    """A department a community rates in the annual 以下评上 round, and what it is to the community."""
+
+    dept: str
+    relation: str
+
+
 @dataclass
 class Directory:
     """Implements ``gongzhi.Directory`` (what the core asks of a directory) and adds grids and property companies."""
@@ -44,6 +53,7 @@ class Directory:
     groups: dict[str, str] = field(default_factory=dict)
     property_companies: list[dict[str, Any]] = field(default_factory=list)
     grid: GridDirectory | None = None
+    linked_units: dict[str, list[LinkedUnit]] = field(default_factory=dict)  # community path -> units
 
     # --- loading -------------------------------------------------------------
 
@@ -70,6 +80,7 @@ class Directory:
         directory.groups = {str(k): str(v) for k, v in (data.get("groups") or {}).items()}
         directory.groups.update({d.group: d.name for d in directory.departments.values()})
         directory.property_companies = list(data.get("property_companies") or ())
+        directory.linked_units = _linked_units(data, directory)
         return directory
 
     # --- lookups -------------------------------------------------------------
@@ -123,6 +134,10 @@ class Directory:
     def department(self, code: str) -> Department | None:
         return self.departments.get(code)
 
+    def units_rated_by(self, community: str) -> list[LinkedUnit]:
+        """The linked units and 下沉力量 ``community`` rates in the annual round (none listed: none)."""
+        return list(self.linked_units.get(community.strip("/"), ()))
+
     def department_of_group(self, group: str) -> Department | None:
         return next((d for d in self.departments.values() if d.group == group), None)
 
@@ -154,4 +169,26 @@ def _departments(data: Mapping[str, Any]) -> dict[str, Department]:
         if d.code in out:
             raise ValueError(f"部门编码重复：{d.code}")
         out[d.code] = d
+    return out
+
+
+def _linked_units(data: Mapping[str, Any], directory: "Directory") -> dict[str, list[LinkedUnit]]:
+    """``linked_units``: community path -> [{dept, relation}], every name checked against the directory."""
+    out: dict[str, list[LinkedUnit]] = {}
+    for path, items in (data.get("linked_units") or {}).items():
+        unit = directory.unit(str(path))
+        if unit is None or unit.level != "community":
+            raise ValueError(f"挂钩联系单位：{path} 不是目录中的社区")
+        seen: list[LinkedUnit] = []
+        for item in items or ():
+            dept, relation = str(item.get("dept") or ""), str(item.get("relation") or "")
+            if dept not in directory.departments:
+                raise ValueError(f"挂钩联系单位：{unit.name} 列出的部门 {dept} 不在部门名录中")
+            if relation not in RELATIONS:
+                raise ValueError(f"挂钩联系单位：{unit.name} 的 {directory.departments[dept].name} 关系应为"
+                                 f"{'或'.join(RELATIONS)}")
+            if any(u.dept == dept for u in seen):
+                raise ValueError(f"挂钩联系单位：{unit.name} 重复列出 {directory.departments[dept].name}")
+            seen.append(LinkedUnit(dept, relation))
+        out[unit.path] = seen
     return out

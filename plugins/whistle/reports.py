@@ -1,4 +1,4 @@
-"""Reports on whistle dispatch (吹哨报到): per department, per street, and the annual 以下评上 view.
+"""Reports on whistle dispatch (吹哨报到): per department and per street (the annual 以下评上 view is annual.py).
 
 Everything is computed from the engine's public read model (``engine.read``) for
 the cases (process ``whistle_dispatch``) taken in during the period (instance
@@ -44,7 +44,7 @@ from gongzhi import SYSTEM, Actor, NotAllowed, Report
 from gongzhi.calendar import CST
 from gongzhi.clock import utc
 
-__all__ = ["Report", "ReportConfig", "weights_in_force", "HEADINGS", "RATIOS", "reports", "department_report", "street_report", "annual_ratings",
+__all__ = ["Report", "ReportConfig", "weights_in_force", "HEADINGS", "RATIOS", "reports", "department_report", "street_report",
            "period_bounds", "PROCESS_KEY"]
 
 PROCESS_KEY = "whistle_dispatch"
@@ -310,44 +310,9 @@ def street_report(engine: Any, *, config: ReportConfig | None = None, names: Map
     return rows
 
 
-def annual_ratings(engine: Any, *, year: int | str, config: ReportConfig | None = None,
-                   names: Mapping[str, str] | None = None, actor: Actor = SYSTEM) -> list[dict[str, Any]]:
-    """以下评上: each department's yearly score from the street's and the communities' ratings (100 points).
-
-    A response rated as a refusal to report (拒不报到) counts 0 points from the
-    street (a veto). Ranked best first.
-    """
-    begin, end = period_bounds(year=year)
-    facts = collect(engine, begin, end, actor=actor)
-    if not facts.cases:
-        return []
-    config = config or weights_in_force(engine, "年度评价", until=end)
-    street_pts: dict[str, list[int]] = defaultdict(list)
-    community_pts: dict[str, list[int]] = defaultdict(list)
-    vetoes: dict[str, int] = defaultdict(int)
-    for case in facts.cases.values():
-        for entry in _entries(case["record"]):
-            if entry.get("status") != "已办结":
-                continue
-            street_pts[entry["dept"]].append(_street_points(entry))
-            community_pts[entry["dept"]].append(int(entry.get("community_score") or 0) * 20)
-            vetoes[entry["dept"]] += bool((entry.get("street_rating") or {}).get("refused"))
-    rows = []
-    for dept in sorted(street_pts):
-        s, c = _mean(street_pts[dept]), _mean(community_pts[dept])
-        score = round(config.annual_weights["street"] * s + config.annual_weights["community"] * c, 2)
-        rows.append({"year": int(year), "department": dept, "department_name": (names or {}).get(dept, dept),
-                     "responses": len(street_pts[dept]), "street_rating": s, "community_rating": c,
-                     "vetoes": vetoes[dept], "score": score})
-    rows.sort(key=lambda r: (-r["score"], r["department"]))
-    for rank, row in enumerate(rows, 1):
-        row["rank"] = rank
-    return rows
-
-
 def _street_points(entry: Mapping[str, Any]) -> int:
-    rating = entry.get("street_rating") or {}
-    return 0 if rating.get("refused") else int(rating.get("score") or 0) * 20
+    """The street's overall rating of one response, in points of 100 (a refusal is a veto, see annual.py)."""
+    return int((entry.get("street_rating") or {}).get("score") or 0) * 20
 
 
 def _mean(values: list[int]) -> float | None:
@@ -365,8 +330,6 @@ _DEPT_COLUMNS = ("department", "department_name", "street", "dispatched", "respo
 _STREET_COLUMNS = ("street", "street_name", "cases", "closed", "case_closure_rate", "community_cases", "whistle_cases",
                    *[c for c in _DEPT_COLUMNS[3:-2]])
 _TARGET_COLUMNS = ("target_status", "target_breaches")  # against whistle_targets (targets.py)
-_ANNUAL_COLUMNS = ("rank", "year", "department", "department_name", "responses", "street_rating", "community_rating",
-                   "vetoes", "score")
 
 # Chinese column headings of the CSV exports (code columns stay in the JSON only).
 HEADINGS = {
@@ -407,6 +370,8 @@ def _with_targets(engine: Any, rows: list[dict[str, Any]], level: str, params: M
 
 def reports(config: ReportConfig | None = None, directory: Callable[[], Any] | None = None) -> list[Report]:
     """The whistle reports (weights from ``whistle_weights`` unless ``config`` overrides them), names from the directory."""
+    from .annual import annual_report  # annual.py builds on this module's facts
+
 
     def names() -> dict[str, str]:
         if directory is None:
@@ -422,16 +387,11 @@ def reports(config: ReportConfig | None = None, directory: Callable[[], Any] | N
         return _with_targets(engine, street_report(engine, config=config, names=names(), actor=actor, **params), "街道",
                              params)
 
-    def annual(engine: Any, actor: Actor, year: int | str, **_: Any) -> list[dict[str, Any]]:
-        return annual_ratings(engine, year=year, config=config, names=names(), actor=actor)
-
     return [
         Report("whistle-departments", "吹哨报到·部门考核", "各职能部门的响应率、解决率、满意率、综合得分、办结率、按时签收率、按时办结率、退单与升级，以及是否达到考核目标",
                {**_PERIOD, "street": "只统计某街道的案件（区域路径）"}, (*_DEPT_COLUMNS, *_TARGET_COLUMNS), departments, scope=own_street,
                headings=HEADINGS, percents=RATIOS, book=(("街道", "whistle-streets"),)),
         Report("whistle-streets", "吹哨报到·街道统计", "各街道的案件量、办结率、部门响应与居民评价", _PERIOD, (*_STREET_COLUMNS, *_TARGET_COLUMNS), streets,
                headings=HEADINGS, percents=RATIOS),
-        Report("whistle-annual", "吹哨报到·以下评上年度评价", "街道评价与社区评价合成的部门年度得分与排名",
-               {"year": "年份 YYYY"}, _ANNUAL_COLUMNS, annual,
-               headings=HEADINGS),
+        annual_report(config, names),
     ]

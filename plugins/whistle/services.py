@@ -5,7 +5,9 @@
 - ``whistle.notify``: urging notices (催签、催报到、催办) through a pluggable notifier, to one
   group or to several (``to`` a list: the department and the street, say);
 - ``whistle.extend_deadline``: a handling deadline moved on by granted working days, counted
-  from the current deadline (not from now), and the escalation moment after it.
+  from the current deadline (not from now), and the escalation moment after it;
+- ``whistle.start_annual_ratings``: the annual 以下评上 round — one ``whistle_annual_rating`` case
+  per community that lists linked units, started in that community (its staff see only their own).
 """
 
 from __future__ import annotations
@@ -68,13 +70,52 @@ def service_tasks(directory: Callable[[], Directory], notifier: Notifier) -> lis
             raise RuntimeError("whistle.extend_deadline 需要引擎的工作日历，但调用方没有提供引擎")
         return extended(call.engine.calendar, call.params)
 
+    def start_annual_ratings(call: ServiceCall) -> list[dict[str, Any]]:
+        if call.engine is None:
+            raise RuntimeError("whistle.start_annual_ratings 需要引擎发起各社区的评价，但调用方没有提供引擎")
+        return annual_rating_cases(call.engine, directory(), call.params, call.instance_id)
+
     return [
         ServiceTask("whistle.locate", locate, "按网格编码查询所属街道、社区"),
         ServiceTask("whistle.link_duplicate", link_duplicate, "关联重复件"),
         ServiceTask("whistle.notify", notify, "发送催签、催报到、催办通知"),
         ServiceTask("whistle.notify_holders", notify_holders, "向正在办理案件的单位转达通知（如 12345 平台催办、督办）"),
         ServiceTask("whistle.extend_deadline", extend_deadline, "从原办理期限起顺延核准的工作日"),
+        ServiceTask("whistle.start_annual_ratings", start_annual_ratings, "向各社区发出以下评上年度评价"),
     ]
+
+
+ANNUAL_RATING = "whistle_annual_rating"
+
+
+def annual_rating_cases(engine: Any, names: Directory, params: Mapping[str, Any], review: str) -> list[dict[str, Any]]:
+    """Start one ``whistle_annual_rating`` per community with linked units inside the review's region, once
+    per year (a retried job, or a second review of the same year, finds the cases already started)."""
+    try:
+        year, criteria = int(params["review_year"]), list(params["criteria"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput("年度评价需要评价年度（review_year）和评价项目（criteria）",
+                           errors=[{"field": "review_year", "message": str(exc)}]) from exc
+    if not criteria:
+        raise InvalidInput("决策“社区年度评价项目”没有给出评价项目", errors=[{"field": "criteria", "message": "空"}])
+    scope = engine.instance(review, SYSTEM).region  # the district's round covers all; a street's, its own
+    started = []
+    for community in names.communities():
+        units = names.units_rated_by(community.path)
+        if not units or not (community.path + "/").startswith(scope.strip("/") + "/" if scope else ""):
+            continue
+        key = f"whistle-annual:{year}:{community.path}"
+        found = [c.id for batch in engine.read.iter_cases(SYSTEM, ANNUAL_RATING, region=community.path)
+                 for c in batch.items if c.business_key == key]
+        variables = {"review_year": year, "review": review, "community": community.path,
+                     "community_name": community.name, "criteria": criteria,
+                     "criteria_names": [c["criterion"] for c in criteria], "criteria_count": len(criteria),
+                     "units": [{"dept": u.dept, "relation": u.relation} for u in units],
+                     "unit_codes": [u.dept for u in units], "unit_count": len(units)}
+        case_id = found[0] if found else engine.start(ANNUAL_RATING, SYSTEM, variables, business_key=key,
+                                                      region=community.path).id
+        started.append({"community": community.path, "instance_id": case_id})
+    return started
 
 
 def extended(calendar: Any, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,8 +21,8 @@ GRID = "990101/001/001/01"
 ADMIN = Actor.of("admin", "管理员", ["admin"])
 FOUR = {"accepted_at": "2026-11-02T10:00:00+08:00", "contacted": "反映人及餐馆业主",
         "measures": "责令安装油烟净化设施并复查", "resolve_by": "2026-11-20"}
-STREET_RATING = {"street_signed_on_time": True, "street_arrived_on_time": True, "street_resolved": True,
-                 "street_cooperation": 5, "street_score": 5, "street_refused": False}
+STREET_RATING = {"street_resolved": True,
+                 "street_cooperation": 5, "street_score": 5}
 ADAPTER_NAMES = ["open311", "hotline12345", "wechat", "webhook"]
 
 

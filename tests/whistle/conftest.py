@@ -32,8 +32,8 @@ INTAKE: dict[str, Any] = {
 
 FOUR = {"accepted_at": "2025-03-03T10:00:00+08:00", "contacted": "反映人张三及餐馆业主",
         "measures": "责令安装油烟净化设施并复查", "resolve_by": "2025-03-20"}
-STREET_RATING = {"street_signed_on_time": True, "street_arrived_on_time": True, "street_resolved": True,
-                 "street_cooperation": 5, "street_score": 5, "street_refused": False}
+STREET_RATING = {"street_resolved": True,
+                 "street_cooperation": 5, "street_score": 5}
 
 
 class World:

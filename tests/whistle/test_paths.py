@@ -362,8 +362,7 @@ def test_forms_validate_what_a_clerk_expects(world):
     world.whistle(inst.id, "huanjing", [])
     world.handle(inst.id, "huanjing")
     with pytest.raises(FormValidationError):
-        world.do(inst.id, "street_rate", {**{"street_signed_on_time": True, "street_arrived_on_time": True,
-                                             "street_resolved": True, "street_refused": False},
+        world.do(inst.id, "street_rate", {**{"street_resolved": True},
                                           "street_cooperation": 6, "street_score": 5})
     with pytest.raises(FormValidationError):
         world.do(inst.id, "community_rate", {"community_score": 0})

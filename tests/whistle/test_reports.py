@@ -17,8 +17,8 @@ from gongzhi.plugins.whistle.reports import weights_in_force
 DEPARTMENTS = ["chengguan", "shichang", "gongan", "xiaofang", "zhujian", "huanjing", "shuiwu", "gongdian"]
 FOUR = {"accepted_at": "2025-03-03T10:00:00+08:00", "contacted": "反映人及物业", "measures": "现场协调并督促整改",
         "resolve_by": "2025-03-20"}
-STREET_RATING = {"street_signed_on_time": True, "street_arrived_on_time": True, "street_resolved": True,
-                 "street_cooperation": 4, "street_score": 5, "street_refused": False}
+STREET_RATING = {"street_resolved": True,
+                 "street_cooperation": 4, "street_score": 5}
 
 SAT = {"满意": 1.0, "基本满意": 0.9, "不满意": 0.0}
 RES = {"已解决": 1.0, "部分解决": 0.0, "未解决": 0.0}
@@ -87,10 +87,9 @@ class Month:
         self.w.feedback(iid, dept, self.rng.choice(["已解决", "已解决", "部分解决"]))
         entry["handled"], entry["handled_on_time"] = True, on_time
         score, community = self.rng.randint(2, 5), self.rng.randint(3, 5)
-        refused = self.rng.random() < 0.03
-        self.w.do(iid, "street_rate", {**STREET_RATING, "street_score": score, "street_refused": refused})
+        self.w.do(iid, "street_rate", {**STREET_RATING, "street_score": score})  # a refusal is no tick (test_veto)
         self.w.do(iid, "community_rate", {"community_score": community})
-        self.cases[iid]["ratings"].append((dept, 0 if refused else score * 20, community * 20))
+        self.cases[iid]["ratings"].append((dept, score * 20, community * 20))
         self.cases[iid]["handled_depts"].add(dept)
 
     def handle(self, iid, depts, modes):
