@@ -144,3 +144,19 @@ def test_coverage_per_member_and_per_grid_is_a_region_scoped_report(grid: Engine
     assert csv.splitlines()[0] == "走访轮次开始,网格,网格员人数,应走访,已走访,发现问题,立案,走访覆盖率"
     assert "翠苑一网格" in csv and "12.5%" in csv
 
+
+
+def test_the_schedule_has_no_stop_task_and_stops_on_the_communitys_message(grid: Engine, clock: MovableClock) -> None:
+    schedule = start_round(grid, clock)
+    assert grid.instance(schedule.id, COMMUNITY).open_tasks == []  # no "办理即停止" to-do
+    rounds = len(grid.instances(SYSTEM, process_key="grid_visit").items)
+    assert rounds > 0
+    with pytest.raises(NotAllowed):  # the street reads the schedule, but stopping it is the community's action
+        grid.correlate("grid_visit_schedule_stop", STREET, {"stop_reason": "街道不同意"}, instance_id=schedule.id)
+    stopped = grid.correlate("grid_visit_schedule_stop", COMMUNITY, {"stop_reason": "网格调整，重新排程"},
+                             instance_id=schedule.id)
+    assert stopped.status == "completed" and stopped.variables["stop"] == {"stop_reason": "网格调整，重新排程"}
+    clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=CST))  # the next month: no round any more
+    assert grid.fire_due_timers() == 0
+    grid.run_due_jobs()
+    assert len(grid.instances(SYSTEM, process_key="grid_visit").items) == rounds

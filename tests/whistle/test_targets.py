@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gongzhi import Actor, InvalidInput, NotAllowed, SYSTEM, bpmn_package_path
+from gongzhi import Actor, InvalidInput, NotAllowed, NotFound, SYSTEM, bpmn_package_path
 from gongzhi.definitions.sources import SourceFile
 from gongzhi.plugins.whistle import Directory
 from gongzhi.plugins.whistle.targets import ALERT_PROCESS, check_targets, names_of_directory, open_breaches
@@ -200,8 +200,7 @@ def test_the_watch_checks_on_the_worker_every_hour(world):
     engine = world.engine
     watch = engine.start("whistle_target_watch", world.actors["district"], {"check_every": "每小时"},
                          region="990101")
-    [task] = watch.open_tasks
-    assert "每小时检查一次" in engine.task(task.id, world.actors["district"]).instructions
+    assert watch.open_tasks == []  # nothing to do: it runs until the district stops it
     world.advance(hours=1)
     engine.run_due_jobs()
     assert [n["text"] for n in alerts(world)] == ["3月份 生态环境分局 办结率 80%，低于目标 98%",
@@ -210,8 +209,14 @@ def test_the_watch_checks_on_the_worker_every_hour(world):
     engine.run_due_jobs()
     assert len(alerts(world)) == 2  # the next hour's check finds the same breaches open
     assert engine.incidents(SYSTEM) == []
-    engine.complete(task.id, world.actors["district"], {"stop_reason": "改为人工检查"})
-    assert engine.instance(watch.id, world.admin).status == "completed"
+    street = world.actors["street"]
+    with pytest.raises(NotFound):  # the district's watch: a street neither sees nor stops it
+        engine.correlate("whistle_target_watch_stop", street, {"stop_reason": "不想检查"}, instance_id=watch.id)
+    stopped = engine.correlate("whistle_target_watch_stop", world.actors["district"], {"stop_reason": "改为人工检查"},
+                               instance_id=watch.id)
+    assert stopped.status == "completed" and stopped.variables["stop"] == {"stop_reason": "改为人工检查"}
+    world.advance(hours=1)
+    assert engine.fire_due_timers() == 0  # the cycle timer went with it
 
 
 def test_a_breach_another_check_is_opening_is_not_opened_twice(world):
