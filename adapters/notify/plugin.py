@@ -81,7 +81,7 @@ class NotifyAdapter(AdapterPlugin):
 
     @property
     def process_keys(self) -> tuple[str, ...]:
-        return tuple(self.config.get("process_keys") or ("whistle_dispatch", "whistle_department"))
+        return tuple(self.config.get("process_keys") or ("whistle_dispatch", "whistle_department", "whistle_target_alert"))
 
     @property
     def operators(self) -> tuple[str, ...]:

@@ -342,6 +342,8 @@ class ReportInfoSchema(Out):
     description = fields.String(required=True)
     params = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                          metadata={"description": "报表接受的查询参数及说明"})
+    headings = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                           metadata={"description": "列名 → 中文表头（带单位，与导出相同）；前端据此显示表头"})
 
 
 class ReportListSchema(Out):

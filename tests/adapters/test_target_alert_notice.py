@@ -45,8 +45,7 @@ class FakeWeCom:
 def test_a_target_alert_goes_out_on_the_channel_its_kind_is_routed_to(whistle_engine, driver, local_server) -> None:
     wecom = FakeWeCom()
     server = local_server(wecom)
-    notify = NotifyAdapter({
-        "process_keys": ["whistle_dispatch", "whistle_department", "whistle_target_alert"],
+    notify = NotifyAdapter({  # no process_keys: the default includes the alert process
         "contacts": {"district": [{"id": "DC-01", "mobile": "139 0000 4001", "wecom": "duchashi"}]},
         "routes": [{"kinds": ["考核预警"], "groups": ["district"], "channels": ["wecom"]}],
         "default_channels": ["wecom"],

@@ -93,7 +93,8 @@ def evaluate(actor: Actor, decision_id: str, body: dict[str, Any], **_: Any) -> 
 @api.route("GET", "/reports", summary="插件提供的报表", tag="报表", response=ReportListSchema,
            links={"RunReport": link("get_report", "运行第一个报表", name="$response.body#/items/0/name")})
 def list_reports(**_: Any) -> dict[str, Any]:
-    return {"items": [{"name": r.name, "title": r.title, "description": r.description, "params": dict(r.params)}
+    return {"items": [{"name": r.name, "title": r.title, "description": r.description, "params": dict(r.params),
+                       "headings": {column: r.heading(column) for column in r.headings}}
                       for r in state().reports.values()]}
 
 

@@ -59,7 +59,7 @@ function rowsOf(data) {
   return data && typeof data === "object" ? [data] : [];
 }
 
-function chartSpec(rows) {
+function chartSpec(rows, title = heading) {
   if (!rows.length) return null;
   const keys = Object.keys(rows[0]);
   const label = keys.find((k) => k.endsWith("_name")) || keys.find((k) => typeof rows[0][k] === "string");
@@ -71,11 +71,11 @@ function chartSpec(rows) {
     aria: { enabled: true },
     animation: false,  // figures appear at once (and a screenshot shows the real bars)
     tooltip: { trigger: "axis" },
-    legend: { data: numbers.map(heading) },
+    legend: { data: numbers.map(title) },
     grid: { left: 48, right: 16, bottom: 64, containLabel: true },
     xAxis: { type: "category", data: rows.map((r) => String(r[label] ?? "")), axisLabel: { interval: 0, rotate: 30 } },
     yAxis: rates ? { type: "value", max: 100, axisLabel: { formatter: "{value}%" } } : { type: "value" },
-    series: numbers.map((k) => ({ name: heading(k), type: "bar",
+    series: numbers.map((k) => ({ name: title(k), type: "bar",
       data: rows.map((r) => (rates && typeof r[k] === "number" ? Math.round(r[k] * 1000) / 10 : r[k])) })),
   };
 }
@@ -108,12 +108,13 @@ export async function render(main, name, query) {
   const result = await get(`/reports/${encodeURIComponent(name)}`, params);
   const rows = rowsOf(result.data);
   const labels = { ...HEADINGS, ...Object.fromEntries(processes) };  // keys of nested figures: headings, process names
+  const title = (k) => info.headings[k] || heading(k);  // the report's own headings (as its exports), then the shared ones
   const columns = rows.length ? Object.keys(rows[0]).filter((k) => !["department", "street"].includes(k) || !rows[0][`${k}_name`])
-    .map((k) => ({ title: heading(k), cell: (r) => (isRate(k) && typeof r[k] === "number" ? percent(r[k]) : value(r[k], labels)) })) : [];
+    .map((k) => ({ title: title(k), cell: (r) => (isRate(k) && typeof r[k] === "number" ? percent(r[k]) : value(r[k], labels)) })) : [];
   const chartBox = h("div", { class: "chart", role: "img", "aria-label": `${info.title}图表` });
   clear(main, h("h1", {}, info.title), h("p", {}, info.description), form,
     h("h2", {}, "图表"), chartBox, h("h2", {}, "数据"), table(columns, rows, { empty: "这一期没有数据。" }));
-  const spec = chartSpec(rows);
+  const spec = chartSpec(rows, title);
   if (!spec) { chartBox.replaceWith(h("p", {}, "没有可以作图的数据。")); return; }
   const lib = await echarts();
   const chart = lib.init(chartBox, null, { renderer: "svg" });
