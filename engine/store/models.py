@@ -82,6 +82,7 @@ class Instance(Base):
         Index("ix_gz_instance_business_key", "business_key"),
         Index("ix_gz_instance_parent", "parent_id"),
         Index("ix_gz_instance_owner", "owner"),
+        Index("ix_gz_instance_created", "created_at", "id"),  # the instance list's order (newest first)
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     process_key: Mapped[str] = mapped_column(String(128))
