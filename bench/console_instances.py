@@ -16,6 +16,11 @@ the machine shared with six other engineers, load average 2–3.7): API first pa
 (by region and start date 76–157 ms); first load in Chromium median 733 ms in one run and 1 237 ms in
 another under heavier load, 293–354 ms in a probe on a quieter moment. The page's own cost is the
 API call plus loading the console's modules; the figure follows the machine's load.
+
+The index on gz_instance(created_at, id) (migration 0010), 3 December 2026, one seeded database of
+10 000 cases, two runs of 9 each way, the index dropped and re-created in between: API first page
+median 4.1–6.1 ms with it, 20.3–26.1 ms without; by region and start date 10.1–10.7 ms against
+31.5–41.2 ms.
 """
 
 from __future__ import annotations

@@ -6,9 +6,6 @@ documented) reached through wechatpy's own configurable endpoint.
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
-
 import pytest
 from gongzhi import SYSTEM
 from gongzhi.adapters.notify import NotifyAdapter
@@ -17,33 +14,16 @@ from gongzhi.plugins.whistle.targets import check_targets, names_of_directory
 
 pytest.importorskip("wechatpy")
 
+from .test_notify import FakeWeCom  # noqa: E402  (the WeCom server API as documented)
+
 INTAKE = {"channel": "政务门户", "category_l1": "生态环境", "category_l2": "餐饮油烟", "category_l3": "油烟直排",
           "case_type": "投诉", "description": "楼下餐馆油烟直排", "address": "翠苑路 1 号",
           "grid": "990101/001/001/01", "reporter_name": "张三", "reporter_mobile": "13800138000",
           "urgency": "一般", "emergency": "无"}
 
 
-class FakeWeCom:
-    """``gettoken`` and ``message/send`` of the WeCom server API."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-
-    def __call__(self, req: Any) -> tuple[int, Any]:
-        url = urlsplit(req.path)
-        query = dict(parse_qsl(url.query))
-        if url.path.endswith("/gettoken"):
-            if query.get("corpid") != "ww-corp" or query.get("corpsecret") != "wecom-secret":
-                return 200, {"errcode": 40013, "errmsg": "invalid corpid"}
-            return 200, {"errcode": 0, "errmsg": "ok", "access_token": "TOKEN-1", "expires_in": 7200}
-        if url.path.endswith("/message/send") and query.get("access_token") == "TOKEN-1":
-            self.messages.append(req.json())
-            return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": f"m{len(self.messages)}"}
-        return 200, {"errcode": 40014, "errmsg": "invalid access_token"}
-
-
 def test_a_target_alert_goes_out_on_the_channel_its_kind_is_routed_to(whistle_engine, driver, local_server) -> None:
-    wecom = FakeWeCom()
+    wecom = FakeWeCom(users=("duchashi",))
     server = local_server(wecom)
     notify = NotifyAdapter({  # no process_keys: the default includes the alert process
         "contacts": {"district": [{"id": "DC-01", "mobile": "139 0000 4001", "wecom": "duchashi"}]},

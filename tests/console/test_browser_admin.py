@@ -69,13 +69,19 @@ def test_call_activity_opens_the_called_process_with_its_open_task(page: Any, se
     page.locator('[data-element-id="department_work"]').wait_for()
 
 
-def test_a_started_child_case_is_a_click_away_and_the_audit_is_verified(page: Any, server: Server) -> None:
+def parent_and_child(server: Server) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """A case whose call activity has started its child case: (parent, child, the admin's token)."""
     deploy(server, "subcase")
     admin = server.token("admin")
     parent = server.call("POST", "/process-instances", admin,
                          {"process_key": "parent_case", "region": "990101", "variables": {"topic": "楼道堆物"}})
     child = wait_for(lambda: server.call("GET", f"/process-instances?parent_id={parent['id']}", admin)["items"],
                      "the call activity did not start its child case")[0]
+    return parent, child, admin
+
+
+def test_a_started_child_case_is_a_click_away_and_the_audit_is_verified(page: Any, server: Server) -> None:
+    parent, child, admin = parent_and_child(server)
     sign_in(page, server, "admin")
     page.goto(f"{server.base}/console/#/instances/{parent['id']}")
     link = page.locator(".gz-link", has_text="打开子案件")

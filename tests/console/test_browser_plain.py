@@ -10,7 +10,7 @@ from typing import Any
 
 from .conftest import Server, snapshot
 from .test_browser import FIXTURES, sign_in, whistled
-from .test_browser_admin import deploy, wait_for
+from .test_browser_admin import parent_and_child
 
 # What a person must never read: ISO times or durations, raw booleans or "None", directory codes
 # (the department "huanjing", the group "dept_huanjing", region paths) and snake_case field names.
@@ -48,12 +48,7 @@ def test_instance_and_task_pages_show_names_not_codes(page: Any, server: Server)
 
 
 def test_a_child_case_links_back_to_its_parent(page: Any, server: Server) -> None:
-    deploy(server, "subcase")
-    admin = server.token("admin")
-    parent = server.call("POST", "/process-instances", admin,
-                         {"process_key": "parent_case", "region": "990101", "variables": {"topic": "楼道堆物"}})
-    child = wait_for(lambda: server.call("GET", f"/process-instances?parent_id={parent['id']}", admin)["items"],
-                     "the call activity did not start its child case")[0]
+    parent, child, _ = parent_and_child(server)
     sign_in(page, server, "admin")
     page.goto(f"{server.base}/console/#/instances/{child['id']}")
     link = page.get_by_role("link", name="打开发起本案件的上级案件")
