@@ -47,6 +47,12 @@ class GridPlugin:
         return [*reports(), *whistle_reports()]
 
     @hookimpl
+    def gongzhi_register_demos(self) -> list[Any]:
+        from .demo import demos
+
+        return demos()
+
+    @hookimpl
     def gongzhi_register_form_formats(self) -> list[FormFormat]:
         # The start forms accept only what the processes can use: a form that validates is never
         # refused by the service task after it (an unknown grid, a community without micro-grids).

@@ -56,12 +56,12 @@ def whistle_place(grids: GridDirectory, grid: Any, member: Any, lon: Any = None,
         raise _bad("member", f"网格员 {person.id} 不在“{unit.name}”任职，不能为该网格吹哨")
     place = {"grid": unit.path, "grid_name": unit.name, "community": unit.parent,
              "community_name": grids.units[unit.parent].name, "member": person.id,
-             "member_group": member_group(person.id), "lon": None, "lat": None, "located": None}
+             "member_group": member_group(person.id), "lon": None, "lat": None, "located": None, "located_by": None}
     if lon is not None or lat is not None:
         found = grids.locate_point(lon, lat)
         if not any(g.path == unit.path for g in found.grids):
             raise _bad("lon", f"坐标不在“{unit.name}”内（{found.method_name}：{grids.units[found.region].name}）")
-        place.update(lon=float(lon), lat=float(lat), located=found.region)
+        place.update(lon=float(lon), lat=float(lat), located=found.region, located_by=found.method_name)
     return place
 
 def check_level(proposed: Any, level: Any, reason: Any) -> dict[str, Any]:
