@@ -92,6 +92,8 @@ def joint_team(grids: GridDirectory, grid: Any, member: Any, roles: Any) -> dict
         if person is None:
             missing.append(name)
             continue
+        if any(m["member"] == person.id for m in members):  # one person holding two roles handles once
+            continue
         members.append({"member": person.id, "member_group": member_group(person.id), "role_name": name})
     if not any(m["role_name"] != MEMBER_ROLE for m in members):
         raise _bad("grid", f"“{unit.name}”没有网格警务、网格法律或网格卫生人员，无法四员联动")

@@ -23,8 +23,8 @@ QUARREL = {"grid": GRID, "member": "G0002", "subject": "楼上楼下噪音纠纷
            "reporter_mobile": "13800138001", "lon": 120.125, "lat": 30.22}
 
 
-def person(member: str) -> Actor:
-    return Actor.of(member, f"网格人员{member}", [f"grid_member_{member}", "grid"], GRID)
+def person(member: str, region: str = GRID) -> Actor:
+    return Actor.of(member, f"网格人员{member}", [f"grid_member_{member}", "grid"], region)
 
 
 MEMBER = person("G0002")
@@ -218,3 +218,21 @@ def test_the_residents_data_is_masked_and_another_street_sees_nothing(grid: Engi
     assert "120.125" not in shown
     assert report(grid, OTHER_STREET) == []
     assert report(grid)[0]["pending"] == 1  # proposed, not yet confirmed
+
+
+def test_a_grid_lacking_some_of_the_four_joins_those_it_has_and_one_with_none_is_refused(grid: Engine) -> None:
+    # 翠苑二网格 has 网格警务 (卫东) but no 网格法律 or 网格卫生.
+    case = grid.start("grid_whistle", person("G0003", "990101/001/001/02"), {**QUARREL, "grid": "990101/001/001/02", "member": "G0003",
+                                                       "lon": 120.135, "lat": 30.22}, region="990101/001/001/02")
+    confirm(grid)
+    team = variables(grid, case)["team"]
+    assert [m["role_name"] for m in team["members"]] == ["网格员", "网格警务"] and team["missing"] == ["网格法律", "网格卫生"]
+    # 湖畔一网格 has none of them: confirming 四员联动 is refused, the confirmation stays open.
+    lakeside = Actor.of("c-2", "湖畔社区工作人员", ["community"], "990101/001/002")
+    away = {k: v for k, v in QUARREL.items() if k not in ("lon", "lat")}
+    other = grid.start("grid_whistle", person("G0012", "990101/001/002/01"),
+                       {**away, "grid": "990101/001/002/01", "member": "G0012"}, region="990101/001/002/01")
+    [open_task] = [t for t in grid.tasks(lakeside).items if t.instance_id == other.id]
+    with pytest.raises(ServiceTaskError, match="没有网格警务、网格法律或网格卫生人员"):
+        grid.complete(open_task.id, lakeside, {"level": "四员联动", "reason": "同意建议"})
+    assert [t.id for t in grid.tasks(lakeside).items if t.instance_id == other.id] == [open_task.id]
