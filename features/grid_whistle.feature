@@ -78,7 +78,10 @@
       | 理由     | 涉及违章搭建，须执法部门处理 |
     那么 变量 level_decision.changed 为 是
     并且 变量 level_decision.proposed 为 四员联动
-    并且 当前环节是 "社区验收"
+    并且 没有待办环节
+    当 过去了 1 个工作日
+    那么 变量 street_progress.outcome 为 街道办理中
+    并且 没有待办环节
     当 切换到由当前案件发起的 "吹哨报到" 案件
     那么 变量 channel 为 网格员上报
     并且 变量 category_l2 为 网格吹哨

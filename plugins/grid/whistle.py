@@ -6,20 +6,22 @@
   level needs a reason;
 - ``grid.joint_team``: the 四员 of the grid by the directory's roles (the whistling member is the 网格员);
 - ``grid.whistle_up`` (asynchronous): the community whistles to the street — a ``whistle_dispatch`` case,
-  intake prefilled, so the street whistles departments (部门报到).
+  intake prefilled, so the street whistles departments (部门报到);
+- ``grid.street_progress``: whether that case has ended (closed or cancelled) and how, read-only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from gongzhi import InvalidInput, ServiceCall, ServiceTask
+from gongzhi import SYSTEM, InvalidInput, ServiceCall, ServiceTask
 from gongzhi.grid import GridDirectory, Member
 from gongzhi.grid import of as grid_of
 
 from .services import _start, member_group
 
-__all__ = ["LEVELS", "JOINT_ROLES", "check_member", "whistle_place", "check_level", "joint_team", "street_intake", "whistle_service_tasks"]
+__all__ = ["LEVELS", "JOINT_ROLES", "check_member", "whistle_place", "check_level", "joint_team", "street_intake",
+           "street_outcome", "whistle_service_tasks"]
 
 LEVELS = ("网格自办", "四员联动", "社区吹哨")  # the outputValues of grid_whistle_routing (a test keeps them equal)
 MEMBER_ROLE = "网格员"  # in the DMN's role list: the member who whistled
@@ -114,6 +116,16 @@ def street_intake(grids: GridDirectory, p: dict[str, Any]) -> dict[str, Any]:
             "reporter_mobile": p["reporter_mobile"] if resident else "".join(ch for ch in person.phone if ch.isdigit()),
             "urgency": p.get("urgency") or "一般", "emergency": "无"}
 
+def street_outcome(status: str, record: dict[str, Any] | None) -> dict[str, Any]:
+    """What the community reads of the street's case: ended or not, and its result in words."""
+    if status == "cancelled":
+        return {"closed": True, "outcome": "街道案件已撤销"}
+    if status != "completed":
+        return {"closed": False, "outcome": "街道办理中"}
+    resolved = (record or {}).get("resolved")
+    return {"closed": True, "outcome": f"街道已办结（{resolved}）" if resolved else "街道已办结"}
+
+
 def whistle_service_tasks() -> list[ServiceTask]:
     def grids(call: ServiceCall) -> GridDirectory:
         return grid_of(call.engine)
@@ -134,9 +146,14 @@ def whistle_service_tasks() -> list[ServiceTask]:
         form = street_intake(grids(call), dict(call.params))
         return {"case_id": _start(call, "whistle_dispatch", f"{call.instance_id}:{call.task_id}", form, form["grid"])}
 
+    def progress(call: ServiceCall) -> dict[str, Any]:
+        case = call.engine.instance(str(call.params.get("case_id")), SYSTEM)
+        return street_outcome(case.status, case.variables.get("case_record"))
+
     return [
         ServiceTask("grid.whistle_check", place, "核对吹哨的网格、网格员和位置"),
         ServiceTask("grid.whistle_level", level, "核对社区确认的处置层级"),
         ServiceTask("grid.joint_team", team, "按角色组成四员联动小组"),
         ServiceTask("grid.whistle_up", whistle_up, "社区向街道吹哨，发起吹哨报到案件"),
+        ServiceTask("grid.street_progress", progress, "查看街道吹哨报到案件的办理进度"),
     ]

@@ -17,6 +17,7 @@ GRID = "990101/001/001/01"  # 翠苑一网格: 周建国 专职网格员, 卫东
 COMMUNITY = Actor.of("c-1", "翠苑社区工作人员", ["community"], "990101/001/001")
 STREET = Actor.of("s-1", "东湖街道", ["street"], "990101/001")
 OTHER_STREET = Actor.of("s-2", "西山街道", ["street"], "990101/002")
+ADMIN = Actor.of("admin", "管理员", ["admin"])
 START = datetime(2026, 11, 2, 9, 0, tzinfo=CST)  # a Monday
 QUARREL = {"grid": GRID, "member": "G0002", "subject": "楼上楼下噪音纠纷", "description": "3 栋两户因夜间噪音多次争吵，险些动手",
            "category": "邻里纠纷", "urgency": "一般", "address": "翠苑路12号3栋", "reporter_name": "李秀英",
@@ -71,6 +72,14 @@ def variables(engine: Engine, case: Any, actor: Actor = COMMUNITY) -> dict[str, 
 def report(engine: Engine, actor: Actor = STREET, **params: Any) -> list[dict[str, Any]]:
     found = next(r for rs in engine.pm.hook.gongzhi_register_reports() for r in rs if r.name == "grid-whistles")
     return found.run(engine, actor, **params)
+
+
+def street_ends(engine: Engine, case: Any, clock: MovableClock) -> None:
+    """The street's whistle_dispatch case is withdrawn; the grid whistle sees it at its next daily look."""
+    street = variables(engine, case)["street_case"]["case_id"]
+    engine.cancel(street, ADMIN, "居民撤回")
+    clock.advance(timedelta(days=1))
+    engine.fire_due_timers()
 
 
 def work(engine: Engine, member: str, minutes: int = 5) -> None:
@@ -147,7 +156,7 @@ def test_a_late_member_is_reminded_then_marked_overdue(grid: Engine, clock: Mova
     assert (row["signed_on_time"], row["sign_rate"]) == (3, 0.75)
 
 
-def test_the_community_changes_the_level_with_a_reason_and_whistles_to_the_street(grid: Engine) -> None:
+def test_the_community_changes_the_level_with_a_reason_and_whistles_to_the_street(grid: Engine, clock: MovableClock) -> None:
     case = whistle(grid)
     with pytest.raises(FormValidationError) as missing:
         grid.complete(task(grid, COMMUNITY, "confirm_level").id, COMMUNITY, {"level": "社区吹哨"})
@@ -167,12 +176,28 @@ def test_the_community_changes_the_level_with_a_reason_and_whistles_to_the_stree
     assert "须执法部门处理" in intake["description"]
     trail = [e for e in grid.history(case.id, COMMUNITY) if e["action"] == "complete"]
     assert trail[0]["data"]["reason"] == "涉及违章搭建，须执法部门处理"  # the audit trail keeps the reason
-    grid.complete(task(grid, COMMUNITY, "accept").id, COMMUNITY, {"accepted": True, "opinion": "街道已派单"})
+    # While the street handles it, the grid whistle waits and looks again each working day.
+    clock.advance(timedelta(days=1))
+    assert grid.fire_due_timers() == 1
+    assert [t for t in grid.tasks(COMMUNITY).items if t.instance_id == case.id] == []
+    assert variables(grid, case)["street_progress"] == {"closed": False, "outcome": "街道办理中"}
+    street_ends(grid, case, clock)
+    accept = task(grid, COMMUNITY, "accept")
+    assert "处置结果 街道案件已撤销" in grid.task(accept.id, COMMUNITY).instructions
+    grid.complete(accept.id, COMMUNITY, {"accepted": True, "opinion": "居民已撤回"})
     [row] = report(grid)
     assert (row["street"], row["joint"], row["closed"]) == (1, 0, 1)
 
 
-def test_grid_self_handling_and_a_rejected_result_reopens_the_level(grid: Engine) -> None:
+def test_the_street_outcome_is_told_in_words() -> None:
+    from gongzhi.plugins.grid.whistle import street_outcome
+
+    assert street_outcome("completed", {"resolved": "已解决"}) == {"closed": True, "outcome": "街道已办结（已解决）"}
+    assert street_outcome("completed", None)["outcome"] == "街道已办结"
+    assert street_outcome("running", None) == {"closed": False, "outcome": "街道办理中"}
+
+
+def test_grid_self_handling_and_a_rejected_result_reopens_the_level(grid: Engine, clock: MovableClock) -> None:
     case = whistle(grid, category="公共设施", subject="路灯不亮", description="翠苑路口两盏路灯不亮")
     confirm(grid)
     handle = task(grid, MEMBER, "self_handle")
@@ -180,6 +205,7 @@ def test_grid_self_handling_and_a_rejected_result_reopens_the_level(grid: Engine
     grid.complete(handle.id, MEMBER, {"measures": "报修", "outcome": "未解决"})
     grid.complete(task(grid, COMMUNITY, "accept").id, COMMUNITY, {"accepted": False, "opinion": "仍未修好"})
     confirm(grid, "社区吹哨", "网格无法修复，报街道")
+    street_ends(grid, case, clock)
     grid.complete(task(grid, COMMUNITY, "accept").id, COMMUNITY, {"accepted": True, "opinion": "已转街道"})
     v = variables(grid, case)
     assert [d["level"] for d in v["level_history"]] == ["网格自办", "社区吹哨"] and v["whistle_round"] == 2
