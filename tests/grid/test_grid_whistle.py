@@ -262,3 +262,12 @@ def test_a_grid_lacking_some_of_the_four_joins_those_it_has_and_one_with_none_is
     with pytest.raises(ServiceTaskError, match="没有网格警务、网格法律或网格卫生人员"):
         grid.complete(open_task.id, lakeside, {"level": "四员联动", "reason": "同意建议"})
     assert [t.id for t in grid.tasks(lakeside).items if t.instance_id == other.id] == [open_task.id]
+
+
+def test_an_urgent_whistle_gets_the_shorter_limits_in_working_time(grid: Engine, clock: MovableClock) -> None:
+    clock.set(datetime(2026, 11, 6, 17, 15, tzinfo=CST))  # a Friday, a quarter before the office closes
+    whistle(grid, urgency="紧急")
+    confirm(grid)
+    sign = task(grid, MEMBER, "sign")
+    # Half a working hour: 15 minutes on Friday, 15 on Monday morning (office hours 08:30–12:00, 13:30–17:30).
+    assert sign.due_at.astimezone(CST) == datetime(2026, 11, 9, 8, 45, tzinfo=CST)
