@@ -244,6 +244,12 @@ def test_the_residents_data_is_masked_and_another_street_sees_nothing(grid: Engi
     assert "120.125" not in shown
     assert report(grid, OTHER_STREET) == []
     assert report(grid)[0]["pending"] == 1  # proposed, not yet confirmed
+    level = grid.task(task(grid, COMMUNITY, "confirm_level").id, COMMUNITY)
+    assert "李秀英" not in str(level.data) and "13800138001" not in str(level.data)
+    confirm(grid)
+    # The 四员 holding a sign-in task see whom to call; the community's confirmation never showed it.
+    sign = grid.task(task(grid, person("G0008"), "sign").id, person("G0008"))
+    assert sign.data["reporter_name"] == "李秀英" and sign.data["reporter_mobile"] == "13800138001"
 
 
 def test_a_grid_lacking_some_of_the_four_joins_those_it_has_and_one_with_none_is_refused(grid: Engine) -> None:
