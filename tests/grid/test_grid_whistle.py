@@ -254,8 +254,9 @@ def test_the_residents_data_is_masked_and_another_street_sees_nothing(grid: Engi
 
 def test_a_grid_lacking_some_of_the_four_joins_those_it_has_and_one_with_none_is_refused(grid: Engine) -> None:
     # 翠苑二网格 has 网格警务 (卫东) but no 网格法律 or 网格卫生.
-    case = grid.start("grid_whistle", person("G0003", "990101/001/001/02"), {**QUARREL, "grid": "990101/001/001/02", "member": "G0003",
-                                                       "lon": 120.135, "lat": 30.22}, region="990101/001/001/02")
+    second = "990101/001/001/02"
+    case = grid.start("grid_whistle", person("G0003", second),
+                      {**QUARREL, "grid": second, "member": "G0003", "lon": 120.135, "lat": 30.22}, region=second)
     confirm(grid)
     team = variables(grid, case)["team"]
     assert [m["role_name"] for m in team["members"]] == ["网格员", "网格警务"] and team["missing"] == ["网格法律", "网格卫生"]
