@@ -144,3 +144,27 @@ def test_demo_tells_the_red_black_list_story(out: str) -> None:
     assert "红榜 | 2 | 翠苑一区 | 青禾物业服务有限公司 | 94.8 | A | 5 |" in second
     assert "黑榜 | 1 | 翠苑二区 | 安居物业管理有限公司 | 59 | D | 1 | 综合得分低于黑榜线（70 分） | 清退 | 否" in second
     assert "山前雅苑" not in second and second.count("黑榜 |") == 1
+
+
+GRID = "══ 网格吹哨"
+WAITING = "══ 吹哨报到：两件新反映"
+
+
+def test_demo_tells_the_grid_whistle_story(out: str) -> None:
+    assert out.index(PROPERTY) < out.index(GRID) < out.index(WAITING)
+    out = section(out, GRID, WAITING)
+    in_order(
+        out,
+        "网格员周建国 发起「网格吹哨」",
+        "规则判定「建议处置层级」：依据「治安消防、法律诉讼、邻里纠纷：四员联动", "建议处置层级：四员联动",
+        "规则判定「确定办理时限」", "签收时限（工作小时）：1",
+        "翠苑社区主任 完成「社区确认吹哨层级」（处置层级：四员联动；理由：堵塞消防通道",
+        "网格员周建国 完成「签收」", "网格警务卫东 完成「签收」", "网格法律蒋文静 完成「签收」", "网格卫生沈玉梅 完成「签收」",
+        "网格警务卫东 完成「到场报到」", "网格卫生沈玉梅 完成「处置反馈」（处置措施：劝导三户居民当场清理",
+        "翠苑社区主任 完成「社区验收」（验收通过：是", "翠苑社区主任 办结",
+    )
+    # The resident's point was located by coordinates; the grid member's name is masked in the figures.
+    assert "微信 | 按坐标定位到网格 | 翠苑一网格 | 翠苑社区 | 网格员周**" in out
+    assert "网格 | 吹哨数 | 四员联动 | 联动成员人次 | 按时签收率 | 按时到场率 | 已办结" in out
+    assert "翠苑一网格 | 1 | 1 | 4 | 100% | 100% | 1" in out
+    assert "王秀英" not in out and "13800138000" not in out and "120.125" not in out  # the resident's data stays out

@@ -12,6 +12,8 @@ from gongzhi.humanize import register_names
 from .register import Register
 from .reports import reports
 from .services import check_grid, check_mobilisable, service_tasks
+from .whistle import check_member, whistle_service_tasks
+from .whistle_reports import whistle_reports
 
 __all__ = ["GridPlugin", "plugin"]
 
@@ -38,11 +40,17 @@ class GridPlugin:
 
     @hookimpl
     def gongzhi_register_service_tasks(self) -> list[ServiceTask]:
-        return service_tasks(lambda: self.register, self.notifier)
+        return [*service_tasks(lambda: self.register, self.notifier), *whistle_service_tasks()]
 
     @hookimpl
     def gongzhi_register_reports(self) -> list[Report]:
-        return reports()
+        return [*reports(), *whistle_reports()]
+
+    @hookimpl
+    def gongzhi_register_demos(self) -> list[Any]:
+        from .demo import demos
+
+        return demos()
 
     @hookimpl
     def gongzhi_register_form_formats(self) -> list[FormFormat]:
@@ -51,7 +59,9 @@ class GridPlugin:
         return [FormFormat("grid-code", lambda text: check_grid(grid_of(self._engine), text),
                            "网格目录中的网格（区域路径）", "990101/001/001/01"),
                 FormFormat("grid-community", lambda text: check_mobilisable(grid_of(self._engine), text),
-                           "网格目录中划分了微网格的社区（区域路径）", "990101/001/001")]
+                           "网格目录中划分了微网格的社区（区域路径）", "990101/001/001"),
+                FormFormat("grid-member", lambda text: check_member(grid_of(self._engine), text),
+                           "网格目录中的人员编号", "G0002")]
 
     @hookimpl
     def gongzhi_engine_ready(self, engine: Any) -> None:
