@@ -129,3 +129,58 @@ def test_narrowing_refuses_a_region_outside_the_case(engine: Engine) -> None:
         with pytest.raises(Exception) as refused:
             call(bad)
         assert "不在案件当前区域" in str(refused.value)
+
+
+# --- over HTTP: an Open311 request at the lakeside, the street's task through the generic routes --------------
+
+API_KEY = "test-key"
+
+
+@pytest.fixture
+def open311(make_engine: Callable[..., Engine], clock: MovableClock) -> tuple[Engine, FlaskClient]:
+    from gongzhi.adapters.open311 import Open311Adapter
+    from gongzhi.api import create_app
+    from gongzhi.plugins.whistle import Outbox, WhistlePlugin
+
+    clock.set(datetime(2025, 3, 3, 9, 0, tzinfo=CST))
+    adapter = Open311Adapter({"jurisdiction_id": "qinghe.example.cn", "api_keys": {API_KEY: "城市服务 App"},
+                              "default_grid": "990101/001/001/01"})
+    made = make_engine(plugins=[WhistlePlugin(notifier=Outbox()), adapter],
+                       disable_plugins=["whistle", "open311", "hotline12345", "wechat", "webhook"])
+    made.deploy([bpmn_package_path() / "whistle"])
+    return made, create_app(engine=made, setup=False).test_client()
+
+
+def report(client: FlaskClient, lon: float, lat: float) -> Any:
+    return client.post("/adapters/open311/requests.json", data={
+        "api_key": API_KEY, "jurisdiction_id": "qinghe.example.cn", "service_code": "HJ-YY",
+        "lat": str(lat), "long": str(lon), "phone": "13800138000", "description": "湖边餐馆油烟直排，影响散步居民"})
+
+
+def test_an_open311_point_in_no_grid_starts_in_the_street_not_the_default_grid(
+        open311: tuple[Engine, FlaskClient], auth: Callable[..., dict[str, str]]) -> None:
+    engine, client = open311
+    posted = report(client, *LAKE)
+    assert posted.status_code == 201, posted.data
+    case = engine.instance(posted.get_json()[0]["service_request_id"], ADMIN)
+    assert (case.region, case.variables["grid"], case.variables["located"]["method"]) == ("990101/001", "990101/001", "street")
+    [task] = client.get(f"{API}/tasks", headers=auth(STREET)).get_json()["items"]
+    assert task["element_id"] == "assign_grid" and task["name"] == "指定网格"
+    detail = client.get(f"{API}/tasks/{task['id']}", headers=auth(STREET)).get_json()
+    assert HUPAN_GRID in [c["const"] for c in detail["form"]["properties"]["grid"]["oneOf"]]
+
+    wrong = client.post(f"{API}/tasks/{task['id']}/complete", json={"data": {"grid": FENGLIN_GRID}}, headers=auth(STREET))
+    assert wrong.status_code == 422 and wrong.mimetype == "application/problem+json"
+    assert [e["field"] for e in wrong.get_json()["errors"]][:1] == ["grid"]
+    assert engine.instance(case.id, ADMIN).region == "990101/001"
+
+    done = client.post(f"{API}/tasks/{task['id']}/complete", json={"data": {"grid": HUPAN_GRID}}, headers=auth(STREET))
+    assert done.status_code == 200, done.get_json()
+    assert engine.instance(case.id, ADMIN).region == HUPAN_GRID
+    community = client.get(f"{API}/process-instances", headers=auth(HUPAN_COMMUNITY)).get_json()["items"]
+    assert [c["id"] for c in community] == [case.id]
+    # A point in a grid still goes straight to it; the street has nothing to assign.
+    inside = report(client, 120.121, 30.2185)
+    assert engine.instance(inside.get_json()[0]["service_request_id"], ADMIN).region == "990101/001/001/01"
+    assert not [t for t in client.get(f"{API}/tasks", headers=auth(STREET)).get_json()["items"]
+                if t["element_id"] == "assign_grid"]
