@@ -34,7 +34,7 @@ STEP_MODULES = tuple(sorted(p.stem for p in (HERE / "steps").glob("*.py") if p.s
 # Monday 2025-03-03 09:00 China time: a plain working week ahead.
 START = datetime(2025, 3, 3, 1, 0, tzinfo=timezone.utc)
 # The bundled flows the specs run. Open311 (adapters/open311) joins when it lands.
-FLOWS = ("whistle", "consultation", "micro_wish", "property", "party")
+FLOWS = ("whistle", "consultation", "micro_wish", "property", "party", "grid")
 
 
 def load_steps() -> Any:
