@@ -12,9 +12,12 @@ from typing import Any, Callable
 import pytest
 from flask.testing import FlaskClient
 
-from gongzhi import Actor, Engine, FormValidationError, MovableClock, ServiceTaskError, bpmn_package_path
+from gongzhi import Actor, Engine, FormValidationError, InvalidInput, MovableClock, bpmn_package_path
 from gongzhi.calendar import CST
+from gongzhi.errors import UnknownTask
 from gongzhi.grid import locate
+
+from .conftest import at
 
 API = "/api/v1"
 LAKE = (120.125, 30.2135)  # 东湖街道, in no grid
@@ -98,7 +101,7 @@ def test_a_grid_of_another_street_or_an_unknown_code_is_a_field_error_and_nothin
         assert {e["field"] for e in refused.value.errors} == {"grid"}, bad
     assert engine.instance(case.id, ADMIN).region == "990101/001"
     assert open_task(engine, case.id, "assign_grid").id == task.id
-    with pytest.raises(Exception):  # another street's staff cannot even see the task
+    with pytest.raises(UnknownTask):  # another street's staff cannot even see the task
         engine.complete(task.id, OTHER_STREET, {"grid": FENGLIN_GRID})
 
 
@@ -126,7 +129,7 @@ def test_narrowing_refuses_a_region_outside_the_case(engine: Engine) -> None:
 
     assert call(HUPAN_GRID) == {"from": "990101/001", "to": HUPAN_GRID}
     for bad in (FENGLIN_GRID, "990101/001", "990101", ""):
-        with pytest.raises(Exception) as refused:
+        with pytest.raises(InvalidInput) as refused:
             call(bad)
         assert "不在案件当前区域" in str(refused.value)
 
@@ -184,3 +187,27 @@ def test_an_open311_point_in_no_grid_starts_in_the_street_not_the_default_grid(
     assert engine.instance(inside.get_json()[0]["service_request_id"], ADMIN).region == "990101/001/001/01"
     assert not [t for t in client.get(f"{API}/tasks", headers=auth(STREET)).get_json()["items"]
                 if t["element_id"] == "assign_grid"]
+
+
+# --- what intake makes of a location (adapters.inbound.grid_of), on the small test map ------------------------
+
+
+def test_intake_sends_a_point_in_no_grid_to_its_street_and_keeps_default_grid_for_the_district(district: Any) -> None:
+    from gongzhi.adapters.inbound import Refused, grid_of
+    from gongzhi.grid import GridDirectory
+
+
+
+    grids = GridDirectory.load(district.write())
+    assert grid_of(grids, *at(0.001, 0.006), None)[0] == "990199/01/001/01"
+    assert grid_of(grids, *at(0.001, 0.001), None)[0] == "990199/01/001/01"  # a micro-grid's case is its grid's
+    street, located = grid_of(grids, *at(0.007, 0.009), None)  # the strip above 桃园二网格: no grid
+    assert (street, located["method"], located["region"]) == ("990199/01", "street", "990199/01")
+    nowhere, located = grid_of(grids, *at(0.015, 0.011), None)  # the band above both streets, no default street
+    assert (nowhere, located["method"]) == (None, "district")  # the adapter's default_grid, the last resort
+    district.tree["grid"]["default_street"] = "990199/02"
+    street, located = grid_of(GridDirectory.load(district.write()), *at(0.015, 0.011), None)
+    assert (street, located["method"]) == ("990199/02", "default_street")
+    with pytest.raises(Refused) as outside:
+        grid_of(grids, 121.0, 31.0, None)
+    assert outside.value.status == 400
