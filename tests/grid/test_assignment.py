@@ -166,7 +166,8 @@ def test_an_open311_point_in_no_grid_starts_in_the_street_not_the_default_grid(
     posted = report(client, *LAKE)
     assert posted.status_code == 201, posted.data
     case = engine.instance(posted.get_json()[0]["service_request_id"], ADMIN)
-    assert (case.region, case.variables["grid"], case.variables["located"]["method"]) == ("990101/001", "990101/001", "street")
+    located = case.variables["located"]
+    assert (case.region, case.variables["grid"], located["method"]) == ("990101/001", "990101/001", "street")
     [task] = client.get(f"{API}/tasks", headers=auth(STREET)).get_json()["items"]
     assert task["element_id"] == "assign_grid" and task["name"] == "指定网格"
     detail = client.get(f"{API}/tasks/{task['id']}", headers=auth(STREET)).get_json()

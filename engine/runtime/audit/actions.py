@@ -38,8 +38,8 @@ from typing import Any, Mapping
 from ...clock import utc
 
 __all__ = ["AuditRecord", "CommandRecord", "StartRecord", "CompleteRecord", "MessageRecord", "CancelRecord",
-           "ClaimRecord", "DecisionRecord", "ServiceCallRecord", "RegionNarrowedRecord", "EndRecord", "IncidentRetryRecord", "ErasureRecord",
-           "RECORD_TYPES", "parse_record"]
+           "ClaimRecord", "DecisionRecord", "ServiceCallRecord", "RegionNarrowedRecord", "EndRecord",
+           "IncidentRetryRecord", "ErasureRecord", "RECORD_TYPES", "parse_record"]
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
