@@ -66,6 +66,8 @@ def test_a_case_in_no_grid_waits_for_the_street_and_moves_to_the_grid_it_picks(e
     assert case.region == "990101/001"
     task = open_task(engine, case.id, "assign_grid")
     assert (task.candidate_groups, task.region) == (["street"], "990101/001")
+    # Due in grid_assignment_limits' 1 working day (本地默认值): Monday 09:00 → Tuesday 09:00.
+    assert task.due_at.astimezone(CST) == datetime(2025, 3, 4, 9, 0, tzinfo=CST)
     # The form offers the street's general grids, and only them (no dedicated overlay, no other street).
     served = engine.task(task.id, STREET).form["properties"]["grid"]["oneOf"]
     offered = {c["const"]: c["title"] for c in served}
