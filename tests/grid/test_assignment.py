@@ -214,3 +214,16 @@ def test_intake_sends_a_point_in_no_grid_to_its_street_and_keeps_default_grid_fo
     with pytest.raises(Refused) as outside:
         grid_of(grids, 121.0, 31.0, None)
     assert outside.value.status == 400
+
+
+def test_an_address_rule_naming_a_dedicated_grid_goes_to_its_street_with_the_overlay_kept(engine: Engine) -> None:
+    """12345 and WeChat locate by address: 翠苑商业街 is a dedicated overlay, so its street assigns the general grid."""
+    from gongzhi.adapters.inbound import grid_of
+    from gongzhi.runtime.form_lists import directory_choices
+
+    street, located = grid_of(engine, None, None, "翠苑商业街5号")
+    assert (street, located["method"], located["region"]) == ("990101/001", "address", "990101/001/001")
+    assert located["overlays"] == ["990101/001/001/03"]
+    assert grid_of(engine, None, None, "翠苑东路20号")[0] == "990101/001/001/02"
+    assert grid_of(engine, None, None, "幸福路 8 号") == (None, None)  # no rule: the adapter's default_grid
+    assert directory_choices(None, "grids", "990101/001") == []  # no directory: the form's own fallback
