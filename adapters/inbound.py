@@ -69,9 +69,11 @@ def grid_of(engine: Any, lon: float | None, lat: float | None, address: str | No
     """The grid a report lies in, from its coordinates (else its address), and where it was located.
 
     ``(None, None)`` when the directory cannot say (no grid data, an address no rule knows), so
-    the adapter falls back to its ``default_grid``; ``(None, location)`` when the point lies in the
-    district but in no grid (the location names the street to assign it). A point outside the
-    district is refused: no street there can take it.
+    the adapter falls back to its ``default_grid``. A point in the district but in no grid (or an
+    address rule naming a street or a community) gives the street's path: the case starts in the
+    street, whose 指定网格 task in ``whistle_dispatch`` moves it into one of its grids.
+    ``(None, location)`` only when no street holds it (the district): ``default_grid`` is the last
+    resort. A point outside the district is refused: no street there can take it.
     """
     from gongzhi.grid import AddressUnmatched, NoGridData, OutsideDistrict, locate
     from gongzhi.grid import of as grid_directory
@@ -84,8 +86,11 @@ def grid_of(engine: Any, lon: float | None, lat: float | None, address: str | No
         raise Refused(400, exc.message, kind="bad-request", errors=exc.context.get("errors")) from exc
     except (AddressUnmatched, NoGridData):
         return None, None
-    units = grid_directory(engine).units
-    unit = units.get(found.region)
+    grids = grid_directory(engine)
+    unit = grids.unit(found.region)
+    if unit is not None and unit.level in ("street", "community"):  # in no grid: its street assigns one
+        street = grids.ancestor(unit.path, "street")
+        return (street.path if street is not None else None), found.as_dict()
     while unit is not None and unit.level not in ("grid",):  # a micro-grid's case is its grid's
-        unit = units.get(unit.parent) if unit.parent else None
+        unit = grids.unit(unit.parent) if unit.parent else None
     return (unit.path if unit is not None else None), found.as_dict()

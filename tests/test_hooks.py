@@ -127,7 +127,8 @@ def test_describe_plugins_names_what_each_registers(make_engine: Callable[..., E
     assert "whistle.locate" in info["whistle"].registers["service_tasks"]
     assert "whistle-departments" in info["whistle"].registers["reports"]
     assert "gongzhi_directory" in info["whistle"].hooks
-    assert info["gongzhi.builtin_services"].registers["service_tasks"] == ["gongzhi.echo", "gongzhi.now"]
+    assert info["gongzhi.builtin_services"].registers["service_tasks"] == ["gongzhi.echo", "gongzhi.now",
+                                                                           "gongzhi.narrow_region"]
     assert info["whistle"].version  # the distribution's version
 
 

@@ -25,6 +25,7 @@ __all__ = ["Open311Adapter", "Service", "Open311Error", "load_services", "plugin
 
 SOURCE = "open311"
 GRID = re.compile(r"^[0-9]{6}(/[0-9]{3}){2}/[0-9]{2}$")
+STREET = re.compile(r"^[0-9]{6}/[0-9]{3}$")  # located in no grid: the street assigns one (whistle_dispatch 指定网格)
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 EXTERNAL_ID = re.compile(r"[\x21-\x7e]{1,100}")
 MAX_RESULTS = 1000
@@ -213,7 +214,7 @@ class Open311Adapter(AdapterPlugin):
         if not grid:  # where the coordinates (or the address) lie; the default grid is the last resort
             grid, where = grid_of(self.engine, long, lat, address)
         grid = grid or self.default_grid
-        if not grid or not GRID.match(str(grid)):
+        if not grid or not (GRID.match(str(grid)) or (where is not None and STREET.match(str(grid)))):
             raise Open311Error(400, "attribute[grid] is required (a grid code such as 990101/001/001/01)")
         mobile = _mobile(params.get("phone"))
         if mobile is None:

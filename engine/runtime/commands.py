@@ -319,6 +319,11 @@ class CommandRunner:
             conn.execute(_INSERT_DELTA, {"instance_id": row.id, "seq": prints.deltas, "body": delta})
         conn.execute(_INSERT_AUDIT, events)
         self._claim_messages(conn, row, moved, now)
+        if moved.log.narrowed_from is not None:  # gongzhi.narrow_region ran: the case and its open tasks move
+            row = replace(row, region=moved.log.region)
+            sync.narrow_rows(conn, row.id, row.region)
+            for task in case.tasks.values():
+                task.region = row.region
         changes = sync.write_rows(conn, self.script_engine, case.bundle, row, moved.before, after, actor, now)
         new_row = replace(row, status=status, updated_at=now, audit_seq=head_seq, audit_hash=head_hash,
                           lock_version=row.lock_version + 1)
@@ -379,6 +384,8 @@ class CommandRunner:
             add(actor, "decision", **decision)
         for call in moved.log.services:
             add(actor, "service_call", **call)
+        if moved.log.narrowed_from is not None:
+            add(actor, "region_narrowed", region_from=moved.log.narrowed_from, region_to=moved.log.region)
         for message, sender in moved.delivered:
             # The sender is the actor of this event: it is their message, whoever's command delivered it.
             add(sender, "message", message=message.name, message_id=message.message_id,

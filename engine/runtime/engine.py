@@ -541,7 +541,7 @@ class Engine:
 
     def _form_choices(self, spec: Mapping[str, Any], region: str, session: Session | None) -> list[tuple[Any, str]]:
         if spec.get("source") == "directory":
-            return directory_choices(self.directory, str(spec.get("list")))
+            return directory_choices(self.directory, str(spec.get("list")), region)
         if spec.get("source") == "decision" and isinstance(spec.get("decision"), str):
             try:
                 if session is not None:  # inside a command: its own session sees what it deployed

@@ -32,7 +32,7 @@ __all__ = ["OPTIONS_KEY", "SOURCES", "DIRECTORY_LISTS", "Choice", "fill_options"
 
 OPTIONS_KEY = "x-options"
 SOURCES = ("directory", "decision")
-DIRECTORY_LISTS = ("departments", "groups")
+DIRECTORY_LISTS = ("departments", "groups", "grids")
 Choice = tuple[Any, str]  # (value stored in the case, Chinese label)
 Resolve = Callable[[Mapping[str, Any]], list[Choice]]  # one source spec -> its choices
 
@@ -71,15 +71,36 @@ def fill_options(schema: Any, resolve: Resolve) -> Any:
     return rewrite(schema, OPTIONS_KEY, fill)
 
 
-def directory_choices(directory: Any, name: str) -> list[Choice]:
-    """Departments (code → name) or groups (code → name) of the organisation directory."""
+def directory_choices(directory: Any, name: str, region: str = "") -> list[Choice]:
+    """Departments (code → name) or groups (code → name) of the organisation directory, or the
+    general grids (region path → 社区 + 网格 name) inside ``region``, the case's (a street's grids)."""
     if directory is None:
         return []
     if name == "departments":
         return [(d.code, d.name) for d in directory.departments.values()]
     if name == "groups":
         return list(directory.groups.items())
+    if name == "grids":
+        return _grids_in(directory, region)
     return []
+
+
+def _grids_in(directory: Any, region: str) -> list[Choice]:
+    """General grids (not micro-grids, not dedicated overlays: a case's primary region) under ``region``."""
+    from ..grid import NoGridData, of as grid_of
+    from ..security.identity import region_contains
+
+    try:
+        grids = grid_of(directory)
+    except NoGridData:
+        return []
+    out = []
+    for unit in grids.of_level("grid"):
+        if unit.dedicated or not region or not region_contains(region, unit.path):
+            continue
+        community = grids.unit(unit.parent or "")
+        out.append((unit.path, f"{community.name} {unit.name}" if community else unit.name))
+    return out
 
 
 def _flat(value: Any) -> list[Any]:

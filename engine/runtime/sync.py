@@ -12,7 +12,7 @@ from typing import Any
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from SpiffWorkflow.util.task import TaskState
 
@@ -22,7 +22,7 @@ from ..definitions.model import ProcessBundle
 from ..errors import LimitExceeded, ScriptError
 from ..security.identity import Actor
 from ..limits import at_element, limits_of
-from ..store.models import Job, MessageSubscription, TaskCandidate, TaskRow
+from ..store.models import Instance, Job, MessageSubscription, TaskCandidate, TaskRow
 from ..spiff.timers import Where, due_time
 from ..spiff.snapshot import WaitState
 
@@ -30,7 +30,7 @@ __all__ = ["write_rows", "RowChanges"]
 
 # Plain Core on the tables: this runs in every command, and ORM-enabled statements would pay
 # for synchronising the session they never need.
-TASKS, CANDIDATES = TaskRow.__table__, TaskCandidate.__table__
+TASKS, CANDIDATES, INSTANCES = TaskRow.__table__, TaskCandidate.__table__, Instance.__table__
 JOBS, SUBSCRIPTIONS = Job.__table__, MessageSubscription.__table__
 
 _EMPTY = WaitState()
@@ -60,6 +60,16 @@ class RowChanges:
     opened: list[dict[str, Any]] = field(default_factory=list)  # new task rows
     closed: set[str] = field(default_factory=set)  # ids of tasks no longer open
     new_jobs: bool = False
+
+
+def narrow_rows(conn: Connection, instance_id: str, region: str) -> None:
+    """A case moved into a narrower region (``gongzhi.narrow_region``): its row and its open tasks follow,
+    so work lists and region scoping read the new region at once; finished tasks keep where they were done."""
+    conn.execute(update(INSTANCES).where(INSTANCES.c.id == instance_id).values(region=region))
+    open_ids = select(TASKS.c.id).where(TASKS.c.instance_id == instance_id, TASKS.c.status == TaskStatus.OPEN)
+    conn.execute(update(CANDIDATES).where(CANDIDATES.c.task_id.in_(open_ids)).values(region=region))
+    conn.execute(update(TASKS).where(TASKS.c.instance_id == instance_id, TASKS.c.status == TaskStatus.OPEN)
+                 .values(region=region))
 
 
 def write_rows(conn: Connection, engine: Any, bundle: ProcessBundle, row: Any, before: WaitState | None,

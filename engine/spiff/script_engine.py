@@ -32,6 +32,7 @@ __all__ = ["ScriptEngine", "CommandLog", "current_log"]
 class CommandLog:
     instance_id: str = ""
     region: str = ""  # the case's: decisions bound at run time resolve the version in force there
+    narrowed_from: str | None = None  # set by ``gongzhi.narrow_region``: the region the case leaves
     decisions: list[dict[str, Any]] = field(default_factory=list)
     services: list[dict[str, Any]] = field(default_factory=list)
 

@@ -385,7 +385,9 @@ def lookup(data: Any, path: str) -> Any:
 
 def problem_text(response: Any) -> str:
     body = response.get_json(silent=True) or {}
-    parts = [str(body.get(k)) for k in ("title", "detail") if body.get(k)]
+    if isinstance(body, list):  # an adapter's error list (Open311: [{"code", "description"}])
+        body = body[0] if body and isinstance(body[0], dict) else {}
+    parts = [str(body.get(k)) for k in ("title", "detail", "description") if body.get(k)]
     for error in body.get("errors") or []:
         parts.append(f"{error.get('field', '')}: {error.get('message', '')}")
     return "；".join(parts) or response.get_data(as_text=True)[:300]

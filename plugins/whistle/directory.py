@@ -144,6 +144,9 @@ class Directory:
     def locate(self, grid: str) -> dict[str, Any]:
         """Where a grid or micro-grid lies: street and community codes and names (``known`` False if not listed)."""
         unit = self.unit(grid or "")
+        if unit is not None and unit.level == "street":  # a point in no grid: the street assigns a grid
+            return {"known": False, "region": unit.path, "needs_assignment": True, "street": unit.path,
+                    "street_name": unit.name, "district_name": self.district.name}
         if unit is None or unit.level not in ("grid", "micro_grid"):
             return {"known": False, "region": grid}
         street, community = self.ancestor(unit.path, "street"), self.ancestor(unit.path, "community")

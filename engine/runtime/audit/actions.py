@@ -14,6 +14,8 @@ The runtime writes these actions on an instance's chain (see ``docs/audit.md``):
 ``claim``           a task claimed (``task_id``, ``element_id``)
 ``decision``        a DMN decision evaluated: ``decision_id``, version, inputs, matched rules, result
 ``service_call``    a service task called its operator: ``operator``, ``params``
+``region_narrowed`` the case moved into a region inside its own (``gongzhi.narrow_region``):
+                    ``region_from``, ``region_to``
 ``completed``       the case ended (after the command that ended it)
 ``cancelled``       the case was cancelled (after ``cancel``)
 ``incident_retry``  an admin retried a failed job: ``incident_id``
@@ -36,8 +38,8 @@ from typing import Any, Mapping
 from ...clock import utc
 
 __all__ = ["AuditRecord", "CommandRecord", "StartRecord", "CompleteRecord", "MessageRecord", "CancelRecord",
-           "ClaimRecord", "DecisionRecord", "ServiceCallRecord", "EndRecord", "IncidentRetryRecord", "ErasureRecord",
-           "RECORD_TYPES", "parse_record"]
+           "ClaimRecord", "DecisionRecord", "ServiceCallRecord", "RegionNarrowedRecord", "EndRecord",
+           "IncidentRetryRecord", "ErasureRecord", "RECORD_TYPES", "parse_record"]
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -120,6 +122,14 @@ class ServiceCallRecord(AuditRecord):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RegionNarrowedRecord(AuditRecord):
+    """The case moved into a narrower region: a street assigned it to one of its grids."""
+
+    region_from: str | None = None
+    region_to: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class EndRecord(AuditRecord):
     """The case ended: ``action`` is ``completed`` or ``cancelled``."""
 
@@ -144,6 +154,7 @@ RECORD_TYPES: Mapping[str, type[AuditRecord]] = {
     "start": StartRecord, "complete": CompleteRecord, "message": MessageRecord, "cancel": CancelRecord,
     "timer": CommandRecord, "service": CommandRecord, "deliver": CommandRecord, "claim": ClaimRecord,
     "decision": DecisionRecord, "service_call": ServiceCallRecord, "completed": EndRecord, "cancelled": EndRecord,
+    "region_narrowed": RegionNarrowedRecord,
     "incident_retry": IncidentRetryRecord, "erase_personal": ErasureRecord,
 }
 
