@@ -24,6 +24,7 @@ __all__ = ["DefinitionSet", "ProcessBundle", "TaskMeta"]
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 COMPLETED_BY_PROPERTY = "completedByVariable"  # on a user task: the variable the engine sets to its completer
+STARTED_BY_PROPERTY = "startedByVariable"  # on the start event: the variable the engine sets to who started the case
 VIEWER_PROPERTY = "viewerGroups"  # on the process: who may read its cases (default: its lanes' groups)
 SENDER_PROPERTY = "senderGroups"  # on a message catch event or receive task: who may send it
 ANYONE = "*"  # senderGroups="*": anyone who can see the case's region
@@ -62,6 +63,7 @@ class ProcessBundle:
     personal: personal.PersonalData = personal.PersonalData()
     viewer_groups: frozenset[str] = frozenset()  # declared, or the groups of the lanes
     message_senders: dict[str, tuple[str, ...]] | None = None  # catch element id -> groups allowed to send
+    started_by_variable: str | None = None  # set by the engine to who started the case: a start form cannot forge it
 
     @cached_property
     def content_hash(self) -> str:
@@ -211,6 +213,7 @@ class DefinitionSet:
         used_files = {processes[p][0] for p in process_ids}
         tasks: dict[tuple[str, str], TaskMeta] = {}
         start_form = None
+        started_by = None
         async_ids: dict[str, set[str]] = {}
         declared = personal.PersonalData()
         lanes: set[str] = set()
@@ -236,8 +239,9 @@ class DefinitionSet:
                     tasks[(pid, el.id)] = self._task_meta(el, form_file)
                 elif el.tag == "serviceTask" and el.properties.get("async", "").lower() == "true":
                     async_ids.setdefault(pid, set()).add(el.id)
-                elif el.tag == "startEvent" and pid == process_id and form_file:
-                    start_form = self.forms[form_file]
+                elif el.tag == "startEvent" and pid == process_id:
+                    start_form = self.forms[form_file] if form_file else start_form
+                    started_by = el.properties.get(STARTED_BY_PROPERTY) or started_by
                 elif el.tag == "businessRuleTask":
                     ref = el.node.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS) if el.node is not None else None
                     if ref is not None and (ref.text or "").strip() in self.decision_files:
@@ -254,6 +258,7 @@ class DefinitionSet:
             personal=declared,
             viewer_groups=frozenset(viewers or lanes),
             message_senders=senders,
+            started_by_variable=started_by,
         )
 
     def _task_meta(self, el: Element, form_file: str | None) -> TaskMeta:

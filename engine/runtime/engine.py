@@ -267,7 +267,10 @@ class Engine:
                           created_at=now, updated_at=now, parent_id=parent_id, reply_message=reply_message,
                           audit_seq=0, audit_hash=audit.GENESIS, lock_version=0)
             workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
-            workflow.get_tasks(state=TaskState.READY)[0].data.update(variables)
+            data = workflow.get_tasks(state=TaskState.READY)[0].data
+            data.update(variables)
+            if bundle.started_by_variable:  # after the form data, so the form cannot set it
+                data[bundle.started_by_variable] = {"id": actor.id, "name": actor.name or actor.id}
             return Case(row, bundle, workflow, {}, fresh=True)
 
         return self.runner.run(Command(Action.START, actor, load, lambda case: {"variables": variables}))

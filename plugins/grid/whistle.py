@@ -48,12 +48,16 @@ def check_member(grids: GridDirectory, text: str) -> str:
     return text
 
 
-def whistle_place(grids: GridDirectory, grid: Any, member: Any, lon: Any = None, lat: Any = None) -> dict[str, Any]:
-    """Where the whistle is blown and by whom; a member of another grid or a point outside it is refused."""
+def whistle_place(grids: GridDirectory, grid: Any, member: Any, lon: Any = None, lat: Any = None,
+                  started_by: Any = None) -> dict[str, Any]:
+    """Where the whistle is blown and by whom; a member of another grid, a point outside it, or a whistle
+    started by someone else than the member (``started_by``, set by the engine) is refused."""
     unit = _grid(grids, grid)
     person = grids.members.get(str(member or ""))
     if person is None:
         raise _bad("member", f"网格员 {member} 不在网格目录中")
+    if isinstance(started_by, dict) and started_by.get("id") != person.id:
+        raise _bad("member", "只能由网格员本人吹哨：吹哨网格员须是发起吹哨的登录账号本人")
     if not _serves(person, unit.path):
         raise _bad("member", f"网格员 {person.id} 不在“{unit.name}”任职，不能为该网格吹哨")
     place = {"grid": unit.path, "grid_name": unit.name, "community": unit.parent,
@@ -132,7 +136,7 @@ def whistle_service_tasks() -> list[ServiceTask]:
 
     def place(call: ServiceCall) -> dict[str, Any]:
         p = call.params
-        return whistle_place(grids(call), p.get("grid"), p.get("member"), p.get("lon"), p.get("lat"))
+        return whistle_place(grids(call), p.get("grid"), p.get("member"), p.get("lon"), p.get("lat"), p.get("started_by"))
 
     def level(call: ServiceCall) -> dict[str, Any]:
         p = call.params

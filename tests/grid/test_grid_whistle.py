@@ -217,11 +217,19 @@ def test_an_unknown_grid_or_a_member_of_another_grid_is_refused_and_nothing_is_w
     with pytest.raises(FormValidationError, match="网格编码“990101/001/001/09”不在网格目录中"):
         whistle(grid, grid="990101/001/001/09")
     with pytest.raises(ServiceTaskError, match="G0011 不在“翠苑一网格”任职") as exc:
-        whistle(grid, member="G0011")
+        grid.start("grid_whistle", person("G0011"), {**QUARREL, "member": "G0011"}, region=GRID)
     assert exc.value.__cause__.errors[0]["field"] == "member"
+    # One member cannot whistle in a teammate's name: the engine records who started it (startedByVariable).
+    with pytest.raises(ServiceTaskError, match="只能由网格员本人吹哨"):
+        whistle(grid, member="G0008")
     with pytest.raises(ServiceTaskError, match="坐标不在“翠苑一网格”内"):
         whistle(grid, lon=120.135, lat=30.22)  # 翠苑二网格
     assert grid.instances(COMMUNITY, process_key="grid_whistle").items == []
+
+
+def test_the_engine_records_who_whistled(grid: Engine) -> None:
+    case = whistle(grid)
+    assert variables(grid, case)["whistled_by"] == {"id": "G0002", "name": "网格人员G0002"}
 
 
 def test_a_level_the_dmn_does_not_know_is_refused(grid: Engine) -> None:

@@ -74,9 +74,9 @@ def test_a_joint_handling_runs_and_is_reported_over_http(engine: Engine, client:
 
 
 def test_bad_input_is_a_problem_document(engine: Engine, client: FlaskClient, auth: Callable[..., dict[str, str]]) -> None:
-    other = start(client, auth, member="G0011")  # 湖畔社区's grid chief
+    other = start(client, auth, member="G0011")  # 湖畔社区's grid chief, named by G0002
     assert other.status_code == 422 and other.mimetype == "application/problem+json"
-    assert "G0011 不在“翠苑一网格”任职" in other.get_json()["detail"]
+    assert "只能由网格员本人吹哨" in other.get_json()["detail"]
     unknown = start(client, auth, grid="990101/001/001/09")
     assert unknown.status_code == 422 and "990101/001/001/09" in str(unknown.get_json())
     assert start(client, auth).status_code == 201
