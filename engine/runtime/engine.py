@@ -270,7 +270,7 @@ class Engine:
             data = workflow.get_tasks(state=TaskState.READY)[0].data
             data.update(variables)
             if bundle.started_by_variable:  # after the form data, so the form cannot set it
-                data[bundle.started_by_variable] = {"id": actor.id, "name": actor.name or actor.id}
+                data[bundle.started_by_variable] = {"id": actor.id, "name": actor.name or actor.id, "admin": actor.is_admin}
             return Case(row, bundle, workflow, {}, fresh=True)
 
         return self.runner.run(Command(Action.START, actor, load, lambda case: {"variables": variables}))

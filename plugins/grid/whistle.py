@@ -51,12 +51,13 @@ def check_member(grids: GridDirectory, text: str) -> str:
 def whistle_place(grids: GridDirectory, grid: Any, member: Any, lon: Any = None, lat: Any = None,
                   started_by: Any = None) -> dict[str, Any]:
     """Where the whistle is blown and by whom; a member of another grid, a point outside it, or a whistle
-    started by someone else than the member (``started_by``, set by the engine) is refused."""
+    started by someone else than the member (``started_by``, set by the engine; an admin — an integration
+    acting for the member — may) is refused."""
     unit = _grid(grids, grid)
     person = grids.members.get(str(member or ""))
     if person is None:
         raise _bad("member", f"网格员 {member} 不在网格目录中")
-    if isinstance(started_by, dict) and started_by.get("id") != person.id:
+    if isinstance(started_by, dict) and not started_by.get("admin") and started_by.get("id") != person.id:
         raise _bad("member", "只能由网格员本人吹哨：吹哨网格员须是发起吹哨的登录账号本人")
     if not _serves(person, unit.path):
         raise _bad("member", f"网格员 {person.id} 不在“{unit.name}”任职，不能为该网格吹哨")

@@ -45,8 +45,8 @@ def grid(make_engine: Callable[..., Engine], clock: MovableClock, outbox: Outbox
     return engine
 
 
-def whistle(engine: Engine, **changes: Any) -> Any:
-    return engine.start("grid_whistle", MEMBER, {**QUARREL, **changes}, region=GRID)
+def whistle(engine: Engine, actor: Actor = MEMBER, **changes: Any) -> Any:
+    return engine.start("grid_whistle", actor, {**QUARREL, **changes}, region=GRID)
 
 
 def task(engine: Engine, actor: Actor, element: str) -> Any:
@@ -229,7 +229,8 @@ def test_an_unknown_grid_or_a_member_of_another_grid_is_refused_and_nothing_is_w
 
 def test_the_engine_records_who_whistled(grid: Engine) -> None:
     case = whistle(grid)
-    assert variables(grid, case)["whistled_by"] == {"id": "G0002", "name": "网格人员G0002"}
+    assert variables(grid, case)["whistled_by"] == {"id": "G0002", "name": "网格人员G0002", "admin": False}
+    assert variables(grid, whistle(grid, member="G0008", actor=ADMIN))["place"]["member"] == "G0008"  # an integration
 
 
 def test_a_level_the_dmn_does_not_know_is_refused(grid: Engine) -> None:
