@@ -13,13 +13,14 @@ export async function render(main, key) {
   const where = select("region", [["", "本人所在区域"], ...options.map(([path, name]) => [path, name])]);
   const businessKey = h("input", { name: "business_key", maxlength: "128" });
   const formHost = h("div");
-  const submit = h("button", { type: "submit" }, "提交");
+  const submit = h("button", { type: "submit", disabled: "" }, "提交");  // enabled once the form is built
   const form = h("form", { class: "card", "aria-label": "启动表单" }, field("案件所属区域", where),
     field("业务编号（可不填）", businessKey), formHost, submit);
-  clear(main, h("h1", {}, `发起：${definition.name}`), form);
-  const editor = await renderForm(formHost, definition.start_form);
+  let editor = null;
+  // Listen before the form is built: a press of Enter in a field must never submit the page natively.
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!editor) return;
     editor.clearErrors();
     submit.disabled = true;
     const body = { process_key: key, variables: editor.value() };
@@ -35,4 +36,7 @@ export async function render(main, key) {
       submit.disabled = false;
     }
   });
+  clear(main, h("h1", {}, `发起：${definition.name}`), form);
+  editor = await renderForm(formHost, definition.start_form);
+  submit.disabled = false;
 }

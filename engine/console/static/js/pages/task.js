@@ -32,7 +32,7 @@ export async function render(main, taskId) {
     .filter(([, v]) => v.title).map(([k, v]) => [k, v.title]));
   const titles = { ...(await labelsOf(task.process_key)), ...formTitles };
   const formHost = h("div");
-  const submit = h("button", { type: "submit" }, "提交办理");
+  const submit = h("button", { type: "submit", disabled: "" }, "提交办理");  // enabled once the form is built
   const claim = h("button", { type: "button", class: "secondary" }, "认领");
   const form = h("form", { class: "card", "aria-label": "办理表单" }, formHost, submit, " ", task.assignee ? null : claim);
   const facts = h("dl", { class: "vars" },
@@ -49,13 +49,15 @@ export async function render(main, taskId) {
     task.status === "open" ? form : h("p", {}, "该任务已办理。"),
     h("h2", {}, "案件数据"), h("section", { class: "card" }, variables(task.data, titles)));
   if (task.status !== "open") return;
-  const editor = await renderForm(formHost, task.form);
+  let editor = null;
   claim.addEventListener("click", async () => {
     try { await post(`/tasks/${encodeURIComponent(taskId)}/claim`); toast("已认领"); claim.remove(); }
     catch (error) { toast(error.message); }
   });
+  // Listen before the form is built: a press of Enter in a field must never submit the page natively.
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!editor) return;
     editor.clearErrors();
     submit.disabled = true;
     try {
@@ -71,4 +73,6 @@ export async function render(main, taskId) {
       submit.disabled = false;
     }
   });
+  editor = await renderForm(formHost, task.form);
+  submit.disabled = false;
 }
