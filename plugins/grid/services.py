@@ -150,6 +150,16 @@ def mobilisation_plan(grids: GridDirectory, register: Register, community: Any) 
     return plan
 
 
+def member_role(grids: GridDirectory, member: Any, grid: Any) -> str:
+    """The role ``member`` holds on ``grid`` or one of its micro-grids (its Chinese name; "" if none)."""
+    person = grids.members.get(str(member or ""))
+    path = str(grid or "")
+    for a in person.assignments if person is not None else ():
+        if a.grid == path or a.grid.startswith(path + "/"):
+            return a.role_name
+    return ""
+
+
 def check_reached(households: int, register: list[dict[str, Any]], count: Any, reached: Any) -> dict[str, Any]:
     """The households a 微网格员 reached: a count, a list of household numbers from the register, or both."""
     ids = _names(reached)
@@ -223,6 +233,9 @@ def service_tasks(registers: Callable[[], Register], notifier: Notifier) -> list
         p = call.params
         return check_reached(int(p.get("households") or 0), list(p.get("register") or ()), p.get("count"), p.get("reached"))
 
+    def role(call: ServiceCall) -> str:
+        return member_role(grids(call), call.params.get("member"), call.params.get("grid"))
+
     def notify(call: ServiceCall) -> dict[str, Any]:
         notice = {"kind": str(call.params.get("kind") or "提醒"), "to": str(call.params.get("to") or ""),
                   "text": sentence(str(call.params.get("text") or "")), "at": call.now.isoformat(),
@@ -240,6 +253,7 @@ def service_tasks(registers: Callable[[], Register], notifier: Notifier) -> list
         ServiceTask("grid.start_mobilisation", start_mobilisation, "向各微网格员发出入户组织动员任务"),
         ServiceTask("grid.check_reached", reached, "核对已入户的住户"),
         ServiceTask("grid.notify", notify, "发送入户动员、走访提醒"),
+        ServiceTask("grid.member_role", role, "查询网格人员在本网格的角色"),
     ]
 
 
