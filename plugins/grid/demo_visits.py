@@ -15,7 +15,7 @@ from typing import Any
 
 from gongzhi import SYSTEM, Actor, Demo, DemoResult, Engine, MovableClock
 from gongzhi.grid import of as grid_of
-from gongzhi.humanize import name_of, percent
+from gongzhi.humanize import percent
 
 from .reports import HEADINGS, MOBILISATION_HEADINGS, grid_rows, mobilisation_rows, visit_rows
 from .services import member_group
@@ -38,9 +38,9 @@ MOBILISATION = {"community": COMMUNITY_CODE, "subject": "寒潮来临，逐户�
 # (member, micro-grid, households reached): who confirms, in order; 第五微网格 (褚丽华) lets the deadline pass.
 REACHED = (("G0004", "990101/001/001/01/01", 84), ("G0005", "990101/001/001/01/02", 80),
            ("G0006", "990101/001/001/01/03", 82), ("G0006", "990101/001/001/01/04", 75))
-VISIT_FIGURES = ("member_group", "targets", "visited", "findings", "cases", "coverage")
+VISIT_FIGURES = ("member_name", "targets", "visited", "findings", "cases", "coverage")
 GRID_FIGURES = ("grid_name", "members", "targets", "visited", "findings", "cases", "coverage")
-MOBILISATION_FIGURES = ("micro_grid_name", "member_group", "households", "reached", "coverage", "status")
+MOBILISATION_FIGURES = ("micro_grid_name", "member_name", "households", "reached", "coverage", "status")
 
 
 class _Story:
@@ -115,9 +115,8 @@ class _Story:
 
     @staticmethod
     def _row(row: dict[str, Any], keys: tuple[str, ...], headings: dict[str, str]) -> dict[str, Any]:
-        """A report row as people read it: Chinese headings, names for codes, percentages."""
-        shown = {"coverage": percent, "member_group": name_of}
-        return {headings[k]: shown[k](row[k]) if k in shown else row[k] for k in keys}
+        """A report row as people read it: Chinese headings, names (not codes), percentages."""
+        return {headings[k]: percent(row[k]) if k == "coverage" else row[k] for k in keys}
 
 
 def demos() -> list[Demo]:
