@@ -216,6 +216,8 @@ def test_a_report_shows_its_headed_columns_with_names_and_percentages(page: Any,
     assert text.splitlines()[0].split("\t") == ["动员事项", "微网格", "网格员", "户数", "已入户", "入户覆盖率", "状态", "完成时限"]
     assert "网格员郑**" in text and "0%" in text and "待确认" in text
     assert "grid_member_" not in text and "990101" not in text and case["id"] not in text
+    chart = page.locator(".chart svg").text_content() or ""
+    assert "翠苑一网格第一微网格" in chart and "100%" in chart  # bars per micro-grid, coverage on a percent axis
 
 
 def test_markup_in_a_case_is_shown_as_text(page: Any, server: Server) -> None:

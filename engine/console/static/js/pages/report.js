@@ -62,7 +62,10 @@ function rowsOf(data) {
 function chartSpec(rows, title = heading, isRatio = isRate) {
   if (!rows.length) return null;
   const keys = Object.keys(rows[0]);
-  const label = keys.find((k) => k.endsWith("_name")) || keys.find((k) => typeof rows[0][k] === "string");
+  // The bars are labelled by the name that tells the rows apart (per member rather than their shared grid).
+  const distinct = (k) => new Set(rows.map((r) => r[k])).size;
+  const named = keys.filter((k) => k.endsWith("_name")).sort((a, b) => distinct(b) - distinct(a))[0];
+  const label = named || keys.find((k) => typeof rows[0][k] === "string");
   const measures = keys.filter((k) => typeof rows[0][k] === "number" && (/rate|score|composite/.test(k) || isRatio(k))).slice(0, 4);
   const numbers = measures.length ? measures : keys.filter((k) => typeof rows[0][k] === "number").slice(0, 3);
   if (!label || !numbers.length) return null;
