@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Iterator
+
 import pytest
 from click.testing import CliRunner
 
+from gongzhi import Engine
+from gongzhi.api import create_app
 from gongzhi.cli import main
+from gongzhi.demo import load_demos
+from gongzhi.security.tokens import mint_admin
 
 WHISTLE = "══ 吹哨报到"
 CONSULTATION = "══ 请你来商量"
@@ -168,3 +175,64 @@ def test_demo_tells_the_grid_whistle_story(out: str) -> None:
     assert "网格 | 吹哨数 | 四员联动 | 联动成员人次 | 按时签收率 | 按时到场率 | 已办结" in out
     assert "翠苑一网格 | 1 | 1 | 4 | 100% | 100% | 1" in out
     assert "王秀英" not in out and "13800138000" not in out and "120.125" not in out  # the resident's data stays out
+
+
+VISITS = "══ 网格走访与入户组织动员"
+
+
+def test_demo_tells_the_grid_visit_and_mobilisation_story(out: str) -> None:
+    assert out.index(GRID) < out.index(VISITS) < out.index(WAITING)
+    out = section(out, VISITS, WAITING)
+    in_order(
+        out,
+        "翠苑社区主任 发起「网格定期走访排程」",
+        "规则判定「确定走访安排」：依据「一般网格", "走访周期：每月",
+        "系统 计时到期「每轮开始」", "系统 后台调用完成「发起本轮走访」",
+        "翠苑社区主任 收到消息", "翠苑社区主任 办结",  # the community stopped the schedule
+        "网格员郑海涛 完成「上门走访」（类别：物业管理；问题描述：单元门禁损坏", "系统 后台调用完成「立为吹哨案件」",
+        "网格员冯志强 完成「上门走访」", "网格员周建国 完成「上门走访」",
+        "系统 发起「吹哨报到」", "依据「社区先行处置」",  # the finding, a whistle case in the same step
+        "翠苑社区主任 发起「入户组织动员」", "依据「3 小时完成，到期前 30 分钟提醒」",
+        "网格员郑海涛 完成「入户并确认」（情况说明：已逐户上门或电话告知；已入户户数：84）",
+        "系统 计时到期「到期前提醒」", "系统 计时到期「到期未确认」", "系统 调用服务「告知社区」",
+    )
+    # The figures: names (masked), not codes; coverage in percent.
+    assert "网格员 | 应走访 | 已走访 | 发现问题 | 立案 | 走访覆盖率" in out
+    assert "网格员郑** | 2 | 2 | 1 | 1 | 100%" in out and "网格员王** | 2 | 0 | 0 | 0 | 0%" in out
+    assert "网格 | 网格员人数 | 应走访 | 已走访 | 发现问题 | 立案 | 走访覆盖率" in out
+    assert "翠苑一网格 | 5 | 8 | 5 | 1 | 1 | 62.5%" in out
+    assert "微网格 | 网格员 | 户数 | 已入户 | 入户覆盖率 | 状态" in out
+    assert "翠苑一网格第二微网格 | 网格员王** | 86 | 80 | 93% | 已确认" in out
+    assert "翠苑一网格第五微网格 | 网格员褚** | 80 | 0 | 0% | 逾期未确认" in out
+    assert "990101" not in out and "G000" not in out and "李秀英" not in out  # no codes, residents' names stay out
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database filled as ``gongzhi serve --dev --demo`` fills it."""
+    config = {"database_url": f"sqlite:///{Path(tmp_path_factory.mktemp('loaded')) / 'demo.sqlite3'}"}
+    assert load_demos(config, say=lambda _: None) >= 6
+    engine = Engine(config)
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize(("name", "params", "heading", "row"), [
+    ("grid-visits", {"grid": "990101/001/001/01"}, "走访轮次开始,网格,网格员,应走访,已走访,发现问题,立案,走访覆盖率,状态",
+     ",翠苑一网格,网格员郑**,2,2,1,1,100%,已完成"),
+    ("grid-visit-grids", {"grid": "990101/001/001/01"}, "走访轮次开始,网格,网格员人数,应走访,已走访,发现问题,立案,走访覆盖率",
+     ",翠苑一网格,5,8,5,1,1,62.5%"),
+    ("grid-mobilisation", {"community": "990101/001/001"}, "动员事项,微网格,网格员,户数,已入户,入户覆盖率,状态,完成时限",
+     ",翠苑一网格第五微网格,网格员褚**,80,0,0%,逾期未确认,"),
+])
+def test_after_the_demo_the_grid_reports_have_rows_for_the_admin(loaded: Engine, name: str, params: dict[str, str],
+                                                                  heading: str, row: str) -> None:
+    client = create_app(engine=loaded).test_client()
+    headers = {"Authorization": f"Bearer {mint_admin(loaded.config.secret_key)}"}
+    found = client.get(f"/api/v1/reports/{name}", query_string=params, headers=headers)
+    assert found.status_code == 200, found.get_json()
+    assert found.get_json()["data"], f"{name} has no rows after the demo"
+    csv = client.get(f"/api/v1/reports/{name}", query_string={**params, "format": "csv"},
+                     headers=headers).get_data(as_text=True).lstrip("\ufeff")
+    assert csv.splitlines()[0] == heading
+    assert any(row in line for line in csv.splitlines()[1:]), csv

@@ -103,7 +103,9 @@ HEADINGS_ONLY = {"hotline-rates": {"month": "2026-11"}, "party-members": {"year"
 
 def report_exports(engine: Engine) -> Iterator[tuple[str, str]]:
     params = {"whistle-departments": {"month": "2026-11"}, "whistle-streets": {"month": "2026-11"},
-              "whistle-annual": {"year": "2026"}, "property-lists": {"period": "2027Q1", "all": "1"}}
+              "whistle-annual": {"year": "2026"}, "property-lists": {"period": "2027Q1", "all": "1"},
+              "grid-visits": {"grid": "990101/001/001/01"}, "grid-visit-grids": {"grid": "990101/001/001/01"},
+              "grid-mobilisation": {"community": "990101/001/001"}}
     for found in engine.pm.hook.gongzhi_register_reports():
         for report in found or ():
             if isinstance(report, Report) and report.name in HEADINGS_ONLY:

@@ -344,6 +344,8 @@ class ReportInfoSchema(Out):
                          metadata={"description": "报表接受的查询参数及说明"})
     headings = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                            metadata={"description": "列名 → 中文表头（带单位，与导出相同）；前端据此显示表头"})
+    percents = fields.List(fields.String(), required=True,
+                           metadata={"description": "取值为比率（0–1）的列，前端与导出一样显示为百分数"})
 
 
 class ReportListSchema(Out):

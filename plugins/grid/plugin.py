@@ -49,8 +49,9 @@ class GridPlugin:
     @hookimpl
     def gongzhi_register_demos(self) -> list[Any]:
         from .demo import demos
+        from .demo_visits import demos as visit_demos
 
-        return demos()
+        return [*demos(), *visit_demos()]
 
     @hookimpl
     def gongzhi_register_form_formats(self) -> list[FormFormat]:

@@ -15,15 +15,16 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from gongzhi import Actor, InvalidInput, Report
+from gongzhi.humanize import name_of
 
 __all__ = ["reports", "visit_rows", "grid_rows", "mobilisation_rows"]
 
-VISIT_COLUMNS = ("round_started", "grid", "grid_name", "member", "member_group", "targets", "visited", "findings", "cases",
-                 "coverage", "status")
+VISIT_COLUMNS = ("round_started", "grid", "grid_name", "member", "member_group", "member_name", "targets", "visited",
+                 "findings", "cases", "coverage", "status")
 GRID_COLUMNS = ("round_started", "grid", "grid_name", "members", "targets", "visited", "findings", "cases", "coverage")
-MOBILISATION_COLUMNS = ("mobilisation", "subject", "micro_grid", "micro_grid_name", "member_group", "households",
-                        "reached", "coverage", "status", "deadline")
-HEADINGS = {"round_started": "走访轮次开始", "grid_name": "网格", "member_group": "网格员", "members": "网格员人数",
+MOBILISATION_COLUMNS = ("mobilisation", "subject", "micro_grid", "micro_grid_name", "member_group", "member_name",
+                        "households", "reached", "coverage", "status", "deadline")
+HEADINGS = {"round_started": "走访轮次开始", "grid_name": "网格", "member_name": "网格员", "members": "网格员人数",
             "targets": "应走访", "visited": "已走访", "findings": "发现问题", "cases": "立案", "coverage": "走访覆盖率",
             "status": "状态", "subject": "动员事项", "micro_grid_name": "微网格", "households": "户数",
             "reached": "已入户", "deadline": "完成时限"}
@@ -33,6 +34,11 @@ STATUS = {"running": "进行中", "completed": "已完成", "cancelled": "已取
 
 def _cases(engine: Any, actor: Actor, key: str, region: str | None) -> list[Any]:
     return [case for batch in engine.read.iter_cases(actor, key, region=region or None) for case in batch.items]
+
+
+def _person(group: Any) -> str | None:
+    """A grid member's masked name (网格员郑**) beside the group code: the console and the exports show the name."""
+    return name_of(group) if group else None
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -63,7 +69,8 @@ def visit_rows(engine: Any, actor: Actor, grid: str | None = None, member: str |
             continue
         targets, visited = len(v.get("targets") or ()), list(v.get("visited") or ())
         rows.append({"round_started": v.get("round_started"), "grid": v.get("grid"), "grid_name": v.get("grid_name"),
-                     "member": v.get("member"), "member_group": v.get("member_group"), "targets": targets,
+                     "member": v.get("member"), "member_group": v.get("member_group"),
+                     "member_name": _person(v.get("member_group")), "targets": targets,
                      "visited": len(visited), "findings": sum(1 for x in visited if x.get("found")),
                      "cases": len(v.get("cases") or ()), "coverage": _ratio(len(visited), targets),
                      "status": STATUS.get(case.status, case.status)})
@@ -99,6 +106,7 @@ def mobilisation_rows(engine: Any, actor: Actor, mobilisation: str | None = None
         reached = int((v.get("confirmed") or {}).get("reached_count") or 0)
         rows.append({"mobilisation": v.get("mobilisation"), "subject": v.get("subject"), "micro_grid": v.get("micro_grid"),
                      "micro_grid_name": v.get("micro_grid_name"), "member_group": v.get("member_group"),
+                     "member_name": _person(v.get("member_group")),
                      "households": households, "reached": reached, "coverage": _ratio(reached, households),
                      "status": v.get("status") or "待确认", "deadline": v.get("deadline")})
     return sorted(rows, key=lambda r: (str(r["mobilisation"]), str(r["micro_grid"])))
@@ -113,7 +121,7 @@ def _report(name: str, title: str, description: str, params: dict[str, str], col
             headings: dict[str, str]) -> Report:
     return Report(name, title, description, params, tuple(columns), compute, scope=_scoped,
                   headings={k: v for k, v in headings.items() if k in columns},
-                  percents=frozenset({"coverage"}), named=frozenset({"member_group"}))
+                  percents=frozenset({"coverage"}))
 
 
 def reports() -> list[Report]:

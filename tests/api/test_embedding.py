@@ -72,12 +72,14 @@ def test_plugin_reports_json_and_csv(make_engine: Callable[..., Engine], people:
     listed = client.get("/api/v1/reports", headers=headers).get_json()
     # Installed plugins (entry points) may add their own reports next to this one.
     assert {"name": "overdue", "title": "超期任务", "description": "按区域列出超期任务",
-            "params": {"overdue": "true 或 false"}, "headings": {}} in listed["items"]
+            "params": {"overdue": "true 或 false"}, "headings": {}, "percents": []} in listed["items"]
     # The bundled reports' own headings (with units, as their exports) come with the list: the console's table uses them.
     annual = next(r for r in listed["items"] if r["name"] == "whistle-annual")
     assert annual["headings"]["grade"] == "年度评价结果" and annual["headings"]["veto_detail"] == "拒不报到认定"
     departments = next(r for r in listed["items"] if r["name"] == "whistle-departments")
     assert departments["headings"]["dispatched"] == "派单"
+    # Ratios the console shows as percentages, as the exports do: 0.625 reads 62.5%.
+    assert next(r for r in listed["items"] if r["name"] == "grid-visit-grids")["percents"] == ["coverage"]
     result = client.get("/api/v1/reports/overdue", headers=headers).get_json()
     assert result["data"] == [{"task": "审核申请", "region": "110105/001", "reporter": "王**"}]
     csv = client.get("/api/v1/reports/overdue?format=csv", headers=headers)

@@ -197,6 +197,29 @@ def test_report_chart_is_drawn(page: Any, server: Server) -> None:
     snapshot(page, "report")
 
 
+def test_a_report_shows_its_headed_columns_with_names_and_percentages(page: Any, server: Server) -> None:
+    community = server.token("community", "990101/001/001")
+    case = server.call("POST", "/process-instances", community, {
+        "process_key": "grid_mobilisation", "region": "990101/001/001",
+        "variables": {"community": "990101/001/001", "subject": "寒潮来临，通知独居老人做好防寒", "urgency": "一般"}})
+    admin = server.token("admin")
+    deadline = time.monotonic() + 30
+    while not server.call("GET", f"/reports/grid-mobilisation?mobilisation={case['id']}", admin)["data"]:
+        assert time.monotonic() < deadline, "the worker did not start the micro-grid tasks"
+        time.sleep(0.5)
+    sign_in(page, server, "admin")
+    page.goto(f"{server.base}/console/#/reports/grid-mobilisation?mobilisation={case['id']}")
+    page.get_by_role("heading", name="入户组织动员进度").wait_for()
+    page.locator("table").get_by_text("翠苑一网格第五微网格").wait_for()
+    text = page.locator("table").inner_text()
+    # The columns the exports show, in Chinese: the member's (masked) name, not their group code; coverage in percent.
+    assert text.splitlines()[0].split("\t") == ["动员事项", "微网格", "网格员", "户数", "已入户", "入户覆盖率", "状态", "完成时限"]
+    assert "网格员郑**" in text and "0%" in text and "待确认" in text
+    assert "grid_member_" not in text and "990101" not in text and case["id"] not in text
+    chart = page.locator(".chart svg").text_content() or ""
+    assert "翠苑一网格第一微网格" in chart and "100%" in chart  # bars per micro-grid, coverage on a percent axis
+
+
 def test_markup_in_a_case_is_shown_as_text(page: Any, server: Server) -> None:
     evil = "<img src=x onerror=alert(1)>"
     case = whistled(server, description=evil, business_key=evil)

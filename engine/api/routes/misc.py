@@ -94,7 +94,8 @@ def evaluate(actor: Actor, decision_id: str, body: dict[str, Any], **_: Any) -> 
            links={"RunReport": link("get_report", "运行第一个报表", name="$response.body#/items/0/name")})
 def list_reports(**_: Any) -> dict[str, Any]:
     return {"items": [{"name": r.name, "title": r.title, "description": r.description, "params": dict(r.params),
-                       "headings": {column: r.heading(column) for column in r.headings}}
+                       "headings": {column: r.heading(column) for column in r.headings},
+                       "percents": sorted(r.percents)}
                       for r in state().reports.values()]}
 
 

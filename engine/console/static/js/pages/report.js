@@ -59,14 +59,17 @@ function rowsOf(data) {
   return data && typeof data === "object" ? [data] : [];
 }
 
-function chartSpec(rows, title = heading) {
+function chartSpec(rows, title = heading, isRatio = isRate) {
   if (!rows.length) return null;
   const keys = Object.keys(rows[0]);
-  const label = keys.find((k) => k.endsWith("_name")) || keys.find((k) => typeof rows[0][k] === "string");
-  const measures = keys.filter((k) => typeof rows[0][k] === "number" && /rate|score|composite/.test(k)).slice(0, 4);
+  // The bars are labelled by the name that tells the rows apart (per member rather than their shared grid).
+  const distinct = (k) => new Set(rows.map((r) => r[k])).size;
+  const named = keys.filter((k) => k.endsWith("_name")).sort((a, b) => distinct(b) - distinct(a))[0];
+  const label = named || keys.find((k) => typeof rows[0][k] === "string");
+  const measures = keys.filter((k) => typeof rows[0][k] === "number" && (/rate|score|composite/.test(k) || isRatio(k))).slice(0, 4);
   const numbers = measures.length ? measures : keys.filter((k) => typeof rows[0][k] === "number").slice(0, 3);
   if (!label || !numbers.length) return null;
-  const rates = numbers.every(isRate);
+  const rates = numbers.every(isRatio);
   return {
     aria: { enabled: true },
     animation: false,  // figures appear at once (and a screenshot shows the real bars)
@@ -109,12 +112,17 @@ export async function render(main, name, query) {
   const rows = rowsOf(result.data);
   const labels = { ...HEADINGS, ...Object.fromEntries(processes) };  // keys of nested figures: headings, process names
   const title = (k) => info.headings[k] || heading(k);  // the report's own headings (as its exports), then the shared ones
-  const columns = rows.length ? Object.keys(rows[0]).filter((k) => !["department", "street"].includes(k) || !rows[0][`${k}_name`])
-    .map((k) => ({ title: title(k), cell: (r) => (isRate(k) && typeof r[k] === "number" ? percent(r[k]) : value(r[k], labels)) })) : [];
+  // A report that heads its columns shows those, as its exports do (its codes stay in the JSON); its declared
+  // ratios read as percentages, like every *_rate.
+  const headed = Object.keys(info.headings || {}).length ? (k) => k in info.headings : () => true;
+  const ratios = new Set(info.percents || []);
+  const isRatio = (k) => isRate(k) || ratios.has(k);
+  const columns = rows.length ? Object.keys(rows[0]).filter((k) => headed(k) && (!["department", "street"].includes(k) || !rows[0][`${k}_name`]))
+    .map((k) => ({ title: title(k), cell: (r) => (isRatio(k) && typeof r[k] === "number" ? percent(r[k]) : value(r[k], labels)) })) : [];
   const chartBox = h("div", { class: "chart", role: "img", "aria-label": `${info.title}图表` });
   clear(main, h("h1", {}, info.title), h("p", {}, info.description), form,
     h("h2", {}, "图表"), chartBox, h("h2", {}, "数据"), table(columns, rows, { empty: "这一期没有数据。" }));
-  const spec = chartSpec(rows, title);
+  const spec = chartSpec(rows, title, isRatio);
   if (!spec) { chartBox.replaceWith(h("p", {}, "没有可以作图的数据。")); return; }
   const lib = await echarts();
   const chart = lib.init(chartBox, null, { renderer: "svg" });
