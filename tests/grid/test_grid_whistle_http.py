@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Callable
 
-import pytest
 from flask.testing import FlaskClient
 
-from gongzhi import Actor, Engine, MovableClock, bpmn_package_path
-from gongzhi.calendar import CST
+from gongzhi import Actor, Engine, MovableClock
 
-API = "/api/v1"
+from .test_http_flows import API, engine, post  # noqa: F401  (engine: the fixture, grid and whistle deployed)
+
 GRID = "990101/001/001/01"
 COMMUNITY = Actor.of("c-1", "翠苑社区工作人员", ["community"], "990101/001/001")
 STREET = Actor.of("s-1", "东湖街道", ["street"], "990101/001")
@@ -22,17 +21,6 @@ WHISTLE = {"grid": GRID, "member": "G0002", "subject": "楼道堆放杂物", "de
 def person(member: str) -> Actor:
     return Actor.of(member, f"网格人员{member}", [f"grid_member_{member}", "grid"], GRID)
 
-
-@pytest.fixture
-def engine(make_engine: Callable[..., Engine], clock: MovableClock) -> Engine:
-    clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=CST))
-    made = make_engine()
-    made.deploy([bpmn_package_path() / "grid", bpmn_package_path() / "whistle"])
-    return made
-
-
-def post(client: FlaskClient, auth: Callable[..., dict[str, str]], actor: Actor, url: str, body: dict[str, Any]) -> Any:
-    return client.post(f"{API}{url}", json=body, headers=auth(actor))
 
 
 def only_task(client: FlaskClient, auth: Callable[..., dict[str, str]], actor: Actor, element: str) -> dict[str, Any]:
